@@ -1,0 +1,134 @@
+/**
+ * Request and response schemas. The same zod objects validate requests and
+ * generate the OpenAPI document, so the two cannot drift.
+ */
+import { z } from "zod";
+import { DEFAULT_MODEL } from "../upstream/port.ts";
+
+export const MAX_METADATA_BYTES = 2048;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export const WEBHOOK_EVENT_NAMES = ["started", "completed", "failed", "canceled"] as const;
+export const DEFAULT_WEBHOOK_EVENTS: WebhookEventName[] = ["completed", "failed", "canceled"];
+
+export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
+export type WebhookEventName = z.infer<typeof WebhookEventNameSchema>;
+
+/** The upstream's input fields (CONTRACT.md §1), defaults applied. */
+export const UpstreamFieldsSchema = z.object({
+  model: z.literal(DEFAULT_MODEL, { error: `must be "${DEFAULT_MODEL}"` }).default(DEFAULT_MODEL),
+  prompt: z
+    .string({ error: "must be a string" })
+    .min(1, { error: "must be 1 to 800 characters" })
+    .max(800, { error: "must be 1 to 800 characters" })
+    .refine((value) => value.trim().length > 0, { error: "must not be blank" }),
+  aspect_ratio: z.enum(["16:9", "9:16", "1:1"], { error: 'must be one of "16:9", "9:16", "1:1"' }).default("16:9"),
+  resolution: z.enum(["480p", "720p", "1080p"], { error: 'must be one of "480p", "720p", "1080p"' }).default("720p"),
+  duration: z.union([z.literal(5), z.literal(10)], { error: "must be 5 or 10" }).optional(),
+  negative_prompt: z.string({ error: "must be a string" }).max(500, { error: "must be at most 500 characters" }).optional(),
+  enable_prompt_expansion: z.boolean({ error: "must be a boolean" }).default(true),
+  seed: z
+    .number({ error: "must be an integer" })
+    .int({ error: "must be an integer" })
+    .min(0, { error: "must be between 0 and 2147483647" })
+    .max(2147483647, { error: "must be between 0 and 2147483647" })
+    .optional(),
+});
+export type GenerationInput = z.output<typeof UpstreamFieldsSchema>;
+
+const MetadataSchema = z
+  .record(z.string(), z.json(), { error: "must be a JSON object" })
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= MAX_METADATA_BYTES, {
+    error: `must be at most ${MAX_METADATA_BYTES} bytes when serialized`,
+  });
+
+export const CreateGenerationSchema = UpstreamFieldsSchema.extend({
+  webhook_url: z.string({ error: "must be a string" }).optional(),
+  webhook_events: z
+    .array(WebhookEventNameSchema, { error: 'must be an array of "started", "completed", "failed", "canceled"' })
+    .optional(),
+  metadata: MetadataSchema.optional(),
+}).strict();
+export type CreateGenerationRequest = Omit<z.output<typeof CreateGenerationSchema>, "metadata"> & {
+  metadata?: Record<string, JsonValue>;
+};
+
+/** The upstream-compatible create body (CONTRACT.md §4): §1 fields plus webhook_url; `enhance_prompt` aliases `enable_prompt_expansion`. */
+export const CompatCreateSchema = UpstreamFieldsSchema.extend({
+  webhook_url: z.string({ error: "must be a string" }).optional(),
+  enhance_prompt: z.boolean({ error: "must be a boolean" }).optional(),
+}).strict();
+
+export const GENERATION_STATUSES = ["queued", "generating", "storing", "completed", "failed", "canceled"] as const;
+export const GenerationStatusSchema = z.enum(GENERATION_STATUSES);
+export type GenerationStatus = z.infer<typeof GenerationStatusSchema>;
+
+export const ListQuerySchema = z
+  .object({
+    limit: z.coerce
+      .number({ error: "must be an integer" })
+      .int({ error: "must be an integer" })
+      .min(1, { error: "must be between 1 and 100" })
+      .max(100, { error: "must be between 1 and 100" })
+      .default(20),
+    cursor: z.string().max(200, { error: "is not a valid cursor" }).optional(),
+    status: GenerationStatusSchema.optional(),
+  })
+  .strict();
+
+export const ErrorCodeSchema = z.enum([
+  "timeout",
+  "upstream_error",
+  "upstream_rejected",
+  "upstream_lost",
+  "submit_uncertain",
+  "download_failed",
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** The public Generation object (CONTRACT.md §3). */
+export const GenerationSchema = z.object({
+  id: z.string(),
+  object: z.literal("generation"),
+  model: z.string(),
+  status: GenerationStatusSchema,
+  input: UpstreamFieldsSchema.omit({ model: true }),
+  upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
+  video: z
+    .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
+    .nullable(),
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }).nullable(),
+  webhook: z
+    .object({
+      url: z.string(),
+      events: z.array(WebhookEventNameSchema),
+      state: z.enum(["none", "pending", "delivered", "failed"]),
+      attempts: z.number().int(),
+      last_status: z.number().int().nullable(),
+      next_attempt_at: z.string().nullable(),
+    })
+    .nullable(),
+  metadata: z.record(z.string(), z.json()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  completed_at: z.string().nullable(),
+});
+/** Metadata is typed with our own JSON type: zod's is too deep for the typing of Durable Object RPC stubs. */
+export type Generation = Omit<z.infer<typeof GenerationSchema>, "metadata"> & { metadata: Record<string, JsonValue> };
+// Interfaces, not an inline recursive union: they are expanded lazily, which
+// keeps the RPC stub types from recursing without end.
+export type JsonValue = string | number | boolean | null | JsonArray | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+export interface JsonArray extends Array<JsonValue> {}
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export const EventSchema = z.object({ at: z.string(), type: z.string(), detail: z.record(z.string(), z.json()) });
+export type TimelineEvent = { at: string; type: string; detail: Record<string, JsonValue> };

@@ -1,0 +1,60 @@
+/**
+ * What one Durable Object remembers about its generation. Plain JSON: it is
+ * stored as one row and handed to the pure lifecycle reducer.
+ */
+import type { ErrorCode, GenerationInput, GenerationStatus, JsonValue } from "./schema.ts";
+import type { WebhookState } from "../webhook/delivery.ts";
+
+export type { GenerationStatus };
+
+export const TERMINAL_STATUSES: ReadonlySet<GenerationStatus> = new Set(["completed", "failed", "canceled"]);
+export const isTerminal = (status: GenerationStatus): boolean => TERMINAL_STATUSES.has(status);
+
+export interface StoredVideo {
+  /** R2 object key, derived from the generation id so a retried copy overwrites. */
+  key: string;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+}
+
+export interface GenerationState {
+  id: string;
+  clientId: string;
+  model: string;
+  input: GenerationInput;
+  metadata: Record<string, JsonValue>;
+  status: GenerationStatus;
+  upstream: {
+    /** Which adapter took the task: a generation keeps its adapter for life. */
+    adapter: "aimlapi" | "simulator";
+    id: string | null;
+    status: string | null;
+    polls: number;
+    /** Outcome of the last poll, in a word, so the timeline records changes only. */
+    lastOutcome: string | null;
+  };
+  submit: {
+    attempts: number;
+    /** Set (and persisted) before the request leaves; still set on the next alarm means the runtime died mid-request. */
+    inFlight: boolean;
+  };
+  download: { url: string | null; attempts: number; lastError: string | null };
+  video: StoredVideo | null;
+  error: { code: ErrorCode; message: string } | null;
+  /** Consecutive transient failures of the current step, for backoff. */
+  failures: number;
+  /** When the alarm should next submit, poll or copy; null when nothing is due. */
+  nextActionAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  deadlineAt: number;
+  /** Origin for links handed out when PUBLIC_BASE_URL is unset. */
+  publicBaseUrl: string;
+  /** Random per-generation key for video links when URL_SIGNING_SECRET is unset. */
+  signingKey: string;
+  webhook: WebhookState | null;
+  /** The status the client index last acknowledged; differs from `status` until synced. */
+  indexedStatus: GenerationStatus | null;
+}

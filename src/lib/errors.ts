@@ -1,0 +1,26 @@
+/**
+ * The one error type of the HTTP layer. Handlers throw it; `app.onError`
+ * turns it into the native shape `{error: {code, message, details?}}` or,
+ * under the upstream-compatible paths, the upstream's `{message, statusCode}`.
+ */
+export interface ErrorDetail {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 500 | 503,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const notFound = (what = "generation"): ApiError =>
+  new ApiError(404, "not_found", `No ${what} with this id is visible to this key`);

@@ -1,0 +1,116 @@
+/**
+ * Request plumbing shared by every route: bearer-key auth, JSON bodies
+ * validated by zod with errors that name the field, and the 64 KB limit.
+ */
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
+import { authenticate } from "./client-keys.ts";
+import { ApiError, type ErrorDetail } from "./errors.ts";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type AppEnv = { Bindings: Env; Variables: { clientId: string } };
+export type AppContext = Context<AppEnv>;
+
+/** The client that the request's bearer key belongs to. */
+export async function requireClient(c: AppContext): Promise<string> {
+  const configured = c.env.RELAY_API_KEYS;
+  if (configured === undefined || configured.trim() === "") {
+    throw new ApiError(503, "not_configured", "RELAY_API_KEYS is not set: the relay refuses every API call until it is");
+  }
+  const header = c.req.header("Authorization") ?? "";
+  const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
+  const presented = match?.[1];
+  if (presented === undefined) {
+    throw new ApiError(401, "unauthorized", "Missing Authorization: Bearer <key> header", undefined, { "WWW-Authenticate": "Bearer" });
+  }
+  const clientId = await authenticate(presented, configured);
+  if (clientId === null) {
+    throw new ApiError(401, "unauthorized", "The API key is not valid", undefined, { "WWW-Authenticate": "Bearer" });
+  }
+  return clientId;
+}
+
+/** Reads and validates a JSON body: 415 for another content type, 413 over 64 KB, 400 naming the field. */
+export async function readJsonBody<S extends z.ZodType>(c: AppContext, schema: S): Promise<{ data: z.output<S>; raw: unknown }> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
+    throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json, got ${type === "" ? "none" : `"${type.slice(0, 100)}"`}`);
+  }
+  // The size limit is enforced before this by `limitBody` (hono/body-limit).
+  const text = await c.req.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, [
+      { field: "(body)", rule: "json", message: "must be valid JSON" },
+    ]);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ApiError(400, "invalid_request", "The body must be a JSON object", [
+      { field: "(body)", rule: "object", message: "must be a JSON object" },
+    ]);
+  }
+  return { data: validate(schema, raw), raw };
+}
+
+export function validate<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const details = describeIssues(result.error.issues, raw);
+  const first = details[0];
+  throw new ApiError(400, "invalid_request", first ? first.message : "The request is not valid", details);
+}
+
+/** Turns zod issues into `{field, rule, message}`, one per offending field. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const field = [...issue.path.map(String), key].join(".");
+        details.push({ field, rule: "unknown_field", message: `${field} is not a known field` });
+      }
+      continue;
+    }
+    const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)";
+    const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
+    details.push({
+      field,
+      rule: missing ? "required" : issue.code,
+      message: missing ? `${field} is required` : `${field} ${issue.message}`,
+    });
+  }
+  return details;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current = raw;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** 413 over 64 KB, counted as the body streams in (a chunked body has no Content-Length). */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  },
+});
+
+/** JSON with sorted keys, so equal bodies hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

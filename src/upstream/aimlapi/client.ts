@@ -1,0 +1,146 @@
+/**
+ * The AI/ML API adapter (CONTRACT.md §1): create and poll over HTTP, download
+ * the finished video from the signed object-store link. Every answer becomes
+ * an outcome value; only bugs throw.
+ */
+import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
+
+export const GENERATION_PATH = "/v2/generate/video/alibaba/generation";
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A download only has to start within this; the copy itself may take longer. */
+export const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
+
+export interface AimlapiOptions {
+  baseUrl: string;
+  apiKey: string;
+  fetch?: typeof fetch;
+  requestTimeoutMs?: number;
+}
+
+export function createAimlapiClient(options: AimlapiOptions): Upstream {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const endpoint = `${options.baseUrl.replace(/\/+$/, "")}${GENERATION_PATH}`;
+  const auth = { Authorization: `Bearer ${options.apiKey}` };
+
+  return {
+    name: "aimlapi",
+
+    async submit(input: UpstreamInput): Promise<SubmitOutcome> {
+      let response: Response;
+      try {
+        response = await doFetch(endpoint, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(input),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        // On Workers a refused connection and one cut after sending raise the
+        // same error, so a network failure here is always "uncertain".
+        return { kind: "uncertain", reason: `network error: ${errorMessage(error)}` };
+      }
+      const body = await readJson(response);
+      if (response.status === 429 || response.status >= 500) {
+        return { kind: "retryable", reason: `HTTP ${response.status}${upstreamMessage(body)}`, ...retryAfter(response) };
+      }
+      if (!response.ok) {
+        return { kind: "rejected", httpStatus: response.status, reason: upstreamMessage(body).replace(/^: /, "") || `HTTP ${response.status}` };
+      }
+      if (body.kind === "json" && isRecord(body.value) && typeof body.value.id === "string" && body.value.id !== "") {
+        return { kind: "accepted", upstreamId: body.value.id };
+      }
+      // A 2xx without a task id: the upstream may well have taken the task.
+      return { kind: "uncertain", reason: `HTTP ${response.status} without a task id` };
+    },
+
+    async poll(upstreamId: string): Promise<PollOutcome> {
+      let response: Response;
+      try {
+        const url = `${endpoint}?${new URLSearchParams({ generation_id: upstreamId })}`;
+        response = await doFetch(url, {
+          headers: { ...auth, Accept: "application/json" },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        return { kind: "retryable", reason: `network error: ${errorMessage(error)}` };
+      }
+      const body = await readJson(response);
+      if (response.status === 404) return { kind: "lost", reason: `HTTP 404${upstreamMessage(body)}` };
+      if (!response.ok) {
+        return { kind: "retryable", reason: `HTTP ${response.status}${upstreamMessage(body)}`, ...retryAfter(response) };
+      }
+      if (body.kind !== "json" || !isRecord(body.value) || typeof body.value.status !== "string") {
+        return { kind: "retryable", reason: "answer is not a status object" };
+      }
+      const video = body.value.video;
+      const videoUrl = isRecord(video) && typeof video.url === "string" && video.url !== "" ? video.url : null;
+      return { kind: "status", status: body.value.status, videoUrl, error: body.value.error ?? null };
+    },
+
+    async download(videoUrl: string): Promise<DownloadOutcome> {
+      let response: Response;
+      try {
+        // No Authorization header: the link is signed, and the key must not
+        // travel to the object store.
+        response = await doFetch(videoUrl, { signal: AbortSignal.timeout(DOWNLOAD_HEADERS_TIMEOUT_MS) });
+      } catch (error) {
+        return { kind: "failed", reason: `network error: ${errorMessage(error)}` };
+      }
+      if (!response.ok || response.body === null) {
+        await response.body?.cancel();
+        return { kind: "failed", reason: `HTTP ${response.status} from the video link`, ...retryAfter(response) };
+      }
+      const length = response.headers.get("Content-Length");
+      const contentLength = length !== null && /^\d+$/.test(length) ? Number(length) : null;
+      return {
+        kind: "ok",
+        download: { body: response.body, contentLength, contentType: response.headers.get("Content-Type") },
+      };
+    },
+  };
+}
+
+type JsonBody = { kind: "json"; value: unknown } | { kind: "text"; text: string };
+
+async function readJson(response: Response): Promise<JsonBody> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    return { kind: "text", text: `(body unreadable: ${errorMessage(error)})` };
+  }
+  try {
+    return { kind: "json", value: JSON.parse(text) };
+  } catch {
+    return { kind: "text", text };
+  }
+}
+
+/** ": <message>" from an upstream error body, or "" when it has none. */
+function upstreamMessage(body: JsonBody): string {
+  if (body.kind === "json" && isRecord(body.value)) {
+    const message = body.value.message ?? body.value.error;
+    if (typeof message === "string" && message !== "") return `: ${message.slice(0, 300)}`;
+    if (Array.isArray(message) && message.every((item) => typeof item === "string")) return `: ${message.join("; ").slice(0, 300)}`;
+  }
+  return "";
+}
+
+/** Retry-After as seconds or an HTTP date. */
+export function retryAfter(response: Response): { retryAfterMs?: number } {
+  const raw = response.headers.get("Retry-After");
+  if (raw === null) return {};
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return { retryAfterMs: Math.round(seconds * 1000) };
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? {} : { retryAfterMs: Math.max(0, date - Date.now()) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,60 @@
+/**
+ * The built-in simulated upstream (CONTRACT.md §7), used when AIMLAPI_KEY is
+ * unset. It is a real adapter, not a test double: it walks the upstream's
+ * status words over `SIMULATOR_SECONDS` and hands out a real, playable MP4
+ * (H.264 + AAC, 640x360, 4 s) that ships with the project.
+ *
+ * It keeps no state: the task id carries its own start time, so the answer
+ * survives restarts and does not depend on which isolate polls.
+ */
+import sampleVideo from "./sample.mp4";
+import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
+
+export const SIMULATOR_VIDEO_URL = "simulator://videos/sample.mp4";
+const ID_PATTERN = /^sim-(\d+)-[0-9a-f]+:(.+)$/;
+
+/** The status word the simulator reports at `fraction` (0..1) of its run. */
+export function simulatedStatus(fraction: number): string {
+  if (fraction >= 1) return "completed";
+  if (fraction < 0.1) return "queued";
+  if (fraction < 0.2) return "waiting";
+  if (fraction < 0.3) return "active";
+  return "generating";
+}
+
+export function createSimulator(options: { durationMs: number; now?: () => number }): Upstream {
+  const now = options.now ?? Date.now;
+  return {
+    name: "simulator",
+
+    async submit(input: UpstreamInput): Promise<SubmitOutcome> {
+      const nonce = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}` };
+    },
+
+    async poll(upstreamId: string): Promise<PollOutcome> {
+      const match = ID_PATTERN.exec(upstreamId);
+      if (!match) return { kind: "lost", reason: "not a simulator task id" };
+      const startedAt = Number(match[1]);
+      const fraction = options.durationMs <= 0 ? 1 : (now() - startedAt) / options.durationMs;
+      const status = simulatedStatus(fraction);
+      return { kind: "status", status, videoUrl: status === "completed" ? SIMULATOR_VIDEO_URL : null, error: null };
+    },
+
+    async download(videoUrl: string): Promise<DownloadOutcome> {
+      if (videoUrl !== SIMULATOR_VIDEO_URL) return { kind: "failed", reason: "unknown simulator video" };
+      const bytes = new Uint8Array(sampleVideo);
+      return {
+        kind: "ok",
+        download: { body: new Response(bytes).body ?? emptyStream(), contentLength: bytes.byteLength, contentType: "video/mp4" },
+      };
+    },
+  };
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() });
+}
+
+/** The bundled sample's size, for tests and docs. */
+export const SIMULATOR_VIDEO_BYTES = sampleVideo.byteLength;

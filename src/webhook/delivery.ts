@@ -1,0 +1,158 @@
+/**
+ * Webhook delivery bookkeeping, pure: which message is due, and what an
+ * attempt's outcome does to the retry series (CONTRACT.md §5). The Durable
+ * Object performs the HTTP request; this module decides everything else.
+ */
+import type { WebhookEventName } from "../generation/schema.ts";
+
+export type WebhookEventType = `generation.${WebhookEventName}`;
+export type MessageState = "pending" | "delivered" | "failed";
+
+export interface WebhookMessage {
+  /** `webhook-id`: one per event, identical across retries and redeliveries. */
+  msgId: string;
+  type: WebhookEventType;
+  /** The exact body sent on every attempt of this message. */
+  body: string;
+  state: MessageState;
+  /** Attempts in the current retry series. */
+  attempts: number;
+  lastStatus: number | null;
+  nextAttemptAt: number | null;
+  /**
+   * While an attempt is in flight: when it is given up for lost. Deliveries
+   * run beside the alarm (they must not delay polling), so a runtime that dies
+   * mid-attempt leaves only this lease, and the attempt is made again after it.
+   */
+  leaseUntil: number | null;
+}
+
+export interface WebhookState {
+  url: string;
+  events: WebhookEventName[];
+  messages: WebhookMessage[];
+}
+
+export type AttemptResult =
+  | { kind: "response"; status: number; retryAfterMs: number | null }
+  | { kind: "error"; reason: string };
+
+export interface WebhookSummary {
+  url: string;
+  events: WebhookEventName[];
+  state: "none" | "pending" | "delivered" | "failed";
+  attempts: number;
+  last_status: number | null;
+  next_attempt_at: string | null;
+}
+
+export function wantsEvent(webhook: WebhookState | null, event: WebhookEventName): webhook is WebhookState {
+  return webhook !== null && webhook.events.includes(event);
+}
+
+export function enqueue(webhook: WebhookState, message: Pick<WebhookMessage, "msgId" | "type" | "body">, now: number): WebhookState {
+  const fresh: WebhookMessage = { ...message, state: "pending", attempts: 0, lastStatus: null, nextAttemptAt: now, leaseUntil: null };
+  return { ...webhook, messages: [...webhook.messages, fresh] };
+}
+
+/** When a pending message may next be attempted: its schedule, or the end of a lease in flight. */
+function dueAt(message: WebhookMessage): number | null {
+  if (message.state !== "pending" || message.nextAttemptAt === null) return null;
+  return message.leaseUntil === null ? message.nextAttemptAt : Math.max(message.nextAttemptAt, message.leaseUntil);
+}
+
+/** The earliest time any message is due, or null when none is pending. */
+export function nextDeliveryAt(webhook: WebhookState | null): number | null {
+  let earliest: number | null = null;
+  for (const message of webhook?.messages ?? []) {
+    const at = dueAt(message);
+    if (at !== null) earliest = earliest === null ? at : Math.min(earliest, at);
+  }
+  return earliest;
+}
+
+export function dueMessages(webhook: WebhookState | null, now: number): WebhookMessage[] {
+  return (webhook?.messages ?? []).filter((message) => {
+    const at = dueAt(message);
+    return at !== null && at <= now;
+  });
+}
+
+/** Marks an attempt as in flight until `until`. */
+export function lease(webhook: WebhookState, msgId: string, until: number): WebhookState {
+  return {
+    ...webhook,
+    messages: webhook.messages.map((message) => (message.msgId === msgId ? { ...message, leaseUntil: until } : message)),
+  };
+}
+
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+/**
+ * Applies one attempt's outcome. 2xx delivers; 410 stops for good; anything
+ * else waits for the next delay of the schedule (longer if Retry-After on
+ * 429/503 says so) and fails once the schedule is used up.
+ */
+export function recordAttempt(
+  webhook: WebhookState,
+  msgId: string,
+  result: AttemptResult,
+  now: number,
+  scheduleMs: readonly number[],
+): WebhookState {
+  const messages = webhook.messages.map((original): WebhookMessage => {
+    let message = original;
+    if (message.msgId !== msgId || message.state !== "pending") return message;
+    const attempts = message.attempts + 1;
+    message = { ...message, leaseUntil: null };
+    const lastStatus = result.kind === "response" ? result.status : null;
+    if (result.kind === "response" && isSuccess(result.status)) {
+      return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null };
+    }
+    if (result.kind === "response" && result.status === 410) {
+      return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+    }
+    const delay = scheduleMs[attempts - 1];
+    if (delay === undefined) return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+    const honoured =
+      result.kind === "response" && (result.status === 429 || result.status === 503) && result.retryAfterMs !== null
+        ? Math.max(delay, result.retryAfterMs)
+        : delay;
+    return { ...message, attempts, lastStatus, nextAttemptAt: now + honoured };
+  });
+  return { ...webhook, messages };
+}
+
+const TERMINAL_TYPES: ReadonlySet<WebhookEventType> = new Set([
+  "generation.completed",
+  "generation.failed",
+  "generation.canceled",
+]);
+
+/** Starts a fresh retry series for the latest terminal event, keeping its `webhook-id`. */
+export function redeliver(webhook: WebhookState, now: number): WebhookState | null {
+  const latest = [...webhook.messages].reverse().find((message) => TERMINAL_TYPES.has(message.type));
+  if (!latest) return null;
+  const messages = webhook.messages.map((message): WebhookMessage =>
+    message.msgId === latest.msgId
+      ? { ...message, state: "pending", attempts: 0, lastStatus: null, nextAttemptAt: now, leaseUntil: null }
+      : message,
+  );
+  return { ...webhook, messages };
+}
+
+/** The `webhook` field of the public Generation: the latest event's delivery. */
+export function summarize(webhook: WebhookState | null): WebhookSummary | null {
+  if (webhook === null) return null;
+  const latest = webhook.messages.at(-1);
+  const pending = webhook.messages.some((message) => message.state === "pending");
+  const nextAt = nextDeliveryAt(webhook);
+  return {
+    url: webhook.url,
+    events: webhook.events,
+    state: latest === undefined ? "none" : pending ? "pending" : latest.state,
+    attempts: latest?.attempts ?? 0,
+    last_status: latest?.lastStatus ?? null,
+    next_attempt_at: nextAt === null ? null : new Date(nextAt).toISOString(),
+  };
+}

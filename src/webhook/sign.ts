@@ -1,0 +1,102 @@
+// Standard Webhooks signatures (https://www.standardwebhooks.com/), CONTRACT §5.
+//
+// Only WebCrypto is used, so the same code runs in Workers and on Node 22.
+// The rules about what counts as a valid secret follow the reference
+// JavaScript library (`standardwebhooks`): a secret we accept must also be
+// one every receiver's verifier accepts, or deliveries would never verify.
+
+export const WEBHOOK_SECRET_PREFIX = "whsec_";
+
+// The specification recommends keys of 24 to 64 bytes; shorter keys are
+// refused because an HMAC is only as strong as its key. Longer keys are
+// accepted: HMAC hashes them down and verifiers handle them the same way.
+export const WEBHOOK_SECRET_MIN_BYTES = 24;
+const GENERATED_SECRET_BYTES = 32;
+
+// Standard alphabet with padding, length a multiple of 4. The reference
+// library's decoder refuses anything else (URL-safe characters, missing
+// padding), while `atob` would silently accept some of it.
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const encoder = new TextEncoder();
+
+/**
+ * Imports a `whsec_<base64>` secret (the prefix is optional) as an HMAC-SHA256
+ * signing key. Throws an Error naming the problem, never the secret itself,
+ * so the message is safe to log.
+ */
+export async function importWebhookSecret(secret: string): Promise<CryptoKey> {
+  const keyBytes = decodeWebhookSecret(secret);
+  return crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
+/**
+ * Returns the `webhook-signature` header value for one delivery attempt:
+ * `v1,<base64 HMAC-SHA256 of "{msgId}.{timestampSeconds}.{body}">`.
+ * `body` must be the exact string sent, since receivers sign the raw bytes.
+ */
+export async function signWebhook(
+  key: CryptoKey,
+  msgId: string,
+  timestampSeconds: number,
+  body: string,
+): Promise<string> {
+  // A fractional or exponent-formatted number would be written into the
+  // signed content differently from the `webhook-timestamp` header a receiver
+  // parses with parseInt, so the signature could never verify.
+  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
+    throw new RangeError("webhook timestamp must be a non-negative whole number of seconds");
+  }
+  if (msgId === "") {
+    throw new Error("webhook message id must not be empty");
+  }
+  const signed = encoder.encode(`${msgId}.${timestampSeconds}.${body}`);
+  const mac = await crypto.subtle.sign("HMAC", key, signed);
+  return `v1,${bytesToBase64(new Uint8Array(mac))}`;
+}
+
+/** A fresh secret in the `whsec_<base64>` form receivers expect. */
+export function generateWebhookSecret(): string {
+  const keyBytes = crypto.getRandomValues(new Uint8Array(GENERATED_SECRET_BYTES));
+  return `${WEBHOOK_SECRET_PREFIX}${bytesToBase64(keyBytes)}`;
+}
+
+function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
+  // Surrounding whitespace is a copy-paste or `echo | wrangler secret put`
+  // accident, never part of a base64 secret, so it is dropped rather than
+  // turned into a confusing "not base64" error.
+  const trimmed = secret.trim();
+  const encoded = trimmed.startsWith(WEBHOOK_SECRET_PREFIX)
+    ? trimmed.slice(WEBHOOK_SECRET_PREFIX.length)
+    : trimmed;
+  if (encoded === "") {
+    throw new Error(`webhook secret is empty; expected "${WEBHOOK_SECRET_PREFIX}<base64>"`);
+  }
+  if (!BASE64_PATTERN.test(encoded)) {
+    throw new Error(
+      `webhook secret is not valid base64; expected "${WEBHOOK_SECRET_PREFIX}<base64>" using the standard alphabet with padding`,
+    );
+  }
+  const keyBytes = base64ToBytes(encoded);
+  if (keyBytes.length < WEBHOOK_SECRET_MIN_BYTES) {
+    throw new Error(
+      `webhook secret is too short: ${keyBytes.length} bytes, at least ${WEBHOOK_SECRET_MIN_BYTES} required`,
+    );
+  }
+  return keyBytes;
+}
+
+// `btoa`/`atob` work on "binary strings" (one char per byte) and exist in
+// both Workers and Node, which keeps this file free of `node:buffer`.
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function base64ToBytes(encoded: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(encoded);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}

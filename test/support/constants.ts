@@ -1,0 +1,12 @@
+/** Secrets and keys used only by tests (never a deployment's). */
+export const TEST_UPSTREAM_KEY = "test-upstream-key";
+export const TEST_CLIENT_KEYS = {
+  alice: "alice-key-0123456789",
+  bob: "bob-key-0123456789",
+  /** A bare key (no client name): its generations belong to a hash of it. */
+  bare: "bare-key-0123456789",
+} as const;
+export const TEST_RELAY_API_KEYS = `alice:${TEST_CLIENT_KEYS.alice},bob:${TEST_CLIENT_KEYS.bob},${TEST_CLIENT_KEYS.bare}`;
+/** Standard Webhooks secret: whsec_ + base64 of 32 bytes. */
+export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/vMzQdbOYu0=";
+export const TEST_URL_SIGNING_SECRET = "test-url-signing-secret";

@@ -1,0 +1,26 @@
+/**
+ * Starts the real local servers the tests talk to: an imitation of the AI/ML
+ * API and a scripted webhook receiver. Their URLs reach the tests (and the
+ * Worker's bindings) through vitest's provide/inject.
+ */
+import type { TestProject } from "vitest/node";
+import { startFakeAimlapi } from "./fake-aimlapi.ts";
+import { startWebhookReceiver } from "./webhook-receiver.ts";
+import { TEST_UPSTREAM_KEY } from "./constants.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    upstreamUrl: string;
+    receiverUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
+  const receiver = await startWebhookReceiver({ hangMs: 20_000 });
+  project.provide("upstreamUrl", upstream.url);
+  project.provide("receiverUrl", receiver.url);
+  return async () => {
+    await Promise.all([upstream.close(), receiver.close()]);
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Shared set-up for tests inside workerd: call the Worker through its real
+ * fetch handler, and step a generation's alarms deterministically.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { expect, vi } from "vitest";
+import type { Generation } from "../../src/generation/schema.ts";
+import type { GenerationState } from "../../src/generation/state.ts";
+import type { GenerationObject } from "../../src/generation/object.ts";
+import { TEST_CLIENT_KEYS } from "../support/constants.ts";
+
+export const ORIGIN = "https://relay.example";
+export type Client = keyof typeof TEST_CLIENT_KEYS;
+
+export function call(path: string, init: RequestInit & { as?: Client | null } = {}): Promise<Response> {
+  const { as = "alice", ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (as !== null && !headers.has("Authorization")) headers.set("Authorization", `Bearer ${TEST_CLIENT_KEYS[as]}`);
+  return exports.default.fetch(new Request(`${ORIGIN}${path}`, { ...rest, headers }));
+}
+
+export function postJson(path: string, body: unknown, init: RequestInit & { as?: Client | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  return call(path, { ...init, method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+/** A prompt unique to the test, so the shared fake upstream keeps its scenario apart. */
+export function uniquePrompt(directives = ""): string {
+  return `A raccoon eats ice cream ${crypto.randomUUID()}${directives ? ` [[fake ${directives}]]` : ""}`;
+}
+
+export async function create(body: Record<string, unknown>, as: Client = "alice"): Promise<Generation> {
+  const response = await postJson("/v1/generations", body, { as });
+  expect(response.status, await response.clone().text()).toBe(202);
+  return response.json<Generation>();
+}
+
+export const stubOf = (id: string) => env.GENERATION.getByName(id);
+
+export function stateOf(id: string): Promise<GenerationState | null> {
+  return runInDurableObject(stubOf(id), async (_instance: GenerationObject, ctx) => {
+    const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").toArray()[0];
+    return row ? (JSON.parse(row.state) as GenerationState) : null;
+  });
+}
+
+export function alarmOf(id: string): Promise<number | null> {
+  return runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => ctx.storage.getAlarm());
+}
+
+/**
+ * A new generation's first alarm is due at once and fires by itself; wait
+ * for it (and anything else due now) so the test can step the rest by hand.
+ */
+export async function settle(id: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const alarm = await alarmOf(id);
+      if (alarm !== null && alarm < Date.now() + 5_000) throw new Error("an alarm is still due");
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
+/** Runs the generation's alarm until `done(state)` holds, at most `maxSteps` times. */
+export async function stepUntil(
+  id: string,
+  done: (state: GenerationState) => boolean,
+  maxSteps = 20,
+): Promise<GenerationState> {
+  await settle(id);
+  for (let step = 0; step <= maxSteps; step++) {
+    const state = await stateOf(id);
+    if (state && done(state)) return state;
+    await runDurableObjectAlarm(stubOf(id));
+  }
+  const last = await stateOf(id);
+  throw new Error(`not done after ${maxSteps} alarms; status ${last?.status}, upstream ${JSON.stringify(last?.upstream)}`);
+}
+
+export const isStatus =
+  (...statuses: GenerationState["status"][]) =>
+  (state: GenerationState): boolean =>
+    statuses.includes(state.status);
+
+export async function get(id: string, as: Client = "alice"): Promise<Generation> {
+  const response = await call(`/v1/generations/${id}`, { as });
+  expect(response.status).toBe(200);
+  return response.json<Generation>();
+}
+
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
