@@ -31,81 +31,106 @@ export async function copyVideoToR2(
 ): Promise<CopiedVideo> {
   const digest = new crypto.DigestStream("SHA-256");
   const digestWriter = digest.getWriter();
+  const sink =
+    download.contentLength !== null
+      ? fixedLengthSink(bucket, key, download.contentLength)
+      : await multipartSink(bucket, key, options.partBytes ?? MULTIPART_PART_BYTES);
+  const reader = download.body.getReader();
   let bytes = 0;
-  const meter = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      await digestWriter.write(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-  const metered = download.body.pipeThrough(meter);
-  const httpMetadata = { contentType: VIDEO_CONTENT_TYPE };
-
   try {
-    if (download.contentLength !== null) {
-      const fixed = new FixedLengthStream(download.contentLength);
-      const piping = metered.pipeTo(fixed.writable);
-      const [put] = await Promise.all([bucket.put(key, fixed.readable, { httpMetadata }), piping]);
-      if (bytes !== download.contentLength || put.size !== download.contentLength) {
-        throw new CopyError(`stored ${put.size} of ${download.contentLength} bytes`);
-      }
-    } else {
-      await multipartCopy(bucket, key, metered, options.partBytes ?? MULTIPART_PART_BYTES, httpMetadata);
+    // One chunk at a time: each write waits for R2 to take it (backpressure),
+    // so memory stays bounded whatever the video's size.
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      await digestWriter.write(value);
+      await sink.write(value);
+    }
+    const stored = await sink.close();
+    if (download.contentLength !== null && (bytes !== download.contentLength || stored !== download.contentLength)) {
+      throw new CopyError(`stored ${stored} of ${download.contentLength} bytes`);
     }
   } catch (error) {
+    await sink.abort(error);
+    await reader.cancel(error).catch(() => undefined);
+    // Aborting the digest rejects its `digest` promise: nobody wants it now.
+    digest.digest.catch(() => undefined);
     await digestWriter.abort(error).catch(() => undefined);
     if (error instanceof CopyError) throw error;
     throw new CopyError(`copy cut after ${bytes} bytes: ${error instanceof Error ? error.message : String(error)}`);
   }
-
   await digestWriter.close();
-  const sha256 = hex(await digest.digest);
-  return { bytes, sha256 };
+  return { bytes, sha256: hex(await digest.digest) };
 }
 
-async function multipartCopy(
-  bucket: R2Bucket,
-  key: string,
-  body: ReadableStream<Uint8Array>,
-  partBytes: number,
-  httpMetadata: R2HTTPMetadata,
-): Promise<void> {
-  const upload = await bucket.createMultipartUpload(key, { httpMetadata });
+interface Sink {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Finishes the object; resolves to the stored size. */
+  close(): Promise<number>;
+  abort(reason: unknown): Promise<void>;
+}
+
+/** Known length: one `put` fed through a FixedLengthStream, which R2 needs for a streamed body. */
+function fixedLengthSink(bucket: R2Bucket, key: string, length: number): Sink {
+  const fixed = new FixedLengthStream(length);
+  const writer = fixed.writable.getWriter();
+  const put = bucket.put(key, fixed.readable, { httpMetadata: { contentType: VIDEO_CONTENT_TYPE } });
+  // Settled here so a failed copy never leaves an unhandled rejection behind.
+  const settled = put.then(
+    (object) => ({ ok: true as const, size: object.size }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return {
+    write: (chunk) => writer.write(chunk),
+    async close() {
+      await writer.close();
+      const result = await settled;
+      if (!result.ok) throw result.error;
+      return result.size;
+    },
+    async abort(reason) {
+      await writer.abort(reason).catch(() => undefined);
+      await settled;
+    },
+  };
+}
+
+/** Unknown length: a multipart upload with one part buffer at a time. */
+async function multipartSink(bucket: R2Bucket, key: string, partBytes: number): Promise<Sink> {
+  const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType: VIDEO_CONTENT_TYPE } });
   const parts: R2UploadedPart[] = [];
-  // One part buffer at a time: memory stays at `partBytes` whatever the video size.
   let buffer = new Uint8Array(partBytes);
   let filled = 0;
+  let total = 0;
   const flush = async (): Promise<void> => {
-    if (filled === 0) return;
     parts.push(await upload.uploadPart(parts.length + 1, buffer.subarray(0, filled)));
     buffer = new Uint8Array(partBytes);
     filled = 0;
   };
-  try {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+  return {
+    async write(chunk) {
       let offset = 0;
-      while (offset < value.byteLength) {
-        const take = Math.min(partBytes - filled, value.byteLength - offset);
-        buffer.set(value.subarray(offset, offset + take), filled);
+      while (offset < chunk.byteLength) {
+        const take = Math.min(partBytes - filled, chunk.byteLength - offset);
+        buffer.set(chunk.subarray(offset, offset + take), filled);
         filled += take;
         offset += take;
+        total += take;
+        // R2 parts must all be the same size except the last.
         if (filled === partBytes) await flush();
       }
-    }
-    await flush();
-    if (parts.length === 0) {
-      // An empty body: R2 needs at least one part.
-      parts.push(await upload.uploadPart(1, new Uint8Array(0)));
-    }
-    await upload.complete(parts);
-  } catch (error) {
-    await upload.abort().catch(() => undefined);
-    throw error;
-  }
+    },
+    async close() {
+      // The last part; an empty body still needs one part.
+      if (filled > 0 || parts.length === 0) await flush();
+      await upload.complete(parts);
+      return total;
+    },
+    async abort() {
+      await upload.abort().catch(() => undefined);
+    },
+  };
 }
 
 export function hex(buffer: ArrayBuffer): string {

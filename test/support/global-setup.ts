@@ -8,13 +8,6 @@ import { startFakeAimlapi } from "./fake-aimlapi.ts";
 import { startWebhookReceiver } from "./webhook-receiver.ts";
 import { TEST_UPSTREAM_KEY } from "./constants.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    upstreamUrl: string;
-    receiverUrl: string;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
   const receiver = await startWebhookReceiver({ hangMs: 20_000 });

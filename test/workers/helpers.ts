@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { expect, vi } from "vitest";
+import { expect, inject, vi } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
@@ -94,4 +94,83 @@ export async function get(id: string, as: Client = "alice"): Promise<Generation>
 export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface UpstreamStats {
+  submits: number;
+  polls: number;
+  downloads: number;
+  submitsByPrompt: Record<string, number>;
+  pollsByTask: Record<string, number>;
+  downloadsByTask: Record<string, number>;
+  lastAuthorization: string | null;
+  lastDownloadAuthorization: string | null;
+}
+
+/** What the local fake upstream saw for one prompt (it runs in the test's Node process). */
+export async function upstreamStats(filter: { prompt: string } | { task: string }): Promise<UpstreamStats> {
+  const query = "prompt" in filter ? `prompt=${encodeURIComponent(filter.prompt)}` : `task=${encodeURIComponent(filter.task)}`;
+  const response = await fetch(`${inject("upstreamUrl")}/__stats?${query}`);
+  return response.json<UpstreamStats>();
+}
+
+/** SHA-256 of a stream, hashed as it flows (never held whole). */
+export async function streamSha256(body: ReadableStream<Uint8Array>): Promise<{ sha256: string; bytes: number }> {
+  const digest = new crypto.DigestStream("SHA-256");
+  let bytes = 0;
+  await body
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeTo(digest);
+  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { sha256, bytes };
+}
+
+export async function timeline(id: string, as: Client = "alice"): Promise<{ at: string; type: string; detail: Record<string, unknown> }[]> {
+  const response = await call(`/v1/generations/${id}/events`, { as });
+  expect(response.status).toBe(200);
+  const body = await response.json<{ data: { at: string; type: string; detail: Record<string, unknown> }[] }>();
+  return body.data;
+}
+
+/** What the local fake upstream has seen for one prompt (`GET /__stats?prompt=`). */
+export interface UpstreamPromptStats {
+  submits: number;
+  polls: number;
+  downloads: number;
+}
+
+export async function upstreamStatsFor(prompt: string): Promise<UpstreamPromptStats> {
+  const response = await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`);
+  expect(response.status).toBe(200);
+  return response.json<UpstreamPromptStats>();
+}
+
+export interface NativeErrorBody {
+  error: { code: string; message: string; details?: { field: string; rule: string; message: string }[] };
+}
+
+/** Asserts the native error shape `{error: {code, message, details?}}` and returns it. */
+export async function expectNativeError(response: Response, status: number, code: string): Promise<NativeErrorBody["error"]> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);
+  const body = JSON.parse(text) as NativeErrorBody;
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  expect(body.error.message.length).toBeGreaterThan(0);
+  if (body.error.details !== undefined) {
+    expect(Array.isArray(body.error.details)).toBe(true);
+    for (const detail of body.error.details) {
+      expect(detail).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
+    }
+  }
+  return body.error;
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm start`: the relay on localhost with the simulated upstream, no set-up.
+// On first run it writes .dev.vars (git-ignored) with a development client key
+// and webhook secret, then runs `wrangler dev` with WEBHOOK_ALLOW_PRIVATE=true
+// so webhooks can reach a receiver on this machine. Extra arguments go to
+// wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const devVarsPath = join(root, ".dev.vars");
+
+function readDevVars() {
+  if (!existsSync(devVarsPath)) return {};
+  const vars = {};
+  for (const line of readFileSync(devVarsPath, "utf8").split("\n")) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+const vars = readDevVars();
+if (!vars.RELAY_API_KEYS || !vars.WEBHOOK_SECRET) {
+  vars.RELAY_API_KEYS ||= `dev:dev_${randomBytes(18).toString("base64url")}`;
+  vars.WEBHOOK_SECRET ||= `whsec_${randomBytes(32).toString("base64")}`;
+  const body = Object.entries(vars)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join("\n");
+  writeFileSync(devVarsPath, `# Written by npm start for local development only. Delete to regenerate.\n${body}\n`);
+}
+
+const args = process.argv.slice(2);
+const portIndex = args.indexOf("--port");
+const port = portIndex >= 0 ? args[portIndex + 1] : "8787";
+if (portIndex < 0) args.push("--port", port);
+const devKey = vars.RELAY_API_KEYS.split(",")[0].split(":").slice(1).join(":") || vars.RELAY_API_KEYS.split(",")[0];
+const url = `http://localhost:${port}`;
+
+process.stderr.write(`
+  wan-relay (local, simulated upstream: no AI/ML API key, no network)
+  URL:             ${url}
+  playground:      ${url}/
+  client key:      ${devKey}
+  webhook secret:  ${vars.WEBHOOK_SECRET}
+
+  curl -s -X POST ${url}/v1/generations -H "Authorization: Bearer ${devKey}" \\
+    -H "Content-Type: application/json" -d '{"prompt":"A raccoon eating ice cream"}'
+
+`);
+
+const wrangler = join(root, "node_modules", ".bin", "wrangler");
+const child = spawn(wrangler, ["dev", "--var", "WEBHOOK_ALLOW_PRIVATE:true", ...args], {
+  cwd: root,
+  stdio: "inherit",
+  env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,306 @@
+/**
+ * End-to-end tests of the command line client (CONTRACT.md §8): the real
+ * `bin/wan-relay.mjs` run as a child process against the real relay under
+ * `wrangler dev`, which talks to the fake AI/ML API started by globalSetup.
+ */
+import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expectedVideoBytes } from "../support/fake-aimlapi.ts";
+import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
+import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+
+const CLI = join(REPO_ROOT, "bin", "wan-relay.mjs");
+const KEY = TEST_CLIENT_KEYS.alice;
+/** Generous for a wrangler-dev relay polling every 0.2 s; each run is killed past it so a hang fails fast. */
+const RUN_TIMEOUT_MS = 45_000;
+
+/** The parts of a Generation these tests look at (the full shape is CONTRACT.md §3). */
+interface GenerationView {
+  id: string;
+  object: string;
+  status: string;
+  input: { prompt: string; resolution: string; aspect_ratio: string; seed?: number; enable_prompt_expansion: boolean };
+  video: { url: string; bytes: number; sha256: string } | null;
+  error: { code: string; message: string } | null;
+  metadata: Record<string, unknown>;
+}
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  env?: Record<string, string | undefined>;
+  /** Called with each stderr chunk and the child, e.g. to send SIGINT once progress shows. */
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+}
+
+let relay: RelayProcess;
+let workDir: string;
+let counter = 0;
+
+/** A prompt no other test uses, so the fake upstream's per-prompt state never collides. */
+function uniquePrompt(directives = ""): string {
+  counter++;
+  const base = `a fox crossing a frozen lake #cli${counter}-${Math.random().toString(36).slice(2, 8)}`;
+  return directives === "" ? base : `${base} [[fake ${directives}]]`;
+}
+
+/**
+ * Runs the CLI with this process's Node (22: `/usr/bin/env node` may be older
+ * under the test runner). WAN_RELAY_URL/KEY point at the test relay unless the
+ * test overrides them; undefined removes a variable.
+ */
+function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: KEY, ...options.env })) {
+    if (value !== undefined) env[name] = value;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      options.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function parseGeneration(stdout: string): GenerationView {
+  return JSON.parse(stdout) as GenerationView;
+}
+
+async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(relay.url + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${KEY}`, ...(init.headers ?? {}) },
+    signal: AbortSignal.timeout(10_000),
+  });
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), "wan-relay-cli-"));
+  relay = await startRelay({
+    vars: {
+      AIMLAPI_BASE_URL: inject("upstreamUrl"),
+      AIMLAPI_KEY: TEST_UPSTREAM_KEY,
+      RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      POLL_INTERVAL_SECONDS: "0.2",
+    },
+  });
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("wan-relay CLI", () => {
+  it("--help prints usage for the tool and for each command, exit 0, no key needed", async () => {
+    const main = await run(["--help"], { env: { WAN_RELAY_KEY: undefined } });
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain("Usage: wan-relay <command>");
+    for (const command of ["generate", "status", "list", "cancel", "events", "download"]) {
+      expect(main.stdout).toContain(command);
+      const sub = await run([command, "--help"], { env: { WAN_RELAY_KEY: undefined } });
+      expect(sub.code, command).toBe(0);
+      expect(sub.stdout, command).toContain(`Usage: wan-relay ${command}`);
+    }
+    const generate = await run(["generate", "-h"]);
+    expect(generate.stdout).toContain("--no-prompt-expansion");
+  });
+
+  it("generate without --wait prints the queued Generation as JSON", async () => {
+    const prompt = uniquePrompt();
+    const result = await run([
+      "generate", prompt,
+      "--resolution", "480p", "--aspect-ratio", "9:16", "--seed", "42", "--no-prompt-expansion",
+      "--metadata", '{"order":7}',
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const generation = parseGeneration(result.stdout);
+    expect(generation.object).toBe("generation");
+    expect(generation.id).toMatch(/^gen_/);
+    expect(generation.status).toBe("queued");
+    expect(generation.input).toMatchObject({ prompt, resolution: "480p", aspect_ratio: "9:16", seed: 42, enable_prompt_expansion: false });
+    expect(generation.metadata).toEqual({ order: 7 });
+  });
+
+  it("generate --out waits, shows progress on stderr and writes the upstream's exact bytes", async () => {
+    // size=N makes the fake upstream serve N known pseudo-random bytes instead of the sample MP4.
+    const size = 300_000;
+    const out = join(workDir, "video.mp4");
+    const result = await run(["generate", uniquePrompt(`size=${size}`), "--out", out, "--interval", "0.2"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/\[\d+\.\ds\] queued/);
+    expect(result.stderr).toMatch(/\[\d+\.\ds\] completed \(upstream: completed, upstream polls: \d+\)/);
+    expect(result.stderr).toContain(`wrote ${size} bytes to ${out} (sha256 verified)`);
+    const generation = parseGeneration(result.stdout);
+    expect(generation.status).toBe("completed");
+
+    const written = readFileSync(out);
+    expect(written.equals(expectedVideoBytes(size))).toBe(true);
+    expect(createHash("sha256").update(written).digest("hex")).toBe(generation.video?.sha256);
+    // The temporary .part file was renamed, not left behind.
+    expect(readdirSync(workDir).filter((name) => name.endsWith(".part"))).toEqual([]);
+
+    // `download` fetches the same bytes again for an existing generation.
+    const again = join(workDir, "again.mp4");
+    const download = await run(["download", generation.id, "--out", again]);
+    expect(download.code, download.stderr).toBe(0);
+    expect(download.stdout).toBe("");
+    expect(readFileSync(again).equals(written)).toBe(true);
+  });
+
+  it("status, list, events and cancel print the API's JSON", async () => {
+    // A task the fake upstream keeps "generating" for good, so it can still be canceled.
+    const prompt = uniquePrompt("steps=queued,generating");
+    const created = parseGeneration((await run(["generate", prompt])).stdout);
+
+    const status = await run(["status", created.id]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(parseGeneration(status.stdout).id).toBe(created.id);
+
+    const list = await run(["list", "--limit", "100"]);
+    expect(list.code, list.stderr).toBe(0);
+    const page = JSON.parse(list.stdout) as { data: GenerationView[]; next_cursor: string | null };
+    expect(page.data.map((g) => g.id)).toContain(created.id);
+
+    const limited = await run(["list", "--limit", "1"]);
+    expect((JSON.parse(limited.stdout) as { data: GenerationView[] }).data).toHaveLength(1);
+
+    const cancel = await run(["cancel", created.id]);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(parseGeneration(cancel.stdout).status).toBe("canceled");
+
+    const canceledOnly = await run(["list", "--status", "canceled", "--limit", "100"]);
+    expect((JSON.parse(canceledOnly.stdout) as { data: GenerationView[] }).data.map((g) => g.id)).toContain(created.id);
+
+    const events = await run(["events", created.id]);
+    expect(events.code, events.stderr).toBe(0);
+    const timeline = JSON.parse(events.stdout) as { data: { at: string; type: string }[] };
+    expect(timeline.data.length).toBeGreaterThan(0);
+    expect(timeline.data.every((event) => typeof event.at === "string" && typeof event.type === "string")).toBe(true);
+
+    // Canceling again is the API's 409: its message on stderr, exit 1.
+    const again = await run(["cancel", created.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error 409 already_terminal: /);
+
+    // `status --wait` on a canceled generation returns at once, exit 1.
+    const waited = await run(["status", created.id, "--wait"]);
+    expect(waited.code).toBe(1);
+    expect(parseGeneration(waited.stdout).status).toBe("canceled");
+    expect(waited.stderr).toContain(`generation ${created.id} canceled`);
+  });
+
+  it("--wait on a generation that fails upstream exits 1 with the error on stderr", async () => {
+    const result = await run(["generate", uniquePrompt("steps=queued,failed"), "--wait", "--interval", "0.2"]);
+    expect(result.code).toBe(1);
+    const generation = parseGeneration(result.stdout);
+    expect(generation.status).toBe("failed");
+    expect(generation.error).not.toBeNull();
+    expect(result.stderr).toContain(`generation ${generation.id} failed (${generation.error?.code}: ${generation.error?.message})`);
+  });
+
+  it("Ctrl-C while waiting exits 130 and leaves the generation running", async () => {
+    const prompt = uniquePrompt("steps=queued,generating");
+    let sent = false;
+    const result = await run(["generate", prompt, "--wait", "--interval", "0.2"], {
+      onStderr: (text, child) => {
+        // Interrupt once the wait is visibly under way.
+        if (!sent && /\[\d+\.\ds\] /.test(text)) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(result.code).toBe(130);
+    const id = /created (gen_\S+)/.exec(result.stderr)?.[1];
+    expect(id, result.stderr).toBeDefined();
+    expect(result.stderr).toContain(`wan-relay status ${id} --wait`);
+    const response = await api(`/v1/generations/${id}`);
+    const generation = (await response.json()) as GenerationView;
+    expect(["queued", "generating"]).toContain(generation.status);
+    // Tidy up: nothing else should keep polling this task.
+    await api(`/v1/generations/${id}`, { method: "DELETE" });
+  });
+
+  it("a bad value the API rejects prints its 400 message and exits 1", async () => {
+    const result = await run(["generate", uniquePrompt(), "--resolution", "4k"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim()).toBe('error 400 invalid_request: resolution must be one of "480p", "720p", "1080p"');
+  });
+
+  it("every field the API rejects is named, not only the first", async () => {
+    const result = await run(["generate", uniquePrompt(), "--seed", "abc", "--duration", "7"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error 400 invalid_request: /);
+    expect(result.stderr).toContain("duration must be 5 or 10");
+    expect(result.stderr).toContain("seed must be an integer");
+  });
+
+  it("API errors: wrong key 401, unknown id 404", async () => {
+    const wrongKey = await run(["list"], { env: { WAN_RELAY_KEY: "not-a-key" } });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/^error 401 unauthorized: /);
+
+    const missing = await run(["status", "gen_doesnotexist"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error 404 not_found: /);
+  });
+
+  it("usage errors exit 2 with a clear message", async () => {
+    const noKey = await run(["list"], { env: { WAN_RELAY_KEY: undefined } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("no API key: pass --key KEY or set WAN_RELAY_KEY");
+
+    // --key on the command line is enough without the environment variable.
+    const flagKey = await run(["list", "--limit", "1", "--key", KEY], { env: { WAN_RELAY_KEY: undefined } });
+    expect(flagKey.code, flagKey.stderr).toBe(0);
+
+    const cases: { args: string[]; message: string }[] = [
+      { args: ["generate"], message: "missing prompt" },
+      { args: ["generate", "a", "cat"], message: 'unexpected argument "cat"' },
+      { args: ["generate", "x", "--bogus"], message: "Unknown option '--bogus'" },
+      { args: ["generate", "x", "--metadata", "{nope"], message: "--metadata is not valid JSON" },
+      { args: ["generate", "x", "--wait", "--interval", "zero"], message: "--interval must be a number" },
+      { args: ["status"], message: "missing ID" },
+      { args: ["download", "gen_x"], message: "--out FILE is required" },
+      { args: ["frobnicate"], message: 'unknown command "frobnicate"' },
+      { args: [], message: "missing command" },
+    ];
+    for (const { args, message } of cases) {
+      const result = await run(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toContain(message);
+      expect(result.stdout, args.join(" ")).toBe("");
+    }
+  });
+
+  it("an unreachable relay is a clear error, exit 1", async () => {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    const result = await run(["list", "--url", "http://127.0.0.1:9"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot reach http:\/\/127\.0\.0\.1:9: /);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Runs the real relay with `wrangler dev` (local mode: workerd, Durable
+ * Objects, alarms, local R2) on a free loopback port, for end-to-end tests,
+ * benchmarks and the CLI tests. Stopped by wrangler's own PID, so workerd is
+ * not orphaned.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface RelayProcess {
+  url: string;
+  /** Where local Durable Object and R2 state lives; kept across `restart()`. */
+  persistDir: string;
+  logs(): string;
+  /** Stops wrangler (and so workerd) and starts it again on the same port and state. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RelayOptions {
+  vars: Record<string, string>;
+  persistDir?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
+  const port = await freePort();
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "wan-relay-e2e-"));
+  const ownsDir = options.persistDir === undefined;
+  const url = `http://127.0.0.1:${port}`;
+  let output = "";
+  let child: ChildProcess | null = null;
+
+  const launch = async (): Promise<void> => {
+    const inspectorPort = await freePort();
+    const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false"];
+    for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+    const proc = spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    proc.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`wrangler dev exited with ${proc.exitCode}:\n${output}`);
+      try {
+        const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`wrangler dev not ready within the time limit:\n${output}`);
+  };
+
+  const halt = async (): Promise<void> => {
+    const proc = child;
+    child = null;
+    if (proc === null || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill("SIGTERM");
+    const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    if (!killed) {
+      proc.kill("SIGKILL");
+      await exited;
+    }
+  };
+
+  await launch();
+  return {
+    url,
+    persistDir,
+    logs: () => output,
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    stop: async () => {
+      await halt();
+      if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+}

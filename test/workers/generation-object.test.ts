@@ -1,0 +1,274 @@
+/**
+ * The generation Durable Object in workerd, against the real local fake
+ * upstream: alarms stepped with runDurableObjectAlarm, R2 contents checked.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { GenerationObject } from "../../src/generation/object.ts";
+import type { GenerationState } from "../../src/generation/state.ts";
+import {
+  call,
+  create,
+  get,
+  isStatus,
+  settle,
+  stateOf,
+  stepUntil,
+  streamSha256,
+  stubOf,
+  timeline,
+  uniquePrompt,
+  upstreamStats,
+} from "./helpers.ts";
+
+const finished = isStatus("completed", "failed", "canceled");
+
+async function r2Sha256(key: string): Promise<{ sha256: string; bytes: number }> {
+  const object = await env.VIDEOS.get(key);
+  if (!object) throw new Error(`no R2 object at ${key}`);
+  return streamSha256(object.body);
+}
+
+/** Hashes what the upstream serves at the completed task's video link. */
+async function upstreamVideoSha256(state: GenerationState): Promise<{ sha256: string; bytes: number }> {
+  if (!state.download.url) throw new Error("no video url");
+  const response = await fetch(state.download.url);
+  if (!response.body) throw new Error("no body");
+  return streamSha256(response.body);
+}
+
+describe("the happy path", () => {
+  it("submits once, polls through the upstream's statuses and stores the video in R2 byte for byte", async () => {
+    const prompt = uniquePrompt();
+    const created = await create({ prompt, resolution: "1080p" });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    expect(state.upstream.polls).toBe(5); // queued, waiting, active, generating, completed
+    const stored = await r2Sha256(`videos/${created.id}.mp4`);
+    expect(stored).toEqual({ sha256: state.video?.sha256, bytes: state.video?.bytes });
+    expect(stored).toEqual(await upstreamVideoSha256(state));
+    const stats = await upstreamStats({ prompt });
+    expect(stats.submits).toBe(1);
+  });
+
+  it("walks queued → generating → storing → completed, visible in GET", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=queued,generating,completed") });
+    const seen: string[] = [];
+    await stepUntil(created.id, (state) => {
+      if (seen.at(-1) !== state.status) seen.push(state.status);
+      return finished(state);
+    });
+    expect(seen).toEqual(["queued", "generating", "storing", "completed"]);
+    const timelineTypes = (await timeline(created.id)).map((event) => event.type);
+    expect(timelineTypes).toContain("storage.started");
+    expect(timelineTypes).toContain("storage.stored");
+    const generation = await get(created.id);
+    expect(generation.completed_at).not.toBeNull();
+    expect(generation.video?.url).toMatch(new RegExp(`^https://relay\\.example/v1/generations/${created.id}/video\\?expires=\\d+&signature=`));
+  });
+
+  it("sends the upstream the key and the body, and never the key to the video link", async () => {
+    const prompt = uniquePrompt();
+    const created = await create({ prompt, seed: 7, negative_prompt: "blur" });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    const stats = await upstreamStats({ prompt });
+    expect(stats.lastAuthorization).toBe("Bearer test-upstream-key");
+    expect(stats.lastDownloadAuthorization).toBeNull();
+  });
+
+  it("never calls the upstream to answer GET", async () => {
+    const prompt = uniquePrompt("steps=generating");
+    const created = await create({ prompt });
+    await stepUntil(created.id, (state) => state.upstream.polls === 2);
+    const before = await upstreamStats({ prompt });
+    for (let i = 0; i < 5; i++) await get(created.id);
+    expect(await upstreamStats({ prompt })).toEqual(before);
+  });
+});
+
+describe("submission faults", () => {
+  it("retries a submission answered with 5xx or 429, and submits exactly once successfully", async () => {
+    const prompt = uniquePrompt("submit=500,429:1,503");
+    const created = await create({ prompt });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    expect(state.submit.attempts).toBe(4);
+    const types = (await timeline(created.id)).map((event) => event.type);
+    expect(types.filter((type) => type === "upstream.submit_retry")).toHaveLength(3);
+  });
+
+  it("fails with submit_uncertain, and never submits again, when the connection breaks after sending", async () => {
+    const prompt = uniquePrompt("submit=cut");
+    const created = await create({ prompt });
+    const state = await stepUntil(created.id, finished);
+    expect(state.error?.code).toBe("submit_uncertain");
+    await runDurableObjectAlarm(stubOf(created.id));
+    expect((await upstreamStats({ prompt })).submits).toBe(1);
+  });
+
+  it("fails with submit_uncertain when the upstream answers 2xx without a task id", async () => {
+    const created = await create({ prompt: uniquePrompt("submit=garbage") });
+    const state = await stepUntil(created.id, finished);
+    expect(state.error?.code).toBe("submit_uncertain");
+  });
+
+  it.each([
+    ["400", 400],
+    ["401", 401],
+    ["403", 403],
+  ])("fails with upstream_rejected on %s", async (fault, status) => {
+    const created = await create({ prompt: uniquePrompt(`submit=${fault}`) });
+    const state = await stepUntil(created.id, finished);
+    expect(state.error?.code).toBe("upstream_rejected");
+    expect(state.error?.message).toContain(`HTTP ${status}`);
+  });
+
+  it("fails with submit_uncertain when an alarm finds a submission the runtime never finished", async () => {
+    const prompt = uniquePrompt();
+    const created = await create({ prompt });
+    const id = created.id;
+    // Recreate the state a crash leaves behind: inFlight persisted, no answer recorded.
+    await settle(id);
+    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
+      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+      const state = JSON.parse(row.state) as GenerationState;
+      const crashed = { ...state, upstream: { ...state.upstream, id: null }, submit: { attempts: 1, inFlight: true }, nextActionAt: 0 };
+      ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify(crashed));
+    });
+    await runDurableObjectAlarm(stubOf(id));
+    const state = await stateOf(id);
+    expect(state?.error?.code).toBe("submit_uncertain");
+    expect((await upstreamStats({ prompt })).submits).toBe(1);
+  });
+});
+
+describe("polling faults", () => {
+  it("records 5xx, 429, garbage and empty answers and keeps polling to completion", async () => {
+    const created = await create({ prompt: uniquePrompt("poll=500,garbage,429:1,empty,504 steps=generating,completed") });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    const failures = (await timeline(created.id)).filter((event) => event.type === "upstream.poll_failed");
+    expect(failures.map((event) => String(event.detail.reason))).toEqual([
+      expect.stringContaining("HTTP 500"),
+      "answer is not a status object",
+      expect.stringContaining("HTTP 429"),
+      "answer is not a status object",
+      expect.stringContaining("HTTP 504"),
+    ]);
+  });
+
+  it("waits the upstream's Retry-After when it is longer than the poll interval", async () => {
+    const created = await create({ prompt: uniquePrompt("poll=429:90") });
+    const state = await stepUntil(created.id, (s) => s.failures === 1);
+    expect((state.nextActionAt ?? 0) - state.updatedAt).toBe(90_000);
+  });
+
+  it("fails with upstream_lost when the upstream answers 404 for the task", async () => {
+    const created = await create({ prompt: uniquePrompt("poll=404") });
+    const state = await stepUntil(created.id, finished);
+    expect(state.error?.code).toBe("upstream_lost");
+  });
+
+  it.each([
+    ["named", "ContentPolicyError: prompt rejected"],
+    ["detail", "body.prompt: bad"],
+    ["string", "generation failed"],
+  ])("fails with upstream_error and a readable message for the %s error shape", async (shape, message) => {
+    const created = await create({ prompt: uniquePrompt(`steps=queued,generating,error error=${shape}`) });
+    const state = await stepUntil(created.id, finished);
+    expect(state.error).toEqual({ code: "upstream_error", message });
+    expect((await get(created.id)).error).toEqual({ code: "upstream_error", message });
+  });
+
+  it("treats an unknown status word as still running", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=queued,pondering,pondering,completed") });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+  });
+
+  it("fails with timeout when the upstream never finishes before GENERATION_TIMEOUT_SECONDS", async () => {
+    const prompt = uniquePrompt("steps=queued,generating");
+    const created = await create({ prompt });
+    const state = await stepUntil(created.id, finished, 100);
+    expect(state.error?.code).toBe("timeout");
+    expect(state.completedAt).toBe(state.deadlineAt);
+    const polls = (await upstreamStats({ prompt })).polls;
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    expect((await upstreamStats({ prompt })).polls).toBe(polls);
+  });
+});
+
+describe("storing faults", () => {
+  it("retries a download cut mid-way and a 500, never storing a truncated file", async () => {
+    const created = await create({ prompt: uniquePrompt("download=cut,500,cut") });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    expect(state.download.attempts).toBe(3);
+    expect(await r2Sha256(`videos/${created.id}.mp4`)).toEqual(await upstreamVideoSha256(state));
+    const failed = (await timeline(created.id)).filter((event) => event.type === "storage.failed");
+    expect(failed).toHaveLength(3);
+  });
+
+  it("copies a video served without Content-Length through a multipart upload", async () => {
+    const size = 20 * 1024 * 1024 + 12345;
+    const created = await create({ prompt: uniquePrompt(`length=none size=${size}`) });
+    const state = await stepUntil(created.id, finished);
+    expect(state.status).toBe("completed");
+    expect(state.video?.bytes).toBe(size);
+    const stored = await r2Sha256(`videos/${created.id}.mp4`);
+    expect(stored).toEqual({ sha256: state.video?.sha256, bytes: size });
+    expect(stored).toEqual(await upstreamVideoSha256(state));
+  });
+
+  it("fails with download_failed when every copy fails until the deadline", async () => {
+    const created = await create({ prompt: uniquePrompt(`download=${Array(80).fill("500").join(",")}`) });
+    const state = await stepUntil(created.id, finished, 100);
+    expect(state.error?.code).toBe("download_failed");
+    expect(await env.VIDEOS.head(`videos/${created.id}.mp4`)).toBeNull();
+  });
+});
+
+describe("cancel and restarts", () => {
+  it("stops all upstream requests once canceled", async () => {
+    const prompt = uniquePrompt("steps=generating");
+    const created = await create({ prompt });
+    await stepUntil(created.id, (state) => state.upstream.polls === 2);
+    const response = await call(`/v1/generations/${created.id}`, { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect((await response.json<{ status: string }>()).status).toBe("canceled");
+    const before = await upstreamStats({ prompt });
+    await runDurableObjectAlarm(stubOf(created.id));
+    await runDurableObjectAlarm(stubOf(created.id));
+    expect((await upstreamStats({ prompt })).polls).toBe(before.polls);
+    expect((await stateOf(created.id))?.status).toBe("canceled");
+  });
+
+  it("keeps a cancel that arrives while the alarm awaits a poll", async () => {
+    const created = await create({ prompt: uniquePrompt("slow=400 steps=generating,completed") });
+    await stepUntil(created.id, (state) => state.upstream.polls === 1);
+    // The input gate opens while the alarm awaits the slow poll: cancel then.
+    const alarm = runDurableObjectAlarm(stubOf(created.id));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const canceled = await call(`/v1/generations/${created.id}`, { method: "DELETE" });
+    expect(canceled.status).toBe(200);
+    await alarm;
+    const state = await stateOf(created.id);
+    expect(state?.status).toBe("canceled");
+    expect(state?.video).toBeNull();
+  });
+
+  // A real runtime restart (wrangler dev stopped and started mid-generation)
+  // is in test/node/e2e.test.ts: evictDurableObject waits for in-flight work
+  // that a stepped alarm never finishes, and abortAllDurableObjects would
+  // reach into other test files' objects.
+
+  it("overwrites rather than duplicates when a copy is repeated", async () => {
+    const created = await create({ prompt: uniquePrompt() });
+    const state = await stepUntil(created.id, finished);
+    const listed = await env.VIDEOS.list({ prefix: `videos/${created.id}` });
+    expect(listed.objects.map((object) => object.key)).toEqual([`videos/${created.id}.mp4`]);
+    expect(state.video?.key).toBe(`videos/${created.id}.mp4`);
+  });
+});
