@@ -63,7 +63,8 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
   const t = new Builder(state, ctx);
   switch (event.type) {
     case "submit_started":
-      return t.set({ submit: { attempts: state.submit.attempts + 1, inFlight: true } }).done();
+      // The next alarm (if this one dies with the request in flight) judges it uncertain.
+      return t.set({ submit: { attempts: state.submit.attempts + 1, inFlight: true }, nextActionAt: ctx.now + ctx.pollIntervalMs }).done();
     case "submitted":
       return onSubmitted(t, event.outcome);
     case "polled":

@@ -71,6 +71,19 @@ export class GenerationObject extends DurableObject<Env> {
    * (poll intervals, backoff, the deadline) without waiting for them.
    */
   private alarmTime = 0;
+  /**
+   * True while this instance runs alarm(). The input gate opens while an
+   * alarm awaits the upstream, and a newly due alarm can then be delivered;
+   * it must not act on a step that is still in flight (a live submission
+   * would look like one the runtime never finished).
+   */
+  private alarmRunning = false;
+  /**
+   * Deliveries this instance has in flight. While it lives, this (not the
+   * persisted lease, which only outlasts a dead runtime) keeps a message
+   * from being sent twice at once.
+   */
+  private readonly delivering = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -147,8 +160,9 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (isTerminal(state.status)) return { kind: "conflict", status: state.status };
-    const next = await this.apply({ type: "cancel" });
     this.appendTimeline(this.now(), [{ type: "generation.cancel_requested", detail: {} }]);
+    const next = await this.apply({ type: "cancel" });
+    this.startDueDeliveries();
     return { kind: "ok", generation: await this.render(next ?? state) };
   }
 
@@ -163,6 +177,7 @@ export class GenerationObject extends DurableObject<Env> {
     this.save(next);
     this.appendTimeline(now, [{ type: "webhook.redeliver", detail: {} }]);
     await this.scheduleAlarm(next);
+    this.startDueDeliveries();
     return { kind: "ok", generation: await this.render(next) };
   }
 
@@ -183,20 +198,27 @@ export class GenerationObject extends DurableObject<Env> {
   // ---- the alarm ----------------------------------------------------------
 
   override async alarm(): Promise<void> {
-    this.alarmTime = this.sql.exec<{ at: number }>(`SELECT at FROM alarm`).toArray()[0]?.at ?? 0;
-    await this.apply({ type: "tick" });
-    const state = this.load();
-    if (!state) return;
-    const step = nextStep(state);
-    if (step !== null && state.nextActionAt !== null && state.nextActionAt <= this.now()) {
-      if (step === "submit") await this.submit(state);
-      else if (step === "poll") await this.poll(state);
-      else await this.store(state);
+    // One alarm at a time: the running one schedules the next when it ends.
+    if (this.alarmRunning) return;
+    this.alarmRunning = true;
+    try {
+      this.alarmTime = this.sql.exec<{ at: number }>(`SELECT at FROM alarm`).toArray()[0]?.at ?? 0;
+      await this.apply({ type: "tick" });
+      const state = this.load();
+      if (!state) return;
+      const step = nextStep(state);
+      if (step !== null && state.nextActionAt !== null && state.nextActionAt <= this.now()) {
+        if (step === "submit") await this.submit(state);
+        else if (step === "poll") await this.poll(state);
+        else await this.store(state);
+      }
+      this.startDueDeliveries();
+      await this.syncIndex();
+      const latest = this.load();
+      if (latest) await this.scheduleAlarm(latest);
+    } finally {
+      this.alarmRunning = false;
     }
-    this.startDueDeliveries();
-    await this.syncIndex();
-    const latest = this.load();
-    if (latest) await this.scheduleAlarm(latest);
   }
 
   private async submit(state: GenerationState): Promise<void> {
@@ -256,11 +278,20 @@ export class GenerationObject extends DurableObject<Env> {
     const now = this.now();
     const due = dueMessages(state.webhook, now);
     if (due.length === 0) return;
+    // Due messages still in flight here (a slow receiver outlived its lease)
+    // get their lease extended rather than a second attempt.
     let webhook = state.webhook;
     const leaseUntil = now + this.config.webhookTimeoutMs + WEBHOOK_LEASE_SLACK_MS;
     for (const message of due) webhook = lease(webhook, message.msgId, leaseUntil);
     this.save({ ...state, webhook });
-    for (const message of due) this.ctx.waitUntil(this.deliver(webhook.url, message.msgId, message.body, message.type));
+    for (const message of due) {
+      if (this.delivering.has(message.msgId)) continue;
+      this.delivering.add(message.msgId);
+      const delivery = this.deliver(webhook.url, message.msgId, message.body, message.type).finally(() =>
+        this.delivering.delete(message.msgId),
+      );
+      this.ctx.waitUntil(delivery);
+    }
   }
 
   private async deliver(url: string, msgId: string, body: string, type: WebhookEventType): Promise<void> {

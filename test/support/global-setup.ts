@@ -6,11 +6,11 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAimlapi } from "./fake-aimlapi.ts";
 import { startWebhookReceiver } from "./webhook-receiver.ts";
-import { TEST_UPSTREAM_KEY } from "./constants.ts";
+import { TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./constants.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
-  const receiver = await startWebhookReceiver({ hangMs: 20_000 });
+  const receiver = await startWebhookReceiver({ hangMs: 20_000, secret: TEST_WEBHOOK_SECRET });
   project.provide("upstreamUrl", upstream.url);
   project.provide("receiverUrl", receiver.url);
   return async () => {

@@ -114,20 +114,25 @@ export async function upstreamStats(filter: { prompt: string } | { task: string 
   return response.json<UpstreamStats>();
 }
 
-/** SHA-256 of a stream, hashed as it flows (never held whole). */
+/** SHA-256 of a stream, hashed as it flows (never held whole). Rejects if the stream errors. */
 export async function streamSha256(body: ReadableStream<Uint8Array>): Promise<{ sha256: string; bytes: number }> {
   const digest = new crypto.DigestStream("SHA-256");
+  const writer = digest.getWriter();
+  const reader = body.getReader();
   let bytes = 0;
-  await body
-    .pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          bytes += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    )
-    .pipeTo(digest);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      await writer.write(value);
+    }
+  } catch (error) {
+    digest.digest.catch(() => undefined);
+    await writer.abort(error).catch(() => undefined);
+    throw error;
+  }
+  await writer.close();
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { sha256, bytes };
 }
@@ -173,4 +178,24 @@ export async function expectNativeError(response: Response, status: number, code
     }
   }
   return body.error;
+}
+
+/**
+ * Waits until the generation's first alarm has finished its submission.
+ * `settle` alone is not enough for that: while an alarm runs, `getAlarm()`
+ * answers null (or the next poll time), so `settle` can return with the
+ * submit request still in flight, and `stepUntil` then finds no alarm to run.
+ */
+export async function waitForSubmission(id: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const state = await stateOf(id);
+      const terminal = state !== null && ["completed", "failed", "canceled"].includes(state.status);
+      if (state === null || state.submit.inFlight || (state.submit.attempts === 0 && !terminal)) {
+        throw new Error("the submission has not finished");
+      }
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+  await settle(id);
 }

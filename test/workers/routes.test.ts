@@ -22,6 +22,7 @@ import {
   stubOf,
   uniquePrompt,
   upstreamStatsFor,
+  waitForSubmission,
   type Client,
 } from "./helpers.ts";
 
@@ -232,6 +233,7 @@ describe("Idempotency-Key", () => {
     expect(again.status).toBe(200);
     expect((await again.json<Generation>()).id).toBe(created.id);
 
+    await waitForSubmission(created.id);
     await stepUntil(created.id, (state) => state.upstream.id !== null);
     const afterSubmit = await postJson("/v1/generations", { seed: 7, prompt }, { headers: { "Idempotency-Key": key } });
     expect(afterSubmit.status).toBe(200);
@@ -353,6 +355,7 @@ describe("DELETE /v1/generations/{id}", () => {
   it("stops talking to the upstream once canceled", async () => {
     const prompt = uniquePrompt();
     const generation = await create({ prompt });
+    await waitForSubmission(generation.id);
     await stepUntil(generation.id, (state) => state.upstream.id !== null);
     expect((await call(`/v1/generations/${generation.id}`, { method: "DELETE" })).status).toBe(200);
     const before = await upstreamStatsFor(prompt);

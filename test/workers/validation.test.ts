@@ -15,9 +15,9 @@ import {
   expectNativeError,
   ORIGIN,
   postJson,
-  settle,
   uniquePrompt,
   upstreamStatsFor,
+  waitForSubmission,
   type Client,
 } from "./helpers.ts";
 
@@ -241,9 +241,11 @@ describe("POST /v1/generations refuses bad bodies", () => {
   it("creates nothing and sends nothing upstream for any refused body", async () => {
     const prompts: string[] = [];
     for (const [name, bodyFor, status] of BAD_BODIES) {
-      const body = bodyFor(uniquePrompt());
+      const unique = uniquePrompt();
+      const body = bodyFor(unique);
+      // Only prompts unique to this test: an empty prompt, say, may reach the fake from another file's test.
       const prompt = promptIn(body);
-      if (prompt !== null) prompts.push(prompt);
+      if (prompt?.startsWith(unique)) prompts.push(prompt);
       const response = await send(body);
       expect(response.status, name).toBe(status);
     }
@@ -253,12 +255,12 @@ describe("POST /v1/generations refuses bad bodies", () => {
     const plainText = uniquePrompt();
     prompts.push(plainText);
     expect((await send(JSON.stringify({ prompt: plainText }), "bob", { "Content-Type": "text/plain" })).status).toBe(415);
-    expect(prompts.length).toBeGreaterThan(30);
+    expect(prompts.length).toBeGreaterThan(25);
 
     // A control: one good create, whose first alarm (the submit) is awaited, so
     // a wrongly accepted bad body would have been submitted by now too.
     const control = await create({ prompt: uniquePrompt() }, "alice");
-    await settle(control.id);
+    await waitForSubmission(control.id);
     expect((await upstreamStatsFor(control.input.prompt)).submits).toBe(1);
 
     // bob is never used to create a generation, in this file or any other.

@@ -1,0 +1,158 @@
+/**
+ * The AI/ML API adapter against a real local HTTP server that behaves like
+ * the upstream, including its failures (test/support/fake-aimlapi.ts).
+ */
+import { describe, expect, inject, it } from "vitest";
+import { createAimlapiClient } from "../../src/upstream/aimlapi/client.ts";
+import type { UpstreamInput } from "../../src/upstream/port.ts";
+import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
+import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
+
+const client = (options: { apiKey?: string; requestTimeoutMs?: number } = {}) =>
+  createAimlapiClient({ baseUrl: inject("upstreamUrl"), apiKey: options.apiKey ?? TEST_UPSTREAM_KEY, requestTimeoutMs: options.requestTimeoutMs });
+
+const input = (directives = ""): UpstreamInput => ({
+  model: "alibaba/wan2.5-t2v-preview",
+  prompt: uniquePrompt(directives),
+  resolution: "720p",
+  aspect_ratio: "16:9",
+  enable_prompt_expansion: true,
+});
+
+async function acceptedId(directives = ""): Promise<string> {
+  const outcome = await client().submit(input(directives));
+  if (outcome.kind !== "accepted") throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+  return outcome.upstreamId;
+}
+
+describe("submit", () => {
+  it("returns the task id, sending the key as a bearer token", async () => {
+    const body = input();
+    const outcome = await client().submit(body);
+    expect(outcome).toEqual({ kind: "accepted", upstreamId: expect.stringMatching(/^[0-9a-f-]{36}:alibaba\/wan2\.5-t2v-preview$/) });
+    expect((await upstreamStats({ prompt: body.prompt })).lastAuthorization).toBe(`Bearer ${TEST_UPSTREAM_KEY}`);
+  });
+
+  it("accepts an HTTP 200 answer as well as 201", async () => {
+    expect((await client().submit(input("submit=200"))).kind).toBe("accepted");
+  });
+
+  it("is rejected with 401 for a wrong key", async () => {
+    const outcome = await client({ apiKey: "wrong" }).submit(input());
+    expect(outcome).toMatchObject({ kind: "rejected", httpStatus: 401 });
+  });
+
+  it.each([
+    ["400", 400],
+    ["403", 403],
+  ])("is rejected for good on %s, keeping the upstream's message", async (fault, status) => {
+    const outcome = await client().submit(input(`submit=${fault}`));
+    expect(outcome).toMatchObject({ kind: "rejected", httpStatus: status });
+    if (outcome.kind === "rejected") expect(outcome.reason.length).toBeGreaterThan(0);
+  });
+
+  it("reports the upstream's 400 message naming the field", async () => {
+    const outcome = await client().submit({ ...input(), prompt: "" });
+    expect(outcome).toMatchObject({ kind: "rejected", httpStatus: 400, reason: expect.stringContaining("prompt") });
+  });
+
+  it.each(["500", "502", "503", "504"])("may be sent again after a %s", async (fault) => {
+    expect(await client().submit(input(`submit=${fault}`))).toMatchObject({ kind: "retryable", reason: expect.stringContaining(`HTTP ${fault}`) });
+  });
+
+  it("carries Retry-After from a 429", async () => {
+    expect(await client().submit(input("submit=429:7"))).toMatchObject({ kind: "retryable", retryAfterMs: 7000 });
+  });
+
+  it("is uncertain when the connection breaks after the request was sent", async () => {
+    expect((await client().submit(input("submit=cut"))).kind).toBe("uncertain");
+  });
+
+  it("is uncertain when a 2xx answer is not JSON", async () => {
+    expect((await client().submit(input("submit=garbage"))).kind).toBe("uncertain");
+  });
+
+  it("is uncertain when the upstream does not answer within the request timeout", async () => {
+    expect(await client({ requestTimeoutMs: 300 }).submit(input("submit=hang"))).toMatchObject({ kind: "uncertain" });
+  });
+
+  it("is uncertain when nothing listens at the base URL", async () => {
+    const offline = createAimlapiClient({ baseUrl: "http://127.0.0.1:9", apiKey: "k" });
+    expect((await offline.submit(input())).kind).toBe("uncertain");
+  });
+});
+
+describe("poll", () => {
+  it("reports the upstream's status words in order, then the video URL", async () => {
+    const id = await acceptedId("steps=queued,waiting,active,generating,completed");
+    const seen: string[] = [];
+    let videoUrl: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const outcome = await client().poll(id);
+      if (outcome.kind !== "status") throw new Error(JSON.stringify(outcome));
+      seen.push(outcome.status);
+      videoUrl = outcome.videoUrl;
+    }
+    expect(seen).toEqual(["queued", "waiting", "active", "generating", "completed"]);
+    expect(videoUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\/.+\.mp4\?/);
+  });
+
+  it("passes the error value through for a failed task", async () => {
+    const id = await acceptedId("steps=failed error=detail");
+    const outcome = await client().poll(id);
+    expect(outcome).toMatchObject({ kind: "status", status: "failed", error: { detail: [expect.objectContaining({ msg: "bad" })] } });
+  });
+
+  it.each(["500", "503", "garbage", "empty"])("asks again later after %s", async (fault) => {
+    const id = await acceptedId(`poll=${fault}`);
+    expect((await client().poll(id)).kind).toBe("retryable");
+    expect((await client().poll(id)).kind).toBe("status");
+  });
+
+  it("carries Retry-After from a 429", async () => {
+    const id = await acceptedId("poll=429:3");
+    expect(await client().poll(id)).toMatchObject({ kind: "retryable", retryAfterMs: 3000 });
+  });
+
+  it("asks again later when the answer is slower than the timeout", async () => {
+    const id = await acceptedId("slow=1000");
+    expect(await client({ requestTimeoutMs: 200 }).poll(id)).toMatchObject({ kind: "retryable", reason: expect.stringContaining("network error") });
+  });
+
+  it("reports a task the upstream does not know as lost", async () => {
+    expect((await client().poll("00000000-0000-0000-0000-000000000000:alibaba/wan2.5-t2v-preview")).kind).toBe("lost");
+  });
+});
+
+describe("download", () => {
+  async function videoUrlFor(directives: string): Promise<string> {
+    const id = await acceptedId(`steps=completed ${directives}`);
+    const outcome = await client().poll(id);
+    if (outcome.kind !== "status" || outcome.videoUrl === null) throw new Error(JSON.stringify(outcome));
+    return outcome.videoUrl;
+  }
+
+  it("streams the video with its Content-Length", async () => {
+    const outcome = await client().download(await videoUrlFor("size=300000"));
+    if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
+    expect(outcome.download.contentLength).toBe(300000);
+    expect((await streamSha256(outcome.download.body)).bytes).toBe(300000);
+  });
+
+  it("reports a missing Content-Length as null", async () => {
+    const outcome = await client().download(await videoUrlFor("size=100000 length=none"));
+    if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
+    expect(outcome.download.contentLength).toBeNull();
+    expect((await streamSha256(outcome.download.body)).bytes).toBe(100000);
+  });
+
+  it("fails on an HTTP error from the video link", async () => {
+    expect(await client().download(await videoUrlFor("download=500"))).toMatchObject({ kind: "failed", reason: expect.stringContaining("HTTP 500") });
+  });
+
+  it("hands over a body that errors when the connection is cut mid-way", async () => {
+    const outcome = await client().download(await videoUrlFor("size=400000 download=cut"));
+    if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
+    await expect(streamSha256(outcome.download.body)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * Webhook delivery from the generation's Durable Object to a real local
+ * receiver (test/support/webhook-receiver.ts), which verifies every
+ * signature with the published `standardwebhooks` package.
+ * Test bindings: WEBHOOK_RETRY_SCHEDULE_SECONDS=30,30,30, WEBHOOK_TIMEOUT_SECONDS=2.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, inject, it, vi } from "vitest";
+import type { Generation } from "../../src/generation/schema.ts";
+import { call, create, get, isStatus, stateOf, stepUntil, stubOf, timeline, uniquePrompt } from "./helpers.ts";
+
+interface Delivery {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  answeredStatus: number | null;
+  verified?: boolean;
+}
+
+function hookUrl(script: string): { url: string; path: string } {
+  const path = `/hook/${crypto.randomUUID()}/${script}`;
+  return { url: `${inject("receiverUrl")}${path}`, path };
+}
+
+async function deliveries(path: string): Promise<Delivery[]> {
+  const response = await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`);
+  return response.json<Delivery[]>();
+}
+
+async function waitForDeliveries(path: string, count: number): Promise<Delivery[]> {
+  return vi.waitFor(
+    async () => {
+      const seen = await deliveries(path);
+      if (seen.length < count) throw new Error(`${seen.length} of ${count} deliveries`);
+      return seen;
+    },
+    { timeout: 15_000, interval: 25 },
+  );
+}
+
+/** Waits until the object has recorded `attempts` attempts of its latest message. */
+async function waitForAttempts(id: string, attempts: number): Promise<Generation> {
+  return vi.waitFor(
+    async () => {
+      const generation = await get(id);
+      if ((generation.webhook?.attempts ?? 0) < attempts) throw new Error(`attempts: ${generation.webhook?.attempts}`);
+      return generation;
+    },
+    { timeout: 15_000, interval: 25 },
+  );
+}
+
+/**
+ * Steps the alarm until the latest message has `attempts` recorded attempts.
+ * The first attempt starts with the event itself; each attempt runs beside
+ * the alarm, so it is awaited before the next step.
+ */
+async function stepAttempts(id: string, attempts: number): Promise<Generation> {
+  let generation = await waitForAttempts(id, 1);
+  while ((generation.webhook?.attempts ?? 0) < attempts) {
+    await runDurableObjectAlarm(stubOf(id));
+    generation = await waitForAttempts(id, (generation.webhook?.attempts ?? 0) + 1);
+  }
+  return generation;
+}
+
+const completedGeneration = async (script: string, extra: Record<string, unknown> = {}) => {
+  const hook = hookUrl(script);
+  const created = await create({ prompt: uniquePrompt("steps=generating,completed"), webhook_url: hook.url, ...extra });
+  await stepUntil(created.id, isStatus("completed"));
+  return { id: created.id, hook };
+};
+
+describe("webhook delivery", () => {
+  it("delivers generation.completed once, signed, with the Generation as GET shows it", async () => {
+    const { id, hook } = await completedGeneration("200", { metadata: { order: 42 } });
+    const [delivery] = await waitForDeliveries(hook.path, 1);
+    expect(delivery?.verified).toBe(true);
+    expect(delivery?.headers["content-type"]).toBe("application/json");
+    expect(delivery?.headers["webhook-id"]).toMatch(/^msg_/);
+    expect(delivery?.headers["webhook-timestamp"]).toMatch(/^\d+$/);
+    expect(delivery?.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const body = JSON.parse(delivery?.body ?? "{}") as { type: string; timestamp: string; data: Generation };
+    expect(body.type).toBe("generation.completed");
+    expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+    const now = await waitForAttempts(id, 1);
+    expect(body.data.status).toBe("completed");
+    expect(body.data.metadata).toEqual({ order: 42 });
+    expect(body.data.video?.sha256).toBe(now.video?.sha256);
+    expect(body.data.video?.url).toMatch(new RegExp(`/v1/generations/${id}/video\\?expires=\\d+&signature=`));
+    expect(now.webhook).toMatchObject({ state: "delivered", attempts: 1, last_status: 200, next_attempt_at: null });
+    // Nothing more is sent.
+    await runDurableObjectAlarm(stubOf(id));
+    expect(await deliveries(hook.path)).toHaveLength(1);
+  });
+
+  it("retries after failures with the same webhook-id, and is delivered exactly once with a 2xx", async () => {
+    const { id, hook } = await completedGeneration("500,503,200");
+    const generation = await stepAttempts(id, 3);
+    const seen = await deliveries(hook.path);
+    expect(seen.map((d) => d.answeredStatus)).toEqual([500, 503, 200]);
+    expect(new Set(seen.map((d) => d.headers["webhook-id"])).size).toBe(1);
+    expect(seen.every((d) => d.verified === true)).toBe(true);
+    expect(new Set(seen.map((d) => d.body)).size).toBe(1);
+    expect(generation.webhook).toMatchObject({ state: "delivered", attempts: 3, last_status: 200 });
+    const attempts = (await timeline(id)).filter((event) => event.type === "webhook.attempt");
+    expect(attempts.map((event) => event.detail.status)).toEqual([500, 503, 200]);
+    expect(attempts.every((event) => typeof event.detail.duration_ms === "number")).toBe(true);
+  });
+
+  it("stops at once on 410 Gone", async () => {
+    const { id, hook } = await completedGeneration("410");
+    const generation = await waitForAttempts(id, 1);
+    expect(generation.webhook).toMatchObject({ state: "failed", attempts: 1, last_status: 410, next_attempt_at: null });
+    await runDurableObjectAlarm(stubOf(id));
+    expect(await deliveries(hook.path)).toHaveLength(1);
+  });
+
+  it("waits for Retry-After on a 429 when it is longer than the schedule", async () => {
+    const { id } = await completedGeneration("429:120,200");
+    const generation = await waitForAttempts(id, 1);
+    const state = await stateOf(id);
+    const message = state?.webhook?.messages.at(-1);
+    expect(generation.webhook?.state).toBe("pending");
+    expect(generation.webhook?.last_status).toBe(429);
+    expect((message?.nextAttemptAt ?? 0) - (state?.completedAt ?? 0)).toBeGreaterThanOrEqual(120_000);
+    expect((await stepAttempts(id, 2)).webhook?.state).toBe("delivered");
+  });
+
+  it("counts a receiver that does not answer within WEBHOOK_TIMEOUT_SECONDS as a failed attempt", async () => {
+    const { id } = await completedGeneration("hang,200");
+    const generation = await waitForAttempts(id, 1);
+    expect(generation.webhook).toMatchObject({ state: "pending", last_status: null });
+    const attempt = (await timeline(id)).find((event) => event.type === "webhook.attempt");
+    expect(attempt?.detail.error).toMatch(/no answer within 2000 ms/);
+    expect((await stepAttempts(id, 2)).webhook?.state).toBe("delivered");
+  });
+
+  it("does not follow a redirect: a 302 is a failed attempt", async () => {
+    const { id, hook } = await completedGeneration("302,200");
+    const generation = await waitForAttempts(id, 1);
+    expect(generation.webhook).toMatchObject({ state: "pending", last_status: 302 });
+    expect(await deliveries(hook.path)).toHaveLength(1);
+  });
+
+  it("ends visibly failed when the receiver is down for the whole schedule", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=completed"), webhook_url: "http://127.0.0.1:9/hook" });
+    await stepUntil(created.id, isStatus("completed"));
+    const generation = await stepAttempts(created.id, 4);
+    expect(generation.webhook).toMatchObject({ state: "failed", attempts: 4, last_status: null, next_attempt_at: null });
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    expect((await get(created.id)).webhook?.state).toBe("failed");
+  });
+
+  it("redelivers the latest terminal event with the same webhook-id and a fresh series", async () => {
+    const { id, hook } = await completedGeneration("200");
+    await waitForAttempts(id, 1);
+    const response = await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" });
+    expect(response.status).toBe(202);
+    const seen = await waitForDeliveries(hook.path, 2);
+    expect(seen[1]?.headers["webhook-id"]).toBe(seen[0]?.headers["webhook-id"]);
+    expect(seen[1]?.body).toBe(seen[0]?.body);
+    expect(seen[1]?.verified).toBe(true);
+    const generation = await waitForAttempts(id, 1);
+    expect(generation.webhook?.state).toBe("delivered");
+  });
+
+  it("refuses to redeliver before any terminal event", async () => {
+    const created = await create({ prompt: uniquePrompt(), webhook_url: hookUrl("200").url });
+    const response = await call(`/v1/generations/${created.id}/webhook/redeliver`, { method: "POST" });
+    expect(response.status).toBe(409);
+  });
+
+  it("sends only the events asked for, started included when listed", async () => {
+    const hook = hookUrl("200");
+    const created = await create({ prompt: uniquePrompt("steps=generating,completed"), webhook_url: hook.url, webhook_events: ["started", "completed"] });
+    await stepUntil(created.id, isStatus("completed"));
+    const seen = await waitForDeliveries(hook.path, 2);
+    expect(seen.map((d) => (JSON.parse(d.body) as { type: string }).type).sort()).toEqual(["generation.completed", "generation.started"]);
+    expect(new Set(seen.map((d) => d.headers["webhook-id"])).size).toBe(2);
+  });
+
+  it("sends generation.failed and generation.canceled", async () => {
+    const failedHook = hookUrl("200");
+    const failed = await create({ prompt: uniquePrompt("steps=failed"), webhook_url: failedHook.url });
+    await stepUntil(failed.id, isStatus("failed"));
+    const canceledHook = hookUrl("200");
+    const canceled = await create({ prompt: uniquePrompt(), webhook_url: canceledHook.url });
+    await call(`/v1/generations/${canceled.id}`, { method: "DELETE" });
+    await runDurableObjectAlarm(stubOf(canceled.id));
+    const [f] = await waitForDeliveries(failedHook.path, 1);
+    const [c] = await waitForDeliveries(canceledHook.path, 1);
+    expect((JSON.parse(f?.body ?? "{}") as { type: string; data: Generation }).data.error?.code).toBe("upstream_error");
+    expect((JSON.parse(c?.body ?? "{}") as { type: string }).type).toBe("generation.canceled");
+  });
+
+  it("never delays polling: a hanging receiver for 'started' does not hold the generation back", async () => {
+    const hook = hookUrl("hang,200");
+    const created = await create({
+      prompt: uniquePrompt("steps=generating,generating,completed"),
+      webhook_url: hook.url,
+      webhook_events: ["started"],
+    });
+    const state = await stepUntil(created.id, isStatus("completed"));
+    expect(state.status).toBe("completed");
+    // The started delivery may still be hanging: the generation did not wait for it.
+    await waitForAttempts(created.id, 1);
+  });
+});
