@@ -1,0 +1,166 @@
+/**
+ * End to end on a real local Cloudflare runtime: the relay runs under
+ * `wrangler dev` (workerd, Durable Objects, real alarms, local R2) with
+ * POLL_INTERVAL_SECONDS below 1, against the local fake upstream and the
+ * local webhook receiver.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Generation } from "../../src/generation/schema.ts";
+import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
+import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+
+const SAMPLE = readFileSync(`${REPO_ROOT}/src/upstream/simulator/sample.mp4`);
+const auth = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}` };
+
+async function createGeneration(relay: RelayProcess, body: Record<string, unknown>): Promise<Generation> {
+  const response = await fetch(`${relay.url}/v1/generations`, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(202);
+  return (await response.json()) as Generation;
+}
+
+async function waitForTerminal(relay: RelayProcess, id: string, timeoutMs = 60_000): Promise<Generation> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const generation = (await (await fetch(`${relay.url}/v1/generations/${id}`, { headers: auth })).json()) as Generation;
+    if (["completed", "failed", "canceled"].includes(generation.status)) return generation;
+    if (Date.now() > deadline) throw new Error(`still ${generation.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Delivery {
+  headers: Record<string, string>;
+  body: string;
+  verified?: boolean;
+}
+
+async function deliveriesTo(path: string, count: number): Promise<Delivery[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const seen = (await (await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`)).json()) as Delivery[];
+    if (seen.length >= count) return seen;
+    if (Date.now() > deadline) throw new Error(`${seen.length} of ${count} deliveries`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("against the AI/ML API (local imitation)", () => {
+  let relay: RelayProcess;
+  beforeAll(async () => {
+    relay = await startRelay({
+      vars: {
+        AIMLAPI_BASE_URL: inject("upstreamUrl"),
+        AIMLAPI_KEY: TEST_UPSTREAM_KEY,
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+        WEBHOOK_ALLOW_PRIVATE: "true",
+        POLL_INTERVAL_SECONDS: "0.2",
+        WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2",
+      },
+    });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("runs create → poll → R2 → signed link → verified webhook, and the video is byte for byte the upstream's", async () => {
+    const hookPath = `/hook/${crypto.randomUUID()}/500,500,200`;
+    const created = await createGeneration(relay, {
+      prompt: `e2e happy path ${crypto.randomUUID()}`,
+      resolution: "1080p",
+      webhook_url: `${inject("receiverUrl")}${hookPath}`,
+    });
+    const done = await waitForTerminal(relay, created.id);
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
+    expect(done.upstream.polls).toBeGreaterThanOrEqual(5);
+
+    const video = await fetch(done.video?.url ?? "");
+    expect(video.status).toBe(200);
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+
+    const deliveries = await deliveriesTo(hookPath, 3);
+    expect(deliveries.map((d) => d.verified)).toEqual([true, true, true]);
+    expect(new Set(deliveries.map((d) => d.headers["webhook-id"])).size).toBe(1);
+    const event = JSON.parse(deliveries[2]?.body ?? "{}") as { type: string; data: Generation };
+    expect(event.type).toBe("generation.completed");
+    expect(event.data.video?.sha256).toBe(done.video?.sha256);
+  });
+
+  it("finishes a generation that was in flight when the runtime restarted, submitting once", async () => {
+    const prompt = `e2e restart ${crypto.randomUUID()} [[fake steps=queued,generating,generating,generating,generating,generating,generating,generating,completed]]`;
+    const created = await createGeneration(relay, { prompt });
+    // Let it get going, then stop workerd and start it again on the same state.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const generation = (await (await fetch(`${relay.url}/v1/generations/${created.id}`, { headers: auth })).json()) as Generation;
+      if (generation.upstream.polls >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await relay.restart();
+    const done = await waitForTerminal(relay, created.id);
+    expect(done.status).toBe("completed");
+    const stats = (await (await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)).json()) as { submits: number };
+    expect(stats.submits).toBe(1);
+    const video = await fetch(`${relay.url}/v1/generations/${created.id}/video`, { headers: auth });
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+  });
+
+  it("serves the seed client's loop on the upstream-compatible API", async () => {
+    const post = await fetch(`${relay.url}/v2/generate/video/alibaba/generation`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "alibaba/wan2.5-t2v-preview", prompt: `seed loop ${crypto.randomUUID()}`, resolution: "1080p" }),
+    });
+    expect(post.status).toBe(201);
+    const { id } = (await post.json()) as { id: string };
+    const deadline = Date.now() + 60_000;
+    let answer: { status: string; video: { url: string } | null } = { status: "queued", video: null };
+    while (["queued", "waiting", "active", "generating"].includes(answer.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const response = await fetch(`${relay.url}/v2/generate/video/alibaba/generation?generation_id=${id}`, { headers: auth });
+      answer = (await response.json()) as typeof answer;
+    }
+    expect(answer.status).toBe("completed");
+    const video = await fetch(answer.video?.url ?? "");
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+  });
+});
+
+describe("with the built-in simulator (no AIMLAPI_KEY)", () => {
+  let relay: RelayProcess;
+  beforeAll(async () => {
+    relay = await startRelay({
+      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
+    });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("produces the shipped MP4 through the whole path, offline", async () => {
+    const created = await createGeneration(relay, { prompt: "A raccoon eating ice cream" });
+    const done = await waitForTerminal(relay, created.id);
+    expect(done.status).toBe("completed");
+    expect(done.upstream.id).toMatch(/^sim-/);
+    const video = await fetch(done.video?.url ?? "");
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+    const events = (await (await fetch(`${relay.url}/v1/generations/${created.id}/events`, { headers: auth })).json()) as {
+      data: { type: string; detail: Record<string, unknown> }[];
+    };
+    const statuses = events.data.filter((e) => e.type === "status.changed").map((e) => e.detail.to);
+    expect(statuses).toEqual(["generating", "storing", "completed"]);
+  });
+
+  it("refuses every API call when RELAY_API_KEYS is unset", async () => {
+    const bare = await startRelay({ vars: { RELAY_API_KEYS: "" } });
+    try {
+      const response = await fetch(`${bare.url}/v1/generations`, { headers: auth });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("not_configured");
+      expect((await fetch(`${bare.url}/healthz`)).status).toBe(200);
+    } finally {
+      await bare.stop();
+    }
+  });
+});
