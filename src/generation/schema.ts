@@ -72,8 +72,8 @@ export const ListQuerySchema = z
       .default(20),
     cursor: z.string().max(200, { error: "is not a valid cursor" }).optional(),
     status: GenerationStatusSchema.optional(),
-  })
-  .strict();
+  });
+// Not strict: unknown query parameters (cache busters, tracking) are ignored, as is usual for GET.
 
 export const ErrorCodeSchema = z.enum([
   "timeout",

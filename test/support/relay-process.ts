@@ -18,6 +18,11 @@ export interface RelayProcess {
   /** Where local Durable Object and R2 state lives; kept across `restart()`. */
   persistDir: string;
   logs(): string;
+  /**
+   * PID of the running `wrangler dev` process (null while stopped). Benchmarks
+   * walk its descendants to find workerd and read its memory; it changes on `restart()`.
+   */
+  pid(): number | null;
   /** Stops wrangler (and so workerd) and starts it again on the same port and state. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -93,6 +98,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     url,
     persistDir,
     logs: () => output,
+    pid: () => (child !== null && child.exitCode === null ? (child.pid ?? null) : null),
     restart: async () => {
       await halt();
       await launch();
