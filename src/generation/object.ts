@@ -89,6 +89,8 @@ export class GenerationObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
+    // The Generation as it was at each status change, for the SSE stream.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`);
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
@@ -135,12 +137,26 @@ export class GenerationObject extends DurableObject<Env> {
       webhook,
       indexedStatus: "queued",
     };
+    const generation = await this.render(state);
+    // Another start() may have run during that await (the same Idempotency-Key twice at once).
+    const raced = this.load();
+    if (raced) return this.render(raced);
     this.save(state);
     this.appendTimeline(now, [
       { type: "generation.created", detail: { upstream: state.upstream.adapter, webhook: webhook !== null } },
     ]);
+    this.snapshot(generation);
     await this.scheduleAlarm(state);
-    return this.render(state);
+    return generation;
+  }
+
+  /** The Generation at each status change after `afterSeq`, oldest first (for the SSE stream). */
+  async changes(clientId: string, afterSeq: number): Promise<{ seq: number; generation: Generation }[] | null> {
+    if (!this.owned(clientId)) return null;
+    return this.sql
+      .exec<{ seq: number; generation: string }>(`SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`, afterSeq)
+      .toArray()
+      .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
   }
 
   async get(clientId: string): Promise<Generation | null> {
@@ -347,6 +363,7 @@ export class GenerationObject extends DurableObject<Env> {
     }
     if (next !== state) this.save(next);
     this.appendTimeline(now, transition.timeline);
+    if (next.status !== state.status) this.snapshot(toGeneration(next, next.video ? link : null));
     await this.scheduleAlarm(next);
     if (next.status !== next.indexedStatus) await this.syncIndex();
     return this.load();
@@ -400,6 +417,10 @@ export class GenerationObject extends DurableObject<Env> {
     for (const note of notes) {
       this.sql.exec(`INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`, now, note.type, JSON.stringify(note.detail));
     }
+  }
+
+  private snapshot(generation: Generation): void {
+    this.sql.exec(`INSERT INTO snapshots (generation) VALUES (?)`, JSON.stringify(generation));
   }
 
   private owned(clientId: string): GenerationState | null {

@@ -101,25 +101,29 @@ generations.get("/generations/:id/video", async (c) => {
   }
 });
 
-/** Server-sent events: one `generation` event per status change, closed after the terminal state. */
+/**
+ * Server-sent events: one `generation` event per status change (each as it
+ * was at that change, kept by the object), closed after the terminal state.
+ */
 generations.get("/generations/:id/stream", async (c) => {
   const stub = stubFor(c, c.req.param("id"));
   const clientId = c.var.clientId;
-  const first = await stub.get(clientId);
+  const first = await stub.changes(clientId, 0);
   if (!first) throw notFound();
   const config = readConfig(c.env);
-  const intervalMs = Math.min(Math.max(config.pollIntervalMs / 2, 100), 1000);
+  const intervalMs = Math.min(Math.max(config.pollIntervalMs / 4, 100), 1000);
   const deadline = Date.now() + config.generationTimeoutMs + 60_000;
   return streamSSE(c, async (stream) => {
-    let last: Generation | null = first;
-    await stream.writeSSE({ event: "generation", data: JSON.stringify(first) });
-    while (last !== null && !isTerminal(last.status) && !stream.aborted && Date.now() < deadline) {
-      await stream.sleep(intervalMs);
-      const current: Generation | null = await stub.get(clientId);
-      if (current && current.status !== last.status) {
-        await stream.writeSSE({ event: "generation", data: JSON.stringify(current) });
+    let pending = first;
+    let seq = 0;
+    while (!stream.aborted && Date.now() < deadline) {
+      for (const change of pending) {
+        seq = change.seq;
+        await stream.writeSSE({ event: "generation", id: String(change.seq), data: JSON.stringify(change.generation) });
+        if (isTerminal(change.generation.status)) return;
       }
-      last = current;
+      await stream.sleep(intervalMs);
+      pending = (await stub.changes(clientId, seq)) ?? [];
     }
   });
 });

@@ -1,0 +1,330 @@
+/**
+ * Shared set-up for the benchmarks: the fake AI/ML API and the webhook
+ * receiver run in this process, the relay runs under `wrangler dev` (real
+ * workerd, Durable Objects, alarms, local R2), all on 127.0.0.1.
+ *
+ * The benchmarks print figures; they assert nothing about time, because wall
+ * time on a shared 2-core machine says more about the machine than the relay.
+ *
+ * Everything here is bounded: every wait has a deadline, every bench has an
+ * overall time limit, and the relay and servers are closed on the way out,
+ * including on SIGINT/SIGTERM.
+ *
+ * Erasable TypeScript only, so `node bench/<name>.ts` runs it directly.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { delimiter, dirname } from "node:path";
+import { parseArgs } from "node:util";
+import type { Generation, TimelineEvent } from "../src/generation/schema.ts";
+import { startFakeAimlapi, type FakeAimlapi, type FakeStats } from "../test/support/fake-aimlapi.ts";
+import { startWebhookReceiver, type Delivery, type WebhookReceiver } from "../test/support/webhook-receiver.ts";
+import { startRelay, type RelayProcess } from "../test/support/relay-process.ts";
+import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../test/support/constants.ts";
+
+export type { Generation, TimelineEvent };
+
+// `node_modules/.bin/wrangler` starts with `#!/usr/bin/env node`: put the Node
+// running this script first on PATH, so wrangler never picks up an older system
+// Node when the bench is started as `node_modules/.bin/node bench/x.ts`.
+process.env["PATH"] = `${dirname(process.execPath)}${delimiter}${process.env["PATH"] ?? ""}`;
+
+export const CLIENT_KEY = TEST_CLIENT_KEYS.alice;
+export const AUTH = { Authorization: `Bearer ${CLIENT_KEY}` } as const;
+const TERMINAL = new Set(["completed", "failed", "canceled"]);
+
+// ---------------------------------------------------------------------------
+// Command-line options
+
+/** `--name value` options as positive numbers, with defaults; unknown options are an error. */
+export function numberOptions<K extends string>(defaults: Record<K, number>): Record<K, number> {
+  const spec: Record<string, { type: "string" }> = {};
+  for (const name of Object.keys(defaults)) spec[name] = { type: "string" };
+  const { values } = parseArgs({ options: spec, strict: true, allowPositionals: false });
+  const out = { ...defaults };
+  for (const name of Object.keys(defaults) as K[]) {
+    const raw = values[name];
+    if (typeof raw !== "string") continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+    out[name] = n;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Lifetime: clean-up on every way out
+
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | null = null;
+
+/** Registers a clean-up; they run last-in first-out, once, whatever happens. */
+export function onCleanup(fn: () => Promise<void>): void {
+  cleanups.push(fn);
+}
+
+function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const fn = cleanups.pop();
+      // One failing clean-up must not leave the others (and so a workerd) behind.
+      await fn?.().catch((err: unknown) => console.error("cleanup failed:", err));
+    }
+  })();
+  return cleaning;
+}
+
+let signalled = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // `on`, not `once`: a second Ctrl-C while stopping must not kill us before
+  // wrangler is stopped (that would orphan workerd).
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    console.error(`\n${signal}: stopping the relay and servers…`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+/**
+ * Runs a bench body with everything closed afterwards, and a hard time limit
+ * so a hung relay can never hold the run open.
+ */
+export function runBench(name: string, limitMs: number, body: () => Promise<void>): void {
+  const started = Date.now();
+  const limit = setTimeout(() => {
+    console.error(`${name}: over its ${limitMs / 1000} s limit, stopping`);
+    void cleanupAll().finally(() => process.exit(2));
+  }, limitMs);
+  limit.unref();
+  body()
+    .then(
+      () => {
+        console.log(`\n(${name} took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        return 0;
+      },
+      (err: unknown) => {
+        console.error(`${name} failed:`, err);
+        return 1;
+      },
+    )
+    .then(async (code) => {
+      await cleanupAll();
+      clearTimeout(limit);
+      process.exit(code);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// The servers and the relay
+
+export interface Bench {
+  upstream: FakeAimlapi;
+  receiver: WebhookReceiver;
+  relay: RelayProcess;
+}
+
+/**
+ * Starts the fake upstream, the receiver and the relay pointing at them.
+ * `vars` override the defaults (POLL_INTERVAL_SECONDS 0.2, private webhooks allowed).
+ */
+export async function startBench(vars: Record<string, string> = {}): Promise<Bench> {
+  // hangMs is short so a `hang` fault can never outlive the bench.
+  const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
+  onCleanup(() => upstream.close());
+  const receiver = await startWebhookReceiver({ hangMs: 20_000, secret: TEST_WEBHOOK_SECRET });
+  onCleanup(() => receiver.close());
+  const relay = await startRelay({
+    vars: {
+      AIMLAPI_BASE_URL: upstream.url,
+      AIMLAPI_KEY: TEST_UPSTREAM_KEY,
+      RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      POLL_INTERVAL_SECONDS: "0.2",
+      WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2",
+      ...vars,
+    },
+  });
+  onCleanup(() => relay.stop());
+  return { upstream, receiver, relay };
+}
+
+// ---------------------------------------------------------------------------
+// Talking to the relay
+
+async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export async function createGeneration(relay: RelayProcess, body: Record<string, unknown>): Promise<Generation> {
+  const response = await fetch(`${relay.url}/v1/generations`, {
+    method: "POST",
+    headers: { ...AUTH, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status !== 202) throw new Error(`create: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Generation;
+}
+
+export function getGeneration(relay: RelayProcess, id: string): Promise<Generation> {
+  return getJson<Generation>(`${relay.url}/v1/generations/${id}`, AUTH);
+}
+
+/** Polls GET /v1/generations/{id} every `everyMs` until terminal; throws after `timeoutMs`. */
+export async function waitForTerminal(relay: RelayProcess, id: string, timeoutMs = 60_000, everyMs = 100): Promise<Generation> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const generation = await getGeneration(relay, id);
+    if (TERMINAL.has(generation.status)) return generation;
+    if (Date.now() > deadline) throw new Error(`${id} still ${generation.status} after ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** Creates and waits; a generation that does not complete is an error (its figures would mislead). */
+export async function runToCompletion(relay: RelayProcess, body: Record<string, unknown>, timeoutMs = 60_000): Promise<Generation> {
+  const created = await createGeneration(relay, body);
+  const done = await waitForTerminal(relay, created.id, timeoutMs);
+  if (done.status !== "completed") throw new Error(`${done.id} ended ${done.status}: ${JSON.stringify(done.error)}`);
+  return done;
+}
+
+export async function events(relay: RelayProcess, id: string): Promise<TimelineEvent[]> {
+  return (await getJson<{ data: TimelineEvent[] }>(`${relay.url}/v1/generations/${id}/events`, AUTH)).data;
+}
+
+/** What the fake upstream saw for one exact prompt (directives included). */
+export function upstreamStats(upstream: FakeAimlapi, prompt: string): Promise<FakeStats> {
+  return getJson<FakeStats>(`${upstream.url}/__stats?prompt=${encodeURIComponent(prompt)}`);
+}
+
+/** Waits until the receiver has `count` deliveries on `path`. */
+export async function deliveriesTo(receiver: WebhookReceiver, path: string, count: number, timeoutMs = 30_000): Promise<Delivery[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await getJson<Delivery[]>(`${receiver.url}/__deliveries?path=${encodeURIComponent(path)}`);
+    if (seen.length >= count) return seen;
+    if (Date.now() > deadline) throw new Error(`${seen.length} of ${count} deliveries to ${path} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** A prompt unique to this run (the fake counts per exact prompt text). */
+export function uniquePrompt(label: string, directives = ""): string {
+  const marker = directives === "" ? "" : ` [[fake ${directives}]]`;
+  return `bench ${label} ${crypto.randomUUID()}${marker}`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------
+// Processes and memory (Linux /proc)
+
+/** Every descendant of `root` (not `root` itself), read from /proc/<pid>/stat. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // The command name is in parentheses and may contain spaces or ")": split after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ppid = Number(fields[1]);
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [Number(entry)]);
+    else list.push(Number(entry));
+  }
+  const out: number[] = [];
+  const queue = [root];
+  // Bounded: a PID appears once in /proc, so the walk ends.
+  while (queue.length > 0 && out.length < 10_000) {
+    const pid = queue.shift();
+    if (pid === undefined) break;
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+export interface ProcessMemory {
+  pid: number;
+  name: string;
+  rssBytes: number;
+}
+
+/** Name and VmRSS of a process, or null if it has gone (or is a zombie with no memory line). */
+export function processMemory(pid: number): ProcessMemory | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return null;
+  }
+  const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "?";
+  const rss = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  if (rss === undefined) return null;
+  return { pid, name, rssBytes: Number(rss) * 1024 };
+}
+
+// ---------------------------------------------------------------------------
+// Statistics and printing
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? Number.NaN;
+}
+
+export function summary(values: readonly number[]): { mean: number; min: number; max: number } {
+  return {
+    mean: mean(values),
+    min: values.length === 0 ? Number.NaN : Math.min(...values),
+    max: values.length === 0 ? Number.NaN : Math.max(...values),
+  };
+}
+
+/** A number for a table: integers as-is, others to `digits` decimals. */
+export function fmt(value: number, digits = 1): string {
+  if (!Number.isFinite(value)) return "-";
+  return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+}
+
+export const MiB = 1024 * 1024;
+
+export function printHeading(text: string): void {
+  console.log(`\n${text}\n${"-".repeat(text.length)}`);
+}
+
+/** Left-aligned first column, right-aligned numbers, padded to the widest cell. */
+export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  console.log(line(headers));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+/** One named figure per line: `name ........ value unit  (note)`. */
+export function printFigure(name: string, value: number | string, unit = "", note = ""): void {
+  const shown = typeof value === "number" ? fmt(value) : value;
+  const tail = note === "" ? "" : `  (${note})`;
+  console.log(`${`${name} `.padEnd(34, ".")} ${shown}${unit === "" ? "" : ` ${unit}`}${tail}`);
+}
