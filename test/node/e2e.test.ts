@@ -4,7 +4,9 @@
  * POLL_INTERVAL_SECONDS below 1, against the local fake upstream and the
  * local webhook receiver.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
 import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
@@ -125,6 +127,27 @@ describe("against the AI/ML API (local imitation)", () => {
     }
     expect(answer.status).toBe("completed");
     const video = await fetch(answer.video?.url ?? "");
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+  });
+});
+
+describe("the seed's own Python client", () => {
+  let relay: RelayProcess;
+  beforeAll(async () => {
+    relay = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1" } });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("runs unchanged but for its base URL and key, and ends with a relay video link", async () => {
+    const { stdout } = await promisify(execFile)("python3", [`${REPO_ROOT}/test/support/seed/seed_client.py`], {
+      env: { ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: TEST_CLIENT_KEYS.alice, POLL_SECONDS: "0.3" },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/Generation ID: +gen_/);
+    expect(stdout).toContain("Status: completed");
+    const url = /'url': '([^']+)'/.exec(stdout)?.[1] ?? "";
+    expect(url.startsWith(`${relay.url}/v1/generations/`)).toBe(true);
+    const video = await fetch(url);
     expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
   });
 });
