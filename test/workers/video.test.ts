@@ -1,10 +1,13 @@
 /**
  * Serving the stored video: bearer or signed link, Range, ETag.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { GenerationObject } from "../../src/generation/object.ts";
+import { signVideoLink } from "../../src/lib/link-signing.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
-import { call, create, get, isStatus, ORIGIN, stepUntil, uniquePrompt } from "./helpers.ts";
+import { call, create, get, isStatus, ORIGIN, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
 
 const SIZE = 1_000_003;
 let generation: Generation;
@@ -113,6 +116,26 @@ describe("GET /v1/generations/{id}/video", () => {
     const response = await call(videoPath(), { headers: { Range: "bytes=0-9", "If-Range": '"stale"' } });
     expect(response.status).toBe(200);
     await response.arrayBuffer();
+  });
+
+  it("answers HEAD with the headers and no body", async () => {
+    const response = await call(videoPath(), { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Length")).toBe(String(SIZE));
+    expect(response.headers.get("ETag")).toBe(`"${generation.video?.sha256}"`);
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("refuses an expired link with 403 link_expired", async () => {
+    const secret = await runInDurableObject(stubOf(generation.id), (_instance: GenerationObject, ctx) => {
+      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+      return (JSON.parse(row.state) as { signingKey: string }).signingKey;
+    });
+    const expires = Math.floor(Date.now() / 1000) - 1;
+    const signature = await signVideoLink(secret, generation.id, expires);
+    const response = await call(`${videoPath()}?expires=${expires}&signature=${signature}`, { as: null });
+    expect(response.status).toBe(403);
+    expect((await response.json<{ error: { code: string } }>()).error.code).toBe("link_expired");
   });
 
   it("answers 404 video_not_ready before the video is stored", async () => {
