@@ -211,6 +211,11 @@ export class GenerationObject extends DurableObject<Env> {
     return { kind: "ok", video: state.video };
   }
 
+  /** Whether this instance is inside alarm() right now (tests wait for it before stepping). */
+  isAlarmRunning(): boolean {
+    return this.alarmRunning;
+  }
+
   // ---- the alarm ----------------------------------------------------------
 
   override async alarm(): Promise<void> {

@@ -17,8 +17,16 @@ export const COMPAT_PATHS = ["/v2/generate/video/alibaba/generation", "/v2/video
 export const compat = new Hono<AppEnv>();
 
 for (const path of COMPAT_PATHS) {
-  compat.post(path, limitBody, async (c) => {
-    const clientId = await requireClient(c);
+  // The key is checked before the body is read, as on /v1: 401 comes before 413.
+  compat.post(
+    path,
+    async (c, next) => {
+      c.set("clientId", await requireClient(c));
+      await next();
+    },
+    limitBody,
+    async (c) => {
+    const clientId = c.var.clientId;
     const { data, raw } = await readJsonBody(c, CompatCreateSchema);
     const { enhance_prompt, ...rest } = data;
     const request = {
@@ -33,7 +41,8 @@ for (const path of COMPAT_PATHS) {
       requestOrigin: new URL(c.req.url).origin,
     });
     return c.json({ id: generation.id, status: "queued" }, 201);
-  });
+    },
+  );
 
   compat.get(path, async (c) => {
     const clientId = await requireClient(c);

@@ -50,6 +50,17 @@ export function alarmOf(id: string): Promise<number | null> {
   return runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => ctx.storage.getAlarm());
 }
 
+/** Waits until the object is not inside alarm() (a step's fetch may outlast runDurableObjectAlarm's view of it). */
+async function idle(id: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const running = await runInDurableObject(stubOf(id), (instance: GenerationObject) => instance.isAlarmRunning());
+      if (running) throw new Error("an alarm is running");
+    },
+    { timeout: 20_000, interval: 10 },
+  );
+}
+
 /**
  * A new generation's first alarm is due at once and fires by itself; wait
  * for it (and anything else due now) so the test can step the rest by hand.
@@ -60,8 +71,9 @@ export async function settle(id: string): Promise<void> {
       const alarm = await alarmOf(id);
       if (alarm !== null && alarm < Date.now() + 5_000) throw new Error("an alarm is still due");
     },
-    { timeout: 10_000, interval: 20 },
+    { timeout: 20_000, interval: 20 },
   );
+  await idle(id);
 }
 
 /** Runs the generation's alarm until `done(state)` holds, at most `maxSteps` times. */
@@ -75,6 +87,7 @@ export async function stepUntil(
     const state = await stateOf(id);
     if (state && done(state)) return state;
     await runDurableObjectAlarm(stubOf(id));
+    await idle(id);
   }
   const last = await stateOf(id);
   throw new Error(`not done after ${maxSteps} alarms; status ${last?.status}, upstream ${JSON.stringify(last?.upstream)}`);
