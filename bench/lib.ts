@@ -261,6 +261,10 @@ export interface ProcessMemory {
   pid: number;
   name: string;
   rssBytes: number;
+  /** Anonymous memory (heap, buffers): what a streaming copy must keep bounded. */
+  anonBytes: number;
+  /** File-backed pages (mapped binaries, mmapped files): RSS the kernel can drop. */
+  fileBytes: number;
 }
 
 /** Name and VmRSS of a process, or null if it has gone (or is a zombie with no memory line). */
@@ -272,9 +276,13 @@ export function processMemory(pid: number): ProcessMemory | null {
     return null;
   }
   const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "?";
-  const rss = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  const kb = (field: string): number | undefined => {
+    const value = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(status)?.[1];
+    return value === undefined ? undefined : Number(value) * 1024;
+  };
+  const rss = kb("VmRSS");
   if (rss === undefined) return null;
-  return { pid, name, rssBytes: Number(rss) * 1024 };
+  return { pid, name, rssBytes: rss, anonBytes: kb("RssAnon") ?? 0, fileBytes: (kb("RssFile") ?? 0) + (kb("RssShmem") ?? 0) };
 }
 
 // ---------------------------------------------------------------------------

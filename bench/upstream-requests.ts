@@ -12,6 +12,7 @@
  * show what each kind of retry adds.
  */
 import {
+  events,
   fmt,
   numberOptions,
   printFigure,
@@ -52,7 +53,12 @@ interface Counts {
   downloads: number;
   relayPolls: number;
   seconds: number;
+  /** Retry events in the relay's own timeline, by type, with their reasons. */
+  retries: { type: string; reason: string }[];
 }
+
+/** Timeline events that mean "this request failed and will be made again". */
+const RETRY_EVENTS = new Set(["upstream.submit_retry", "upstream.poll_failed", "storage.failed"]);
 
 async function runScenario(bench: Bench, scenario: Scenario): Promise<Counts[]> {
   const prompts = Array.from({ length: N }, (_, i) => uniquePrompt(`upstream-${i}`, scenario.directives));
@@ -62,7 +68,10 @@ async function runScenario(bench: Bench, scenario: Scenario): Promise<Counts[]> 
       const done = await runToCompletion(bench.relay, { prompt }, 90_000);
       const seconds = (Date.now() - started) / 1000;
       const stats = await upstreamStats(bench.upstream, prompt);
-      return { submits: stats.submits, polls: stats.polls, downloads: stats.downloads, relayPolls: done.upstream.polls, seconds };
+      const retries = (await events(bench.relay, done.id))
+        .filter((e) => RETRY_EVENTS.has(e.type))
+        .map((e) => ({ type: e.type, reason: String(e.detail["reason"] ?? "") }));
+      return { submits: stats.submits, polls: stats.polls, downloads: stats.downloads, relayPolls: done.upstream.polls, seconds, retries };
     }),
   );
 }
@@ -89,6 +98,13 @@ runBench("upstream-requests", 150_000, async () => {
         row("create → completed (s)", counts.map((c) => c.seconds)),
       ],
     );
+    // Why the relay retried, as its timeline says: explains every count above the floor.
+    const reasons = new Map<string, number>();
+    for (const c of counts) for (const r of c.retries) reasons.set(`${r.type}: ${r.reason}`, (reasons.get(`${r.type}: ${r.reason}`) ?? 0) + 1);
+    if (reasons.size > 0) {
+      console.log("retries in the relay's timelines (all generations):");
+      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)} × ${reason}`);
+    }
     totals.push([scenario.label, counts.reduce((a, c) => a + c.submits + c.polls + c.downloads, 0) / counts.length]);
   }
   printHeading("total upstream requests per generation (mean)");

@@ -5,6 +5,7 @@
  * `{message, statusCode}` (applied by app.onError under /v2/).
  */
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { createGeneration } from "../generation/create.ts";
 import { CompatCreateSchema } from "../generation/schema.ts";
 import { toCompat } from "../generation/view.ts";
@@ -16,33 +17,27 @@ export const COMPAT_PATHS = ["/v2/generate/video/alibaba/generation", "/v2/video
 
 export const compat = new Hono<AppEnv>();
 
+const authenticateClient = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("clientId", await requireClient(c));
+  await next();
+});
+
 for (const path of COMPAT_PATHS) {
   // The key is checked before the body is read, as on /v1: 401 comes before 413.
-  compat.post(
-    path,
-    async (c, next) => {
-      c.set("clientId", await requireClient(c));
-      await next();
-    },
-    limitBody,
-    async (c) => {
-    const clientId = c.var.clientId;
+  compat.post(path, authenticateClient, limitBody, async (c) => {
     const { data, raw } = await readJsonBody(c, CompatCreateSchema);
     const { enhance_prompt, ...rest } = data;
     const request = {
       ...rest,
       // The current API calls it enhance_prompt; an explicit enable_prompt_expansion wins.
-      enable_prompt_expansion: hasKey(raw, "enable_prompt_expansion")
-        ? rest.enable_prompt_expansion
-        : (enhance_prompt ?? rest.enable_prompt_expansion),
+      enable_prompt_expansion: hasKey(raw, "enable_prompt_expansion") ? rest.enable_prompt_expansion : (enhance_prompt ?? rest.enable_prompt_expansion),
     };
-    const { generation } = await createGeneration(c.env, clientId, request, {
+    const { generation } = await createGeneration(c.env, c.var.clientId, request, {
       idempotencyKey: c.req.header("Idempotency-Key") ?? null,
       requestOrigin: new URL(c.req.url).origin,
     });
     return c.json({ id: generation.id, status: "queued" }, 201);
-    },
-  );
+  });
 
   compat.get(path, async (c) => {
     const clientId = await requireClient(c);
