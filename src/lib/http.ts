@@ -42,8 +42,18 @@ export async function readJsonBody<S extends z.ZodType>(c: AppContext, schema: S
   const text = await c.req.text();
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // "__proto__" would be silently dropped (or worse) by object copies
+    // downstream, so it is refused by name rather than lost.
+    raw = JSON.parse(text, (key, value: unknown) => {
+      if (key === "__proto__") throw new ForbiddenKey();
+      return value;
+    });
   } catch (error) {
+    if (error instanceof ForbiddenKey) {
+      throw new ApiError(400, "invalid_request", '"__proto__" is not allowed as a field name', [
+        { field: "__proto__", rule: "forbidden_key", message: '"__proto__" is not allowed as a field name' },
+      ]);
+    }
     throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, [
       { field: "(body)", rule: "json", message: "must be valid JSON" },
     ]);
@@ -55,6 +65,8 @@ export async function readJsonBody<S extends z.ZodType>(c: AppContext, schema: S
   }
   return { data: validate(schema, raw), raw };
 }
+
+class ForbiddenKey extends Error {}
 
 export function validate<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const result = schema.safeParse(raw);

@@ -50,6 +50,7 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
   ["malformed JSON", (p) => `{"prompt": ${JSON.stringify(p)},`, 400, "(body)", "invalid_json"],
   ["an empty body", () => "", 400, "(body)", "invalid_json"],
   ["a JSON array", (p) => [{ prompt: p }], 400, "(body)", "invalid_request"],
+  ["a __proto__ key in metadata", (p) => `{"prompt": ${JSON.stringify(p)}, "metadata": {"__proto__": {"x": 1}, "a": 1}}`, 400, "__proto__", "invalid_request"],
   ["JSON null", () => "null", 400, "(body)", "invalid_request"],
   ["a JSON number", () => "42", 400, "(body)", "invalid_request"],
   ["a JSON string", (p) => JSON.stringify(p), 400, "(body)", "invalid_request"],
