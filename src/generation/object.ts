@@ -178,8 +178,10 @@ export class GenerationObject extends DurableObject<Env> {
     if (isTerminal(state.status)) return { kind: "conflict", status: state.status };
     this.appendTimeline(this.now(), [{ type: "generation.cancel_requested", detail: {} }]);
     const next = await this.apply({ type: "cancel" });
+    // The generation may have reached another terminal state meanwhile.
+    if (next === null || next.status !== "canceled") return { kind: "conflict", status: next?.status ?? state.status };
     this.startDueDeliveries();
-    return { kind: "ok", generation: await this.render(next ?? state) };
+    return { kind: "ok", generation: await this.render(next) };
   }
 
   async redeliverWebhook(clientId: string): Promise<RedeliverResult> {
