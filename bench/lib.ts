@@ -35,18 +35,28 @@ const TERMINAL = new Set(["completed", "failed", "canceled"]);
 // ---------------------------------------------------------------------------
 // Command-line options
 
-/** `--name value` options as positive numbers, with defaults; unknown options are an error. */
+/**
+ * `--name value` options as positive numbers, with defaults. A bad or unknown
+ * option prints the usage and exits: called at start-up, before anything runs.
+ */
 export function numberOptions<K extends string>(defaults: Record<K, number>): Record<K, number> {
+  const names = Object.keys(defaults) as K[];
+  const usage = `usage: node ${process.argv[1] ?? "bench/<name>.ts"} ${names.map((n) => `[--${n} ${defaults[n]}]`).join(" ")}`;
   const spec: Record<string, { type: "string" }> = {};
-  for (const name of Object.keys(defaults)) spec[name] = { type: "string" };
-  const { values } = parseArgs({ options: spec, strict: true, allowPositionals: false });
+  for (const name of names) spec[name] = { type: "string" };
   const out = { ...defaults };
-  for (const name of Object.keys(defaults) as K[]) {
-    const raw = values[name];
-    if (typeof raw !== "string") continue;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
-    out[name] = n;
+  try {
+    const { values } = parseArgs({ options: spec, strict: true, allowPositionals: false });
+    for (const name of names) {
+      const raw = values[name];
+      if (typeof raw !== "string") continue;
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+      out[name] = n;
+    }
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    process.exit(2);
   }
   return out;
 }

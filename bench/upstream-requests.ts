@@ -28,7 +28,7 @@ import {
 } from "./lib.ts";
 
 const options = numberOptions({ n: 10 });
-const N = Math.floor(options.n);
+const N = Math.max(1, Math.floor(options.n));
 
 interface Scenario {
   label: string;
