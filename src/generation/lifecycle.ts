@@ -213,11 +213,13 @@ function unchanged(state: GenerationState): Transition {
 }
 
 const NOTIFY_ON: Partial<Record<GenerationStatus, WebhookEventName>> = {
-  generating: "started",
   completed: "completed",
   failed: "failed",
   canceled: "canceled",
 };
+
+/** `started` marks leaving the queue for work, even when the first answer after it is already "completed". */
+const startsWork = (from: GenerationStatus, to: GenerationStatus): boolean => from === "queued" && (to === "generating" || to === "storing");
 
 /** Accumulates one transition; keeps the reducer's cases short and uniform. */
 class Builder {
@@ -254,6 +256,7 @@ class Builder {
     if (from === to) return this;
     this.note("status.changed", { from, to });
     this.set({ status: to, ...(isTerminal(to) ? { completedAt: this.ctx.now, nextActionAt: null } : {}) });
+    if (startsWork(from, to)) this.notify.push("started");
     const event = NOTIFY_ON[to];
     if (event) this.notify.push(event);
     return this;

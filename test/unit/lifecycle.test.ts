@@ -151,6 +151,18 @@ describe("polling", () => {
     expect(state.nextActionAt).toBe(T0 + 1_000);
   });
 
+  it("announces started when the first answer after the queue is already 'completed'", () => {
+    const { state, notify } = reduce(submitted(), polled("completed", { videoUrl: "https://cdn/v.mp4" }), ctx());
+    expect(state.status).toBe("storing");
+    expect(notify).toEqual(["started"]);
+  });
+
+  it("announces started only once", () => {
+    const { state } = reduce(submitted(), polled("generating"), ctx());
+    const { notify } = reduce(state, polled("completed", { videoUrl: "https://cdn/v.mp4" }), ctx());
+    expect(notify).toEqual([]);
+  });
+
   it("keeps polling when 'completed' comes without a video URL", () => {
     const { state } = reduce(submitted({ status: "generating" }), polled("completed"), ctx());
     expect(state.status).toBe("generating");
