@@ -22,6 +22,10 @@ export interface ReserveParams {
 }
 
 const TERMINAL_SQL = `('completed', 'failed', 'canceled')`;
+/** How often active rows are checked against their generations. */
+export const RECONCILE_EVERY_MS = 5 * 60_000;
+/** A reserved row whose generation never started after this long is released. */
+export const NEVER_STARTED_AFTER_MS = 60_000;
 
 export class ClientIndexObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -54,7 +58,29 @@ export class ClientIndexObject extends DurableObject<Env> {
       params.idempotencyKey,
       params.bodyHash,
     );
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RECONCILE_EVERY_MS);
     return { kind: "created" };
+  }
+
+  /**
+   * Reconciles active rows with their generations: a status update that was
+   * lost is applied, and a row whose generation never started (the Worker
+   * died between reserving and starting it) is released, so it stops counting
+   * against MAX_ACTIVE_PER_KEY.
+   */
+  override async alarm(): Promise<void> {
+    const rows = this.sql
+      .exec<{ id: string; status: string; created_at: number }>(`SELECT id, status, created_at FROM generations WHERE status NOT IN ${TERMINAL_SQL}`)
+      .toArray();
+    for (const row of rows) {
+      const status = await this.env.GENERATION.getByName(row.id).probe();
+      if (status === null) {
+        if (Date.now() - row.created_at > NEVER_STARTED_AFTER_MS) this.sql.exec(`DELETE FROM generations WHERE id = ? AND status = ?`, row.id, row.status);
+      } else if (status !== row.status) {
+        this.sql.exec(`UPDATE generations SET status = ? WHERE id = ?`, status, row.id);
+      }
+    }
+    if (this.activeCount() > 0) await this.ctx.storage.setAlarm(Date.now() + RECONCILE_EVERY_MS);
   }
 
   async setStatus(id: string, status: GenerationStatus): Promise<void> {

@@ -159,6 +159,11 @@ export class GenerationObject extends DurableObject<Env> {
       .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
   }
 
+  /** The status, or null if this object was never started (for the client index's reconciliation). */
+  async probe(): Promise<Generation["status"] | null> {
+    return this.load()?.status ?? null;
+  }
+
   async get(clientId: string): Promise<Generation | null> {
     const state = this.owned(clientId);
     return state ? this.render(state) : null;
