@@ -6,8 +6,7 @@
 import { readConfig } from "../config.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
-import { newGenerationId } from "../lib/ids.ts";
-import { hex } from "../storage/copy-to-r2.ts";
+import { hex, newGenerationId } from "../lib/ids.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
 import type { CreateGenerationRequest, Generation } from "./schema.ts";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./schema.ts";

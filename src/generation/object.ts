@@ -13,7 +13,7 @@ import { randomToken } from "../lib/ids.ts";
 import { signVideoLink, verifyVideoLink } from "../lib/link-signing.ts";
 import { copyVideoToR2, videoKey, VIDEO_CONTENT_TYPE } from "../storage/copy-to-r2.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
-import { errorMessage } from "../upstream/aimlapi/client.ts";
+import { errorMessage } from "../lib/errors.ts";
 import {
   dueMessages,
   enqueue,

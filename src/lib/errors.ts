@@ -24,3 +24,8 @@ export class ApiError extends Error {
 
 export const notFound = (what = "generation"): ApiError =>
   new ApiError(404, "not_found", `No ${what} with this id is visible to this key`);
+
+/** A caught value as one line for the timeline or a log. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -5,6 +5,7 @@
  * count and SHA-256 are computed on the way. A body cut short never becomes
  * an object: the put (or the multipart completion) fails instead.
  */
+import { hex } from "../lib/ids.ts";
 import type { VideoDownload } from "../upstream/port.ts";
 
 /** R2 parts must be at least 5 MiB (except the last) and all the same size. */
@@ -131,8 +132,4 @@ async function multipartSink(bucket: R2Bucket, key: string, partBytes: number): 
       await upload.abort().catch(() => undefined);
     },
   };
-}
-
-export function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -3,7 +3,7 @@
  * a fresh timestamp, bounded by WEBHOOK_TIMEOUT_SECONDS, redirects not
  * followed (a 3xx is a failed attempt).
  */
-import { retryAfter } from "../upstream/aimlapi/client.ts";
+import { retryAfter } from "../lib/retry-after.ts";
 import type { AttemptResult } from "./delivery.ts";
 import { signWebhook } from "./sign.ts";
 

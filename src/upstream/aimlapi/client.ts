@@ -3,6 +3,8 @@
  * the finished video from the signed object-store link. Every answer becomes
  * an outcome value; only bugs throw.
  */
+import { errorMessage } from "../../lib/errors.ts";
+import { retryAfter } from "../../lib/retry-after.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
 
 export const GENERATION_PATH = "/v2/generate/video/alibaba/generation";
@@ -127,20 +129,6 @@ function upstreamMessage(body: JsonBody): string {
   return "";
 }
 
-/** Retry-After as seconds or an HTTP date. */
-export function retryAfter(response: Response): { retryAfterMs?: number } {
-  const raw = response.headers.get("Retry-After");
-  if (raw === null) return {};
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return { retryAfterMs: Math.round(seconds * 1000) };
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? {} : { retryAfterMs: Math.max(0, date - Date.now()) };
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
