@@ -22,6 +22,8 @@ export type LifecycleEvent =
   | { type: "stored"; video: StoredVideo }
   | { type: "store_failed"; reason: string; retryAfterMs?: number }
   | { type: "cancel" }
+  /** A step threw (a bug, not an outcome): retried with backoff; the deadline still bounds it. */
+  | { type: "step_crashed"; reason: string }
   /** The alarm woke up: deadlines and interrupted submissions are judged here. */
   | { type: "tick" };
 
@@ -89,6 +91,11 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
     }
     case "cancel":
       return t.set({ nextActionAt: null }).status("canceled").done();
+    case "step_crashed": {
+      const failures = state.failures + 1;
+      const delay = backoffMs(ctx.pollIntervalMs, failures);
+      return t.note("alarm.error", { reason: event.reason, retry_in_ms: delay }).set({ failures, nextActionAt: ctx.now + delay }).done();
+    }
     case "tick":
       return onTick(t);
   }

@@ -236,9 +236,17 @@ export class GenerationObject extends DurableObject<Env> {
       if (!state) return;
       const step = nextStep(state);
       if (step !== null && state.nextActionAt !== null && state.nextActionAt <= this.now()) {
-        if (step === "submit") await this.submit(state);
-        else if (step === "poll") await this.poll(state);
-        else await this.store(state);
+        try {
+          if (step === "submit") await this.submit(state);
+          else if (step === "poll") await this.poll(state);
+          else await this.store(state);
+        } catch (error) {
+          // Expected failures are outcomes, never throws: this is a bug. Log it,
+          // and let the generation carry on from its stored state after a
+          // backoff rather than lose it to the runtime's limited alarm retries.
+          console.error(JSON.stringify({ message: "alarm step failed", generation: state.id, step, error: errorMessage(error) }));
+          await this.apply({ type: "step_crashed", reason: `${step}: ${errorMessage(error)}` });
+        }
       }
       this.startDueDeliveries();
       await this.syncIndex();

@@ -11,6 +11,8 @@ import type { VideoDownload } from "../upstream/port.ts";
 /** R2 parts must be at least 5 MiB (except the last) and all the same size. */
 export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
 export const VIDEO_CONTENT_TYPE = "video/mp4";
+/** A download that sends no byte for this long is given up (and retried by the lifecycle). */
+export const COPY_IDLE_TIMEOUT_MS = 60_000;
 
 export interface CopiedVideo {
   bytes: number;
@@ -28,8 +30,9 @@ export async function copyVideoToR2(
   bucket: R2Bucket,
   key: string,
   download: VideoDownload,
-  options: { partBytes?: number } = {},
+  options: { partBytes?: number; idleTimeoutMs?: number } = {},
 ): Promise<CopiedVideo> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? COPY_IDLE_TIMEOUT_MS;
   const digest = new crypto.DigestStream("SHA-256");
   const digestWriter = digest.getWriter();
   const sink =
@@ -42,7 +45,7 @@ export async function copyVideoToR2(
     // One chunk at a time: each write waits for R2 to take it (backpressure),
     // so memory stays bounded whatever the video's size.
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readWithin(reader, idleTimeoutMs);
       if (done) break;
       bytes += value.byteLength;
       await digestWriter.write(value);
@@ -63,6 +66,19 @@ export async function copyVideoToR2(
   }
   await digestWriter.close();
   return { bytes, sha256: hex(await digest.digest) };
+}
+
+/** reader.read(), or a CopyError when no chunk comes within `ms` (a stalled upstream must not hold the alarm). */
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CopyError(`no bytes for ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
 interface Sink {

@@ -249,6 +249,21 @@ describe("deadline and cancel", () => {
   });
 });
 
+describe("a step that crashed", () => {
+  it("is retried with backoff and recorded, keeping the status", () => {
+    const { state, timeline } = reduce(submitted({ status: "generating", failures: 1 }), { type: "step_crashed", reason: "poll: TypeError: x" }, ctx());
+    expect(state.status).toBe("generating");
+    expect(state.nextActionAt).toBe(T0 + 1_000 + 2 * POLL_MS);
+    expect(timeline).toEqual([{ type: "alarm.error", detail: { reason: "poll: TypeError: x", retry_in_ms: 2 * POLL_MS } }]);
+  });
+
+  it("leaves an interrupted submission for the next tick to judge uncertain", () => {
+    const crashed = reduce(fresh({ submit: { attempts: 1, inFlight: true } }), { type: "step_crashed", reason: "submit: boom" }, ctx()).state;
+    expect(crashed.submit.inFlight).toBe(true);
+    expect(reduce(crashed, { type: "tick" }, ctx()).state.error?.code).toBe("submit_uncertain");
+  });
+});
+
 describe("terminal states absorb every event", () => {
   const terminal = [
     submitted({ status: "completed", completedAt: T0 }),
@@ -263,6 +278,7 @@ describe("terminal states absorb every event", () => {
     { type: "stored", video: { key: "k", bytes: 1, sha256: "s", contentType: "video/mp4" } },
     { type: "store_failed", reason: "cut" },
     { type: "cancel" },
+    { type: "step_crashed", reason: "bug" },
     { type: "tick" },
   ];
   for (const state of terminal) {

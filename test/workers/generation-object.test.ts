@@ -272,3 +272,30 @@ describe("cancel and restarts", () => {
     expect(state.video?.key).toBe(`videos/${created.id}.mp4`);
   });
 });
+
+describe("copyVideoToR2", () => {
+  it("gives up a download that stalls, storing nothing", async () => {
+    const { copyVideoToR2 } = await import("../../src/storage/copy-to-r2.ts");
+    const key = `videos/stalled-${crypto.randomUUID()}.mp4`;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(1000));
+        // ...and nothing more, ever.
+      },
+    });
+    await expect(copyVideoToR2(env.VIDEOS, key, { body, contentLength: 5000, contentType: "video/mp4" }, { idleTimeoutMs: 200 })).rejects.toThrow(/no bytes for 200 ms/);
+    expect(await env.VIDEOS.head(key)).toBeNull();
+  });
+
+  it("gives up a stalled download without Content-Length too", async () => {
+    const { copyVideoToR2 } = await import("../../src/storage/copy-to-r2.ts");
+    const key = `videos/stalled-${crypto.randomUUID()}.mp4`;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(1000));
+      },
+    });
+    await expect(copyVideoToR2(env.VIDEOS, key, { body, contentLength: null, contentType: null }, { idleTimeoutMs: 200 })).rejects.toThrow(/no bytes/);
+    expect(await env.VIDEOS.head(key)).toBeNull();
+  });
+});
