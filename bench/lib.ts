@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import type { Generation, TimelineEvent } from "../src/generation/schema.ts";
 import { startFakeAimlapi, type FakeAimlapi, type FakeStats } from "../test/support/fake-aimlapi.ts";
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from "../test/support/webhook-receiver.ts";
-import { startRelay, type RelayProcess } from "../test/support/relay-process.ts";
-import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../test/support/constants.ts";
+import { startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";
+import { TEST_CLIENT_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../test/support/constants.ts";
 
 export type { Generation, TimelineEvent };
 
@@ -143,18 +143,7 @@ export async function startBench(vars: Record<string, string> = {}): Promise<Ben
   onCleanup(() => upstream.close());
   const receiver = await startWebhookReceiver({ hangMs: 20_000, secret: TEST_WEBHOOK_SECRET });
   onCleanup(() => receiver.close());
-  const relay = await startRelay({
-    vars: {
-      AIMLAPI_BASE_URL: upstream.url,
-      AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-      RELAY_API_KEYS: TEST_RELAY_API_KEYS,
-      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      WEBHOOK_ALLOW_PRIVATE: "true",
-      POLL_INTERVAL_SECONDS: "0.2",
-      WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2",
-      ...vars,
-    },
-  });
+  const relay = await startRelay({ vars: testRelayVars(upstream.url, { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2", ...vars }) });
   onCleanup(() => relay.stop());
   return { upstream, receiver, relay };
 }

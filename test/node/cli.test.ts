@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expectedVideoBytes } from "../support/fake-aimlapi.ts";
-import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
-import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
+import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 
 const CLI = join(REPO_ROOT, "bin", "wan-relay.mjs");
 const KEY = TEST_CLIENT_KEYS.alice;
@@ -95,16 +95,7 @@ async function api(path: string, init: RequestInit = {}): Promise<Response> {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "wan-relay-cli-"));
-  relay = await startRelay({
-    vars: {
-      AIMLAPI_BASE_URL: inject("upstreamUrl"),
-      AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-      RELAY_API_KEYS: TEST_RELAY_API_KEYS,
-      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      WEBHOOK_ALLOW_PRIVATE: "true",
-      POLL_INTERVAL_SECONDS: "0.2",
-    },
-  });
+  relay = await startRelay({ vars: testRelayVars(inject("upstreamUrl")) });
 });
 
 afterAll(async () => {

@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
-import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
-import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
+import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS } from "../support/constants.ts";
 
 const SAMPLE = readFileSync(`${REPO_ROOT}/src/upstream/simulator/sample.mp4`);
 const auth = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}` };
@@ -54,17 +54,7 @@ async function deliveriesTo(path: string, count: number): Promise<Delivery[]> {
 describe("against the AI/ML API (local imitation)", () => {
   let relay: RelayProcess;
   beforeAll(async () => {
-    relay = await startRelay({
-      vars: {
-        AIMLAPI_BASE_URL: inject("upstreamUrl"),
-        AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
-        WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-        WEBHOOK_ALLOW_PRIVATE: "true",
-        POLL_INTERVAL_SECONDS: "0.2",
-        WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2",
-      },
-    });
+    relay = await startRelay({ vars: testRelayVars(inject("upstreamUrl"), { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2" }) });
   });
   afterAll(async () => relay?.stop());
 

@@ -11,7 +11,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./constants.ts";
+
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The vars of a relay under test: the local fake upstream, the test keys, fast polling, private webhooks allowed. */
+export function testRelayVars(upstreamUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AIMLAPI_BASE_URL: upstreamUrl,
+    AIMLAPI_KEY: TEST_UPSTREAM_KEY,
+    RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    POLL_INTERVAL_SECONDS: "0.2",
+    ...overrides,
+  };
+}
 
 export interface RelayProcess {
   url: string;
