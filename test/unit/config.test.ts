@@ -1,0 +1,59 @@
+/**
+ * Reading vars and secrets (src/config.ts): defaults, decimals, bad values named.
+ */
+import { describe, expect, it } from "vitest";
+import { readConfig } from "../../src/config.ts";
+
+const env = (vars: Record<string, string> = {}) => vars as unknown as Env;
+
+describe("readConfig", () => {
+  it("applies the contract's defaults", () => {
+    const config = readConfig(env());
+    expect(config).toMatchObject({
+      aimlapiBaseUrl: "https://api.aimlapi.com",
+      aimlapiKey: null,
+      pollIntervalMs: 10_000,
+      generationTimeoutMs: 1_800_000,
+      webhookRetryScheduleMs: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400].map((s) => s * 1000),
+      webhookTimeoutMs: 15_000,
+      webhookAllowPrivate: false,
+      videoUrlTtlSeconds: 604800,
+      publicBaseUrl: null,
+      maxActivePerKey: 100,
+      simulatorMs: 20_000,
+      urlSigningSecret: null,
+    });
+  });
+
+  it("takes decimals for seconds and trims trailing slashes from origins", () => {
+    const config = readConfig(
+      env({ POLL_INTERVAL_SECONDS: "0.2", WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.5, 1.5", AIMLAPI_BASE_URL: "http://127.0.0.1:9/", PUBLIC_BASE_URL: "https://relay.example/" }),
+    );
+    expect(config.pollIntervalMs).toBe(200);
+    expect(config.webhookRetryScheduleMs).toEqual([500, 1500]);
+    expect(config.aimlapiBaseUrl).toBe("http://127.0.0.1:9");
+    expect(config.publicBaseUrl).toBe("https://relay.example");
+  });
+
+  it("treats empty strings as unset", () => {
+    const config = readConfig(env({ AIMLAPI_KEY: " ", PUBLIC_BASE_URL: "", WEBHOOK_SECRET: "" }));
+    expect(config.aimlapiKey).toBeNull();
+    expect(config.publicBaseUrl).toBeNull();
+    expect(config.webhookSecret).toBeNull();
+  });
+
+  it("reads WEBHOOK_ALLOW_PRIVATE=true in any case", () => {
+    expect(readConfig(env({ WEBHOOK_ALLOW_PRIVATE: "TRUE" })).webhookAllowPrivate).toBe(true);
+    expect(readConfig(env({ WEBHOOK_ALLOW_PRIVATE: "yes" })).webhookAllowPrivate).toBe(false);
+  });
+
+  it.each([
+    ["POLL_INTERVAL_SECONDS", "ten"],
+    ["GENERATION_TIMEOUT_SECONDS", "-1"],
+    ["WEBHOOK_RETRY_SCHEDULE_SECONDS", "5,x"],
+    ["MAX_ACTIVE_PER_KEY", "0"],
+    ["VIDEO_URL_TTL_SECONDS", "1.5"],
+  ])("names %s when its value %s is not valid", (name, value) => {
+    expect(() => readConfig(env({ [name]: value }))).toThrow(name);
+  });
+});
