@@ -368,8 +368,9 @@ export class GenerationObject extends DurableObject<Env> {
     const before = this.load();
     if (!before) return null;
     const now = this.now();
-    // Async work (signing the link) happens before the synchronous section.
-    const link = await this.signedLink(before, now);
+    // Async work (signing the link) happens before the synchronous section,
+    // and only when a rendered Generation can carry a video.
+    const link = before.video !== null || event.type === "stored" ? await this.signedLink(before, now) : null;
     const state = this.load();
     if (!state) return null;
     const transition = reduce(state, event, { now, pollIntervalMs: this.config.pollIntervalMs });
