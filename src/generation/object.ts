@@ -21,6 +21,7 @@ import {
   nextDeliveryAt,
   recordAttempt,
   redeliver,
+  type AttemptResult,
   wantsEvent,
   type WebhookEventType,
   type WebhookState,
@@ -333,12 +334,15 @@ export class GenerationObject extends DurableObject<Env> {
   private async deliver(url: string, msgId: string, body: string, type: WebhookEventType): Promise<void> {
     const config = this.config;
     const started = this.now();
-    let result;
-    if (config.webhookSecret === null) {
-      result = { kind: "error" as const, reason: "WEBHOOK_SECRET is not set" };
-    } else {
+    let result: AttemptResult;
+    try {
+      if (config.webhookSecret === null) throw new Error("WEBHOOK_SECRET is not set");
       const key = await importWebhookSecret(config.webhookSecret);
       result = await sendWebhook(url, { msgId, body }, key, config.webhookTimeoutMs);
+    } catch (error) {
+      // A secret that cannot sign counts as a failed attempt, so the series
+      // still ends (visibly failed) instead of retrying forever.
+      result = { kind: "error", reason: errorMessage(error) };
     }
     const now = this.now();
     const state = this.load();
