@@ -7,6 +7,7 @@ import { readConfig } from "../config.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
 import { hex, newGenerationId } from "../lib/ids.ts";
+import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
 import type { CreateGenerationRequest, Generation } from "./schema.ts";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./schema.ts";
@@ -41,6 +42,12 @@ export async function createGeneration(
     }
     if (config.webhookSecret === null) {
       throw new ApiError(503, "not_configured", "WEBHOOK_SECRET is not set: webhooks cannot be signed, so webhook_url is refused");
+    }
+    try {
+      await importWebhookSecret(config.webhookSecret);
+    } catch {
+      // The reason names the format rule, never the secret; kept out of the answer anyway.
+      throw new ApiError(503, "not_configured", "WEBHOOK_SECRET is not a valid whsec_ secret: webhooks cannot be signed, so webhook_url is refused");
     }
     normalized = { ...request, webhook_url: check.url };
   }

@@ -272,6 +272,33 @@ describe("Idempotency-Key", () => {
   });
 });
 
+describe("webhook signing configuration", () => {
+  const postWith = async (vars: Record<string, string | undefined>): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const request = new Request(`${ORIGIN}/v1/generations`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: uniquePrompt(), webhook_url: "https://hooks.example.com/x" }),
+    });
+    const response = await app.fetch(request, { ...env, ...vars }, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+
+  it.each([
+    ["unset", undefined],
+    ["not a whsec_ secret", "whsec_not base64!"],
+    ["too short", "whsec_c2hvcnQ="],
+  ])("refuses a webhook_url with 503 not_configured when WEBHOOK_SECRET is %s", async (_name, secret) => {
+    const response = await postWith({ WEBHOOK_SECRET: secret });
+    expect(response.status).toBe(503);
+    const body = await response.json<{ error: { code: string; message: string } }>();
+    expect(body.error.code).toBe("not_configured");
+    expect(body.error.message).toContain("WEBHOOK_SECRET");
+    if (secret) expect(body.error.message).not.toContain(secret);
+  });
+});
+
 describe("MAX_ACTIVE_PER_KEY", () => {
   const reserveIn = (index: string, maxActive: number, idempotencyKey: string | null = null) =>
     env.CLIENT_INDEX.getByName(index).reserve({
