@@ -17,7 +17,7 @@ import {
   stepUntil,
   stubOf,
   uniquePrompt,
-  upstreamStatsFor,
+  upstreamStats,
   waitForSubmission,
   type Client,
 } from "./helpers.ts";
@@ -134,7 +134,7 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
   it("answers 401 {message, statusCode} without a key", async () => {
     const prompt = uniquePrompt();
     await expectUpstreamError(await postJson(path, { prompt }, { as: null }), 401);
-    expect((await upstreamStatsFor(prompt)).submits).toBe(0);
+    expect((await upstreamStats({ prompt: prompt })).submits).toBe(0);
   });
 
   it("answers 401 on GET without a key", async () => {

@@ -124,6 +124,7 @@ export interface UpstreamStats {
 export async function upstreamStats(filter: { prompt: string } | { task: string }): Promise<UpstreamStats> {
   const query = "prompt" in filter ? `prompt=${encodeURIComponent(filter.prompt)}` : `task=${encodeURIComponent(filter.task)}`;
   const response = await fetch(`${inject("upstreamUrl")}/__stats?${query}`);
+  expect(response.status).toBe(200);
   return response.json<UpstreamStats>();
 }
 
@@ -155,19 +156,6 @@ export async function timeline(id: string, as: Client = "alice"): Promise<{ at: 
   expect(response.status).toBe(200);
   const body = await response.json<{ data: { at: string; type: string; detail: Record<string, unknown> }[] }>();
   return body.data;
-}
-
-/** What the local fake upstream has seen for one prompt (`GET /__stats?prompt=`). */
-export interface UpstreamPromptStats {
-  submits: number;
-  polls: number;
-  downloads: number;
-}
-
-export async function upstreamStatsFor(prompt: string): Promise<UpstreamPromptStats> {
-  const response = await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`);
-  expect(response.status).toBe(200);
-  return response.json<UpstreamPromptStats>();
 }
 
 export interface NativeErrorBody {

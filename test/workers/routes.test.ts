@@ -21,7 +21,7 @@ import {
   stepUntil,
   stubOf,
   uniquePrompt,
-  upstreamStatsFor,
+  upstreamStats,
   waitForSubmission,
   type Client,
 } from "./helpers.ts";
@@ -242,7 +242,7 @@ describe("Idempotency-Key", () => {
     expect(afterSubmit.status).toBe(200);
     expect((await afterSubmit.json<Generation>()).id).toBe(created.id);
     await settle(created.id);
-    expect((await upstreamStatsFor(prompt)).submits).toBe(1);
+    expect((await upstreamStats({ prompt: prompt })).submits).toBe(1);
   });
 
   it("refuses the same key with a different body: 422 idempotency_key_reused", async () => {
@@ -251,7 +251,7 @@ describe("Idempotency-Key", () => {
     const other = uniquePrompt();
     const response = await postJson("/v1/generations", { prompt: other }, { headers: { "Idempotency-Key": key } });
     await expectNativeError(response, 422, "idempotency_key_reused");
-    expect((await upstreamStatsFor(other)).submits).toBe(0);
+    expect((await upstreamStats({ prompt: other })).submits).toBe(0);
   });
 
   it("keeps keys per client: the same key from another client creates its own generation", async () => {
@@ -358,7 +358,7 @@ describe("MAX_ACTIVE_PER_KEY", () => {
     const response = await post(third);
     expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
     await expectNativeError(response, 429, "too_many_active");
-    expect((await upstreamStatsFor(third)).submits).toBe(0);
+    expect((await upstreamStats({ prompt: third })).submits).toBe(0);
   });
 });
 
@@ -388,9 +388,9 @@ describe("DELETE /v1/generations/{id}", () => {
     await waitForSubmission(generation.id);
     await stepUntil(generation.id, (state) => state.upstream.id !== null);
     expect((await call(`/v1/generations/${generation.id}`, { method: "DELETE" })).status).toBe(200);
-    const before = await upstreamStatsFor(prompt);
+    const before = await upstreamStats({ prompt: prompt });
     for (let i = 0; i < 3; i++) await runDurableObjectAlarm(stubOf(generation.id));
-    const after = await upstreamStatsFor(prompt);
+    const after = await upstreamStats({ prompt: prompt });
     expect(after).toMatchObject({ submits: before.submits, polls: before.polls, downloads: before.downloads });
     expect((await get(generation.id)).status).toBe("canceled");
   });

@@ -16,7 +16,7 @@ import {
   ORIGIN,
   postJson,
   uniquePrompt,
-  upstreamStatsFor,
+  upstreamStats,
   waitForSubmission,
   type Client,
 } from "./helpers.ts";
@@ -262,13 +262,13 @@ describe("POST /v1/generations refuses bad bodies", () => {
     // a wrongly accepted bad body would have been submitted by now too.
     const control = await create({ prompt: uniquePrompt() }, "alice");
     await waitForSubmission(control.id);
-    expect((await upstreamStatsFor(control.input.prompt)).submits).toBe(1);
+    expect((await upstreamStats({ prompt: control.input.prompt })).submits).toBe(1);
 
     // bob is never used to create a generation, in this file or any other.
     const bobs = await listFor("bob");
     expect(bobs).toEqual([]);
     for (const prompt of prompts) {
-      expect((await upstreamStatsFor(prompt)).submits, prompt).toBe(0);
+      expect((await upstreamStats({ prompt: prompt })).submits, prompt).toBe(0);
     }
   });
 });
@@ -298,7 +298,7 @@ describe("webhook_url refusals that depend on WEBHOOK_ALLOW_PRIVATE", () => {
     const error = await expectNativeError(await createStrict({ prompt, webhook_url: url }), 400, "invalid_webhook_url");
     expect(error.message).toContain("webhook_url");
     expect(error.details?.map((detail) => detail.field)).toEqual(["webhook_url"]);
-    expect((await upstreamStatsFor(prompt)).submits).toBe(0);
+    expect((await upstreamStats({ prompt: prompt })).submits).toBe(0);
   });
 });
 
