@@ -106,7 +106,7 @@ export function runBench(name: string, limitMs: number, body: () => Promise<void
     void cleanupAll().finally(() => process.exit(2));
   }, limitMs);
   limit.unref();
-  body()
+  void body()
     .then(
       () => {
         console.log(`\n(${name} took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -143,7 +143,9 @@ export async function startBench(vars: Record<string, string> = {}): Promise<Ben
   onCleanup(() => upstream.close());
   const receiver = await startWebhookReceiver({ hangMs: 20_000, secret: TEST_WEBHOOK_SECRET });
   onCleanup(() => receiver.close());
-  const relay = await startRelay({ vars: testRelayVars(upstream.url, { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2", ...vars }) });
+  const relay = await startRelay({
+    vars: testRelayVars(upstream.url, { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2", ...vars }),
+  });
   onCleanup(() => relay.stop());
   return { upstream, receiver, relay };
 }
@@ -173,7 +175,12 @@ export function getGeneration(relay: RelayProcess, id: string): Promise<Generati
 }
 
 /** Polls GET /v1/generations/{id} every `everyMs` until terminal; throws after `timeoutMs`. */
-export async function waitForTerminal(relay: RelayProcess, id: string, timeoutMs = 60_000, everyMs = 100): Promise<Generation> {
+export async function waitForTerminal(
+  relay: RelayProcess,
+  id: string,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<Generation> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const generation = await getGeneration(relay, id);
@@ -184,7 +191,11 @@ export async function waitForTerminal(relay: RelayProcess, id: string, timeoutMs
 }
 
 /** Creates and waits; a generation that does not complete is an error (its figures would mislead). */
-export async function runToCompletion(relay: RelayProcess, body: Record<string, unknown>, timeoutMs = 60_000): Promise<Generation> {
+export async function runToCompletion(
+  relay: RelayProcess,
+  body: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<Generation> {
   const created = await createGeneration(relay, body);
   const done = await waitForTerminal(relay, created.id, timeoutMs);
   if (done.status !== "completed") throw new Error(`${done.id} ended ${done.status}: ${JSON.stringify(done.error)}`);
@@ -201,12 +212,18 @@ export function upstreamStats(upstream: FakeAimlapi, prompt: string): Promise<Fa
 }
 
 /** Waits until the receiver has `count` deliveries on `path`. */
-export async function deliveriesTo(receiver: WebhookReceiver, path: string, count: number, timeoutMs = 30_000): Promise<Delivery[]> {
+export async function deliveriesTo(
+  receiver: WebhookReceiver,
+  path: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<Delivery[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await getJson<Delivery[]>(`${receiver.url}/__deliveries?path=${encodeURIComponent(path)}`);
     if (seen.length >= count) return seen;
-    if (Date.now() > deadline) throw new Error(`${seen.length} of ${count} deliveries to ${path} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${seen.length} of ${count} deliveries to ${path} after ${timeoutMs} ms`);
     await sleep(50);
   }
 }
@@ -281,7 +298,13 @@ export function processMemory(pid: number): ProcessMemory | null {
   };
   const rss = kb("VmRSS");
   if (rss === undefined) return null;
-  return { pid, name, rssBytes: rss, anonBytes: kb("RssAnon") ?? 0, fileBytes: (kb("RssFile") ?? 0) + (kb("RssShmem") ?? 0) };
+  return {
+    pid,
+    name,
+    rssBytes: rss,
+    anonBytes: kb("RssAnon") ?? 0,
+    fileBytes: (kb("RssFile") ?? 0) + (kb("RssShmem") ?? 0),
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -24,7 +24,10 @@ export const UpstreamFieldsSchema = z.object({
   aspect_ratio: z.enum(["16:9", "9:16", "1:1"], { error: 'must be one of "16:9", "9:16", "1:1"' }).default("16:9"),
   resolution: z.enum(["480p", "720p", "1080p"], { error: 'must be one of "480p", "720p", "1080p"' }).default("720p"),
   duration: z.union([z.literal(5), z.literal(10)], { error: "must be 5 or 10" }).optional(),
-  negative_prompt: z.string({ error: "must be a string" }).max(500, { error: "must be at most 500 characters" }).optional(),
+  negative_prompt: z
+    .string({ error: "must be a string" })
+    .max(500, { error: "must be at most 500 characters" })
+    .optional(),
   enable_prompt_expansion: z.boolean({ error: "must be a boolean" }).default(true),
   seed: z
     .number({ error: "must be an integer" })
@@ -62,17 +65,16 @@ export const GENERATION_STATUSES = ["queued", "generating", "storing", "complete
 export const GenerationStatusSchema = z.enum(GENERATION_STATUSES);
 export type GenerationStatus = z.infer<typeof GenerationStatusSchema>;
 
-export const ListQuerySchema = z
-  .object({
-    limit: z.coerce
-      .number({ error: "must be an integer" })
-      .int({ error: "must be an integer" })
-      .min(1, { error: "must be between 1 and 100" })
-      .max(100, { error: "must be between 1 and 100" })
-      .default(20),
-    cursor: z.string().max(200, { error: "is not a valid cursor" }).optional(),
-    status: GenerationStatusSchema.optional(),
-  });
+export const ListQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: "must be an integer" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be between 1 and 100" })
+    .max(100, { error: "must be between 1 and 100" })
+    .default(20),
+  cursor: z.string().max(200, { error: "is not a valid cursor" }).optional(),
+  status: GenerationStatusSchema.optional(),
+});
 // Not strict: unknown query parameters (cache busters, tracking) are ignored, as is usual for GET.
 
 export const ErrorCodeSchema = z.enum([
@@ -120,6 +122,8 @@ export type JsonValue = string | number | boolean | null | JsonArray | JsonObjec
 export interface JsonObject {
   [key: string]: JsonValue;
 }
+// An interface (not a type alias) so the recursion is expanded lazily.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface JsonArray extends Array<JsonValue> {}
 
 export const ErrorBodySchema = z.object({

@@ -77,7 +77,7 @@ async function failure(promise: Promise<Response>): Promise<Error> {
     await res.arrayBuffer();
   } catch (err) {
     if (err instanceof Error) return err;
-    throw new Error(`non-Error rejection: ${String(err)}`);
+    throw new Error(`non-Error rejection: ${String(err)}`, { cause: err });
   }
   throw new Error("request unexpectedly succeeded");
 }
