@@ -1,10 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import {
-  TEST_RELAY_API_KEYS,
-  TEST_UPSTREAM_KEY,
-  TEST_WEBHOOK_SECRET,
-} from "./test/support/constants.ts";
+import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./test/support/constants.ts";
 
 export default defineConfig({
   test: {

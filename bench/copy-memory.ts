@@ -95,9 +95,18 @@ async function baseline(relay: RelayProcess): Promise<Sample> {
     await sleep(SAMPLE_EVERY_MS);
   }
   return {
-    workerdBytes: percentile(samples.map((s) => s.workerdBytes), 50),
-    workerdAnonBytes: percentile(samples.map((s) => s.workerdAnonBytes), 50),
-    treeBytes: percentile(samples.map((s) => s.treeBytes), 50),
+    workerdBytes: percentile(
+      samples.map((s) => s.workerdBytes),
+      50,
+    ),
+    workerdAnonBytes: percentile(
+      samples.map((s) => s.workerdAnonBytes),
+      50,
+    ),
+    treeBytes: percentile(
+      samples.map((s) => s.treeBytes),
+      50,
+    ),
     workerdProcesses: samples[0]?.workerdProcesses ?? 0,
   };
 }
@@ -134,7 +143,11 @@ async function copyCase(relay: RelayProcess, c: Case): Promise<CaseResult> {
   let samples: Sample[];
   let done: Generation;
   try {
-    done = await runToCompletion(relay, { prompt: uniquePrompt(`copy-${c.label}`, `size=${c.size} ${c.directives}`) }, 150_000);
+    done = await runToCompletion(
+      relay,
+      { prompt: uniquePrompt(`copy-${c.label}`, `size=${c.size} ${c.directives}`) },
+      150_000,
+    );
   } finally {
     samples = sampler.stop();
   }
@@ -144,7 +157,8 @@ async function copyCase(relay: RelayProcess, c: Case): Promise<CaseResult> {
   const timeline = await events(relay, done.id);
   const started = timeline.filter((e) => e.type === "storage.started").at(-1);
   const stored = timeline.find((e) => e.type === "storage.stored");
-  if (started === undefined || stored === undefined || done.video === null) throw new Error(`${done.id}: no storage events or no video`);
+  if (started === undefined || stored === undefined || done.video === null)
+    throw new Error(`${done.id}: no storage events or no video`);
   return {
     label: c.label,
     bytes: done.video.bytes,
@@ -165,7 +179,9 @@ const mib = (bytes: number): string => fmt(bytes / MiB);
 runBench("copy-memory", 170_000, async () => {
   // Polling fast only shortens the wait before the copy; it does not touch the copy itself.
   const bench = await startBench({ POLL_INTERVAL_SECONDS: "0.2" });
-  console.log(`relay ${bench.relay.url}; RSS of workerd under wrangler dev, sampled every ${SAMPLE_EVERY_MS} ms; a fresh workerd per case`);
+  console.log(
+    `relay ${bench.relay.url}; RSS of workerd under wrangler dev, sampled every ${SAMPLE_EVERY_MS} ms; a fresh workerd per case`,
+  );
   const cases: Case[] = [
     { label: `${mib(SIZE)} MiB, Content-Length (put)`, size: SIZE, directives: "" },
     { label: `${mib(SIZE)} MiB, length=none (multipart)`, size: SIZE, directives: "length=none" },
@@ -177,13 +193,28 @@ runBench("copy-memory", 170_000, async () => {
 
   for (const r of results) {
     printHeading(r.label);
-    printFigure("video size", mib(r.bytes), "MiB", r.sha256OK ? "sha256 matches the upstream's bytes" : "MISMATCH with the upstream's bytes");
-    printFigure("workerd RSS baseline", mib(r.base.workerdBytes), "MiB", `${r.base.workerdProcesses} workerd processes, after a warm-up`);
+    printFigure(
+      "video size",
+      mib(r.bytes),
+      "MiB",
+      r.sha256OK ? "sha256 matches the upstream's bytes" : "MISMATCH with the upstream's bytes",
+    );
+    printFigure(
+      "workerd RSS baseline",
+      mib(r.base.workerdBytes),
+      "MiB",
+      `${r.base.workerdProcesses} workerd processes, after a warm-up`,
+    );
     printFigure("workerd RSS peak", mib(r.peakWorkerd), "MiB", `${r.samples} samples`);
     printFigure("workerd peak − baseline", mib(r.peakWorkerd - r.base.workerdBytes), "MiB");
     printFigure("  of which anonymous", mib(r.peakAnon - r.base.workerdAnonBytes), "MiB", "RssAnon: heap and buffers");
     printFigure("workerd RSS 1 s after", mib(r.after.workerdBytes), "MiB");
-    printFigure("whole tree peak − baseline", mib(r.peakTree - r.base.treeBytes), "MiB", "wrangler's Node processes + workerd");
+    printFigure(
+      "whole tree peak − baseline",
+      mib(r.peakTree - r.base.treeBytes),
+      "MiB",
+      "wrangler's Node processes + workerd",
+    );
     printFigure("copy duration", fmt(r.copyMs / 1000, 2), "s", "storage.started → storage.stored");
     printFigure("copy rate", fmt(r.bytes / MiB / (r.copyMs / 1000)), "MiB/s");
   }

@@ -65,14 +65,22 @@ async function hammer(label: string, url: string): Promise<Result> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return { label, requests: latenciesMs.length + errors, errors, firstError, elapsedMs: performance.now() - started, latenciesMs };
+  return {
+    label,
+    requests: latenciesMs.length + errors,
+    errors,
+    firstError,
+    elapsedMs: performance.now() - started,
+    latenciesMs,
+  };
 }
 
 /** A short untimed run first, so the timed one does not pay for connection set-up and a cold isolate. */
 async function warmUp(url: string): Promise<void> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = 0; i < 10; i++) await (await fetch(url, { headers: AUTH, signal: AbortSignal.timeout(10_000) })).text();
+      for (let i = 0; i < 10; i++)
+        await (await fetch(url, { headers: AUTH, signal: AbortSignal.timeout(10_000) })).text();
     }),
   );
 }
@@ -86,11 +94,17 @@ async function measure(relay: RelayProcess, label: string, path: string): Promis
 runBench("status-reads", 120_000, async () => {
   const bench = await startBench({ POLL_INTERVAL_SECONDS: "0.2" });
   const done = await runToCompletion(bench.relay, { prompt: uniquePrompt("status-reads") });
-  console.log(`relay ${bench.relay.url}; generation ${done.id} (completed); ${CONCURRENCY} concurrent loops × ${SECONDS} s per route`);
+  console.log(
+    `relay ${bench.relay.url}; generation ${done.id} (completed); ${CONCURRENCY} concurrent loops × ${SECONDS} s per route`,
+  );
 
   const results = [
     await measure(bench.relay, "GET /v1/generations/{id}", `/v1/generations/${done.id}`),
-    await measure(bench.relay, "GET /v2/generate/…?generation_id= (compat)", `/v2/generate/video/alibaba/generation?generation_id=${done.id}`),
+    await measure(
+      bench.relay,
+      "GET /v2/generate/…?generation_id= (compat)",
+      `/v2/generate/video/alibaba/generation?generation_id=${done.id}`,
+    ),
   ];
 
   printHeading("status reads");

@@ -39,7 +39,11 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { label: "default steps", directives: "", why: "no faults: the floor" },
-  { label: "poll=500,429:1", directives: "poll=500,429:1", why: "a 5xx then a 429 with Retry-After: 1 on the first polls" },
+  {
+    label: "poll=500,429:1",
+    directives: "poll=500,429:1",
+    why: "a 5xx then a 429 with Retry-After: 1 on the first polls",
+  },
   {
     label: "submit=503 poll=500 download=cut",
     directives: "submit=503 poll=500 download=cut",
@@ -71,7 +75,14 @@ async function runScenario(bench: Bench, scenario: Scenario): Promise<Counts[]> 
       const retries = (await events(bench.relay, done.id))
         .filter((e) => RETRY_EVENTS.has(e.type))
         .map((e) => ({ type: e.type, reason: String(e.detail["reason"] ?? "") }));
-      return { submits: stats.submits, polls: stats.polls, downloads: stats.downloads, relayPolls: done.upstream.polls, seconds, retries };
+      return {
+        submits: stats.submits,
+        polls: stats.polls,
+        downloads: stats.downloads,
+        relayPolls: done.upstream.polls,
+        seconds,
+        retries,
+      };
     }),
   );
 }
@@ -83,7 +94,9 @@ function row(label: string, values: number[]): string[] {
 
 runBench("upstream-requests", 150_000, async () => {
   const bench = await startBench({ POLL_INTERVAL_SECONDS: "0.2" });
-  console.log(`relay ${bench.relay.url}, upstream ${bench.upstream.url}; ${N} concurrent generations per scenario, POLL_INTERVAL_SECONDS 0.2`);
+  console.log(
+    `relay ${bench.relay.url}, upstream ${bench.upstream.url}; ${N} concurrent generations per scenario, POLL_INTERVAL_SECONDS 0.2`,
+  );
   const totals: [string, number][] = [];
   for (const scenario of SCENARIOS) {
     printHeading(`${scenario.label}  (${scenario.why})`);
@@ -91,19 +104,37 @@ runBench("upstream-requests", 150_000, async () => {
     printTable(
       ["per generation", "mean", "min", "max"],
       [
-        row("upstream submits", counts.map((c) => c.submits)),
-        row("upstream polls", counts.map((c) => c.polls)),
-        row("upstream downloads", counts.map((c) => c.downloads)),
-        row("upstream.polls (relay's count)", counts.map((c) => c.relayPolls)),
-        row("create → completed (s)", counts.map((c) => c.seconds)),
+        row(
+          "upstream submits",
+          counts.map((c) => c.submits),
+        ),
+        row(
+          "upstream polls",
+          counts.map((c) => c.polls),
+        ),
+        row(
+          "upstream downloads",
+          counts.map((c) => c.downloads),
+        ),
+        row(
+          "upstream.polls (relay's count)",
+          counts.map((c) => c.relayPolls),
+        ),
+        row(
+          "create → completed (s)",
+          counts.map((c) => c.seconds),
+        ),
       ],
     );
     // Why the relay retried, as its timeline says: explains every count above the floor.
     const reasons = new Map<string, number>();
-    for (const c of counts) for (const r of c.retries) reasons.set(`${r.type}: ${r.reason}`, (reasons.get(`${r.type}: ${r.reason}`) ?? 0) + 1);
+    for (const c of counts)
+      for (const r of c.retries)
+        reasons.set(`${r.type}: ${r.reason}`, (reasons.get(`${r.type}: ${r.reason}`) ?? 0) + 1);
     if (reasons.size > 0) {
       console.log("retries in the relay's timelines (all generations):");
-      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)} × ${reason}`);
+      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]))
+        console.log(`  ${String(n).padStart(3)} × ${reason}`);
     }
     totals.push([scenario.label, counts.reduce((a, c) => a + c.submits + c.polls + c.downloads, 0) / counts.length]);
   }

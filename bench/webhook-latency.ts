@@ -37,7 +37,9 @@ interface Sample {
 
 runBench("webhook-latency", 120_000, async () => {
   const bench = await startBench({ POLL_INTERVAL_SECONDS: "0.2" });
-  console.log(`relay ${bench.relay.url}, receiver ${bench.receiver.url}; ${N} concurrent generations, POLL_INTERVAL_SECONDS 0.2`);
+  console.log(
+    `relay ${bench.relay.url}, receiver ${bench.receiver.url}; ${N} concurrent generations, POLL_INTERVAL_SECONDS 0.2`,
+  );
 
   const samples = await Promise.all(
     Array.from({ length: N }, async (_, i): Promise<Sample> => {
@@ -49,7 +51,8 @@ runBench("webhook-latency", 120_000, async () => {
       });
       // The default events are completed/failed/canceled, so the first delivery is the completion.
       const [delivery] = await deliveriesTo(bench.receiver, path, 1);
-      if (delivery === undefined || done.completed_at === null) throw new Error(`${done.id}: no delivery or no completed_at`);
+      if (delivery === undefined || done.completed_at === null)
+        throw new Error(`${done.id}: no delivery or no completed_at`);
       return {
         latencyMs: delivery.at - Date.parse(done.completed_at),
         endToEndMs: delivery.at - started,
@@ -64,9 +67,26 @@ runBench("webhook-latency", 120_000, async () => {
   printTable(
     ["ms", "p50", "p95", "max", "min"],
     [
-      ["completed_at → webhook", fmt(percentile(latency, 50)), fmt(percentile(latency, 95)), fmt(Math.max(...latency)), fmt(Math.min(...latency))],
-      ["create → webhook", fmt(percentile(endToEnd, 50)), fmt(percentile(endToEnd, 95)), fmt(Math.max(...endToEnd)), fmt(Math.min(...endToEnd))],
+      [
+        "completed_at → webhook",
+        fmt(percentile(latency, 50)),
+        fmt(percentile(latency, 95)),
+        fmt(Math.max(...latency)),
+        fmt(Math.min(...latency)),
+      ],
+      [
+        "create → webhook",
+        fmt(percentile(endToEnd, 50)),
+        fmt(percentile(endToEnd, 95)),
+        fmt(Math.max(...endToEnd)),
+        fmt(Math.min(...endToEnd)),
+      ],
     ],
   );
-  printFigure("signatures verified", `${samples.filter((s) => s.verified).length}/${samples.length}`, "", "standardwebhooks, in the receiver");
+  printFigure(
+    "signatures verified",
+    `${samples.filter((s) => s.verified).length}/${samples.length}`,
+    "",
+    "standardwebhooks, in the receiver",
+  );
 });

@@ -175,7 +175,10 @@ const COMMAND_SPECS = {
     },
   },
   status: { positionals: ["ID"], options: { ...WAIT_SPEC } },
-  list: { positionals: [], options: { limit: { type: "string" }, status: { type: "string" }, cursor: { type: "string" } } },
+  list: {
+    positionals: [],
+    options: { limit: { type: "string" }, status: { type: "string" }, cursor: { type: "string" } },
+  },
   cancel: { positionals: ["ID"], options: {} },
   events: { positionals: ["ID"], options: {} },
   download: { positionals: ["ID"], options: { out: { type: "string" } } },
@@ -202,7 +205,12 @@ function parseCommandLine(argv) {
   const spec = COMMAND_SPECS[command];
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...GLOBAL_SPEC, ...spec.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_SPEC, ...spec.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     // parseArgs' messages are already specific ("Unknown option '--foo'", "Option '--seed <value>' argument missing").
     throw new UsageError(error instanceof Error ? error.message : String(error), command);
@@ -251,7 +259,10 @@ function intervalMs(values, command) {
   if (values.interval === undefined) return 2_000;
   const seconds = Number(values.interval);
   if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) {
-    throw new UsageError(`--interval must be a number of seconds between 0.1 and 3600, got "${values.interval}"`, command);
+    throw new UsageError(
+      `--interval must be a number of seconds between 0.1 and 3600, got "${values.interval}"`,
+      command,
+    );
   }
   return seconds * 1000;
 }
@@ -266,13 +277,19 @@ function buildCreateBody(prompt, values) {
   if (values["no-prompt-expansion"] === true) body.enable_prompt_expansion = false;
   if (values["webhook-url"] !== undefined) body.webhook_url = values["webhook-url"];
   if (values["webhook-events"] !== undefined) {
-    body.webhook_events = values["webhook-events"].split(",").map((s) => s.trim()).filter((s) => s !== "");
+    body.webhook_events = values["webhook-events"]
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
   }
   if (values.metadata !== undefined) {
     try {
       body.metadata = JSON.parse(values.metadata);
     } catch (error) {
-      throw new UsageError(`--metadata is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, "generate");
+      throw new UsageError(
+        `--metadata is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        "generate",
+      );
     }
   }
   return body;
@@ -465,7 +482,11 @@ async function downloadVideo(conn, id, out, expected) {
       await pipeline(Readable.fromWeb(response.body), meter, createWriteStream(temp));
     } catch (error) {
       if (error instanceof CliError) throw error;
-      const why = controller.signal.aborted ? `no data for ${DOWNLOAD_IDLE_TIMEOUT_MS / 1000}s` : error instanceof Error ? error.message : String(error);
+      const why = controller.signal.aborted
+        ? `no data for ${DOWNLOAD_IDLE_TIMEOUT_MS / 1000}s`
+        : error instanceof Error
+          ? error.message
+          : String(error);
       throw new CliError(`error: download of ${id} failed: ${why}`);
     }
     const sha256 = hash.digest("hex");

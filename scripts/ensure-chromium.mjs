@@ -10,7 +10,9 @@ if (existsSync(path)) process.exit(0);
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 if (!isRoot || !existsSync("/usr/bin/apt-get")) {
-  console.error(`Chromium is needed for test/node/playground.test.ts: install Debian's "chromium" package or set CHROMIUM_PATH.`);
+  console.error(
+    `Chromium is needed for test/node/playground.test.ts: install Debian's "chromium" package or set CHROMIUM_PATH.`,
+  );
   process.exit(1);
 }
 console.error("Installing Debian's chromium for the browser test (once per machine)...");

@@ -33,13 +33,25 @@ app.onError((error, c) => {
     apiError = new ApiError(error.status === 413 ? 413 : 400, "invalid_request", error.message);
   } else {
     // A bug: log it (never a secret: the error is ours) and answer without details.
-    console.error(JSON.stringify({ message: "unhandled error", path: c.req.path, error: error instanceof Error ? error.stack : String(error) }));
+    console.error(
+      JSON.stringify({
+        message: "unhandled error",
+        path: c.req.path,
+        error: error instanceof Error ? error.stack : String(error),
+      }),
+    );
     apiError = new ApiError(500, "internal_error", "Internal error");
   }
   const headers = apiError.headers ?? {};
   if (isCompatPath(c.req.path)) {
     return c.json({ message: apiError.message, statusCode: apiError.status }, apiError.status, headers);
   }
-  const body = { error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) } };
+  const body = {
+    error: {
+      code: apiError.code,
+      message: apiError.message,
+      ...(apiError.details ? { details: apiError.details } : {}),
+    },
+  };
   return c.json(body, apiError.status, headers);
 });

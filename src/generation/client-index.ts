@@ -45,9 +45,13 @@ export class ClientIndexObject extends DurableObject<Env> {
   async reserve(params: ReserveParams): Promise<ReserveResult> {
     if (params.idempotencyKey !== null) {
       const row = this.sql
-        .exec<{ id: string; body_hash: string }>(`SELECT id, body_hash FROM generations WHERE idempotency_key = ?`, params.idempotencyKey)
+        .exec<{ id: string; body_hash: string }>(
+          `SELECT id, body_hash FROM generations WHERE idempotency_key = ?`,
+          params.idempotencyKey,
+        )
         .toArray()[0];
-      if (row) return row.body_hash === params.bodyHash ? { kind: "existing", id: row.id } : { kind: "idempotency_conflict" };
+      if (row)
+        return row.body_hash === params.bodyHash ? { kind: "existing", id: row.id } : { kind: "idempotency_conflict" };
     }
     const active = this.activeCount();
     if (active >= params.maxActive) return { kind: "too_many", active };
@@ -70,12 +74,15 @@ export class ClientIndexObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const rows = this.sql
-      .exec<{ id: string; status: string; created_at: number }>(`SELECT id, status, created_at FROM generations WHERE status NOT IN ${TERMINAL_SQL}`)
+      .exec<{ id: string; status: string; created_at: number }>(
+        `SELECT id, status, created_at FROM generations WHERE status NOT IN ${TERMINAL_SQL}`,
+      )
       .toArray();
     for (const row of rows) {
       const status = await this.env.GENERATION.getByName(row.id).probe();
       if (status === null) {
-        if (Date.now() - row.created_at > NEVER_STARTED_AFTER_MS) this.sql.exec(`DELETE FROM generations WHERE id = ? AND status = ?`, row.id, row.status);
+        if (Date.now() - row.created_at > NEVER_STARTED_AFTER_MS)
+          this.sql.exec(`DELETE FROM generations WHERE id = ? AND status = ?`, row.id, row.status);
       } else if (status !== row.status) {
         this.sql.exec(`UPDATE generations SET status = ? WHERE id = ?`, status, row.id);
       }
@@ -88,7 +95,11 @@ export class ClientIndexObject extends DurableObject<Env> {
   }
 
   /** Ids newest first; the cursor is the last id of the previous page (ids sort by creation time). */
-  async list(params: { limit: number; cursor: string | null; status: GenerationStatus | null }): Promise<{ ids: string[]; nextCursor: string | null }> {
+  async list(params: {
+    limit: number;
+    cursor: string | null;
+    status: GenerationStatus | null;
+  }): Promise<{ ids: string[]; nextCursor: string | null }> {
     const rows = this.sql
       .exec<{ id: string }>(
         `SELECT id FROM generations
@@ -104,7 +115,9 @@ export class ClientIndexObject extends DurableObject<Env> {
   }
 
   activeCount(): number {
-    const row = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM generations WHERE status NOT IN ${TERMINAL_SQL}`).one();
+    const row = this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM generations WHERE status NOT IN ${TERMINAL_SQL}`)
+      .one();
     return row.n;
   }
 }

@@ -30,24 +30,43 @@ export async function createGeneration(
   const config = readConfig(env);
   const { idempotencyKey } = options;
   if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw new ApiError(400, "invalid_request", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, [
-      { field: "Idempotency-Key", rule: "too_big", message: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },
-    ]);
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+      [
+        {
+          field: "Idempotency-Key",
+          rule: "too_big",
+          message: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        },
+      ],
+    );
   }
   let normalized = request;
   if (request.webhook_url !== undefined) {
     const check = checkWebhookUrl(request.webhook_url, { allowPrivate: config.webhookAllowPrivate });
     if (!check.ok) {
-      throw new ApiError(400, "invalid_webhook_url", check.reason, [{ field: "webhook_url", rule: "webhook_url_policy", message: check.reason }]);
+      throw new ApiError(400, "invalid_webhook_url", check.reason, [
+        { field: "webhook_url", rule: "webhook_url_policy", message: check.reason },
+      ]);
     }
     if (config.webhookSecret === null) {
-      throw new ApiError(503, "not_configured", "WEBHOOK_SECRET is not set: webhooks cannot be signed, so webhook_url is refused");
+      throw new ApiError(
+        503,
+        "not_configured",
+        "WEBHOOK_SECRET is not set: webhooks cannot be signed, so webhook_url is refused",
+      );
     }
     try {
       await importWebhookSecret(config.webhookSecret);
     } catch {
       // The reason names the format rule, never the secret; kept out of the answer anyway.
-      throw new ApiError(503, "not_configured", "WEBHOOK_SECRET is not a valid whsec_ secret: webhooks cannot be signed, so webhook_url is refused");
+      throw new ApiError(
+        503,
+        "not_configured",
+        "WEBHOOK_SECRET is not a valid whsec_ secret: webhooks cannot be signed, so webhook_url is refused",
+      );
     }
     normalized = { ...request, webhook_url: check.url };
   }
@@ -55,7 +74,13 @@ export async function createGeneration(
   const id = newGenerationId();
   const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(normalized))));
   const index = env.CLIENT_INDEX.getByName(clientId);
-  const reserved = await index.reserve({ id, createdAt: Date.now(), idempotencyKey, bodyHash, maxActive: config.maxActivePerKey });
+  const reserved = await index.reserve({
+    id,
+    createdAt: Date.now(),
+    idempotencyKey,
+    bodyHash,
+    maxActive: config.maxActivePerKey,
+  });
   switch (reserved.kind) {
     case "idempotency_conflict":
       throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with a different body");
@@ -79,7 +104,12 @@ export async function createGeneration(
       return { generation, created: false };
     }
     case "created": {
-      const generation = await env.GENERATION.getByName(id).start({ id, clientId, request: normalized, requestOrigin: options.requestOrigin });
+      const generation = await env.GENERATION.getByName(id).start({
+        id,
+        clientId,
+        request: normalized,
+        requestOrigin: options.requestOrigin,
+      });
       return { generation, created: true };
     }
   }

@@ -66,7 +66,12 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
   switch (event.type) {
     case "submit_started":
       // The next alarm (if this one dies with the request in flight) judges it uncertain.
-      return t.set({ submit: { attempts: state.submit.attempts + 1, inFlight: true }, nextActionAt: ctx.now + ctx.pollIntervalMs }).done();
+      return t
+        .set({
+          submit: { attempts: state.submit.attempts + 1, inFlight: true },
+          nextActionAt: ctx.now + ctx.pollIntervalMs,
+        })
+        .done();
     case "submitted":
       return onSubmitted(t, event.outcome);
     case "polled":
@@ -94,7 +99,10 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
     case "step_crashed": {
       const failures = state.failures + 1;
       const delay = backoffMs(ctx.pollIntervalMs, failures);
-      return t.note("alarm.error", { reason: event.reason, retry_in_ms: delay }).set({ failures, nextActionAt: ctx.now + delay }).done();
+      return t
+        .note("alarm.error", { reason: event.reason, retry_in_ms: delay })
+        .set({ failures, nextActionAt: ctx.now + delay })
+        .done();
     }
     case "tick":
       return onTick(t);
@@ -124,11 +132,17 @@ function onSubmitted(t: Builder, outcome: SubmitOutcome): Transition {
         .done();
     }
     case "rejected":
-      return t.set({ submit }).fail("upstream_rejected", `The upstream refused the task (HTTP ${outcome.httpStatus}): ${outcome.reason}`).done();
+      return t
+        .set({ submit })
+        .fail("upstream_rejected", `The upstream refused the task (HTTP ${outcome.httpStatus}): ${outcome.reason}`)
+        .done();
     case "uncertain":
       return t
         .set({ submit })
-        .fail("submit_uncertain", `Not known whether the upstream took the task (${outcome.reason}); not sent again to avoid a second paid generation`)
+        .fail(
+          "submit_uncertain",
+          `Not known whether the upstream took the task (${outcome.reason}); not sent again to avoid a second paid generation`,
+        )
         .done();
   }
 }
@@ -176,14 +190,21 @@ function onTick(t: Builder): Transition {
   const { state, ctx } = t;
   if (ctx.now >= state.deadlineAt) {
     if (state.status === "storing" && state.download.lastError !== null) {
-      return t.fail("download_failed", `The video could not be copied before the deadline: ${state.download.lastError}`).done();
+      return t
+        .fail("download_failed", `The video could not be copied before the deadline: ${state.download.lastError}`)
+        .done();
     }
-    return t.fail("timeout", `No terminal state within ${Math.round((state.deadlineAt - state.createdAt) / 1000)} s`).done();
+    return t
+      .fail("timeout", `No terminal state within ${Math.round((state.deadlineAt - state.createdAt) / 1000)} s`)
+      .done();
   }
   if (state.submit.inFlight) {
     return t
       .set({ submit: { ...state.submit, inFlight: false } })
-      .fail("submit_uncertain", "The runtime stopped while the submission was in flight; not sent again to avoid a second paid generation")
+      .fail(
+        "submit_uncertain",
+        "The runtime stopped while the submission was in flight; not sent again to avoid a second paid generation",
+      )
       .done();
   }
   return t.done();
@@ -226,7 +247,8 @@ const NOTIFY_ON: Partial<Record<GenerationStatus, WebhookEventName>> = {
 };
 
 /** `started` marks leaving the queue for work, even when the first answer after it is already "completed". */
-const startsWork = (from: GenerationStatus, to: GenerationStatus): boolean => from === "queued" && (to === "generating" || to === "storing");
+const startsWork = (from: GenerationStatus, to: GenerationStatus): boolean =>
+  from === "queued" && (to === "generating" || to === "storing");
 
 /** Accumulates one transition; keeps the reducer's cases short and uniform. */
 class Builder {

@@ -29,12 +29,7 @@ import {
 import { sendWebhook } from "../webhook/send.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
 import { nextStep, reduce, type JsonValue, type LifecycleEvent, type TimelineNote } from "./lifecycle.ts";
-import {
-  DEFAULT_WEBHOOK_EVENTS,
-  type CreateGenerationRequest,
-  type Generation,
-  type TimelineEvent,
-} from "./schema.ts";
+import { DEFAULT_WEBHOOK_EVENTS, type CreateGenerationRequest, type Generation, type TimelineEvent } from "./schema.ts";
 import { isTerminal, type GenerationState, type StoredVideo } from "./state.ts";
 import { toGeneration } from "./view.ts";
 
@@ -54,8 +49,10 @@ export type VideoAccess =
   | { kind: "invalid_signature" }
   | { kind: "expired" };
 
-export type CancelResult = { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "conflict"; status: string };
-export type RedeliverResult = { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "nothing_to_send"; reason: string };
+export type CancelResult =
+  { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "conflict"; status: string };
+export type RedeliverResult =
+  { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "nothing_to_send"; reason: string };
 
 /** How long an index update that failed waits before the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
@@ -91,8 +88,12 @@ export class GenerationObject extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
     // The Generation as it was at each status change, for the SSE stream.
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
+    );
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`,
+    );
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
     );
@@ -155,7 +156,10 @@ export class GenerationObject extends DurableObject<Env> {
   async changes(clientId: string, afterSeq: number): Promise<{ seq: number; generation: Generation }[] | null> {
     if (!this.owned(clientId)) return null;
     return this.sql
-      .exec<{ seq: number; generation: string }>(`SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`, afterSeq)
+      .exec<{ seq: number; generation: string }>(
+        `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
+        afterSeq,
+      )
       .toArray()
       .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
   }
@@ -211,7 +215,13 @@ export class GenerationObject extends DurableObject<Env> {
     if ("clientId" in auth) {
       if (state.clientId !== auth.clientId) return { kind: "not_found" };
     } else {
-      const verdict = await verifyVideoLink(this.linkSecret(state), state.id, auth.expires, auth.signature, this.now() / 1000);
+      const verdict = await verifyVideoLink(
+        this.linkSecret(state),
+        state.id,
+        auth.expires,
+        auth.signature,
+        this.now() / 1000,
+      );
       if (verdict === "invalid") return { kind: "invalid_signature" };
       if (verdict === "expired") return { kind: "expired" };
     }
@@ -245,7 +255,9 @@ export class GenerationObject extends DurableObject<Env> {
           // Expected failures are outcomes, never throws: this is a bug. Log it,
           // and let the generation carry on from its stored state after a
           // backoff rather than lose it to the runtime's limited alarm retries.
-          console.error(JSON.stringify({ message: "alarm step failed", generation: state.id, step, error: errorMessage(error) }));
+          console.error(
+            JSON.stringify({ message: "alarm step failed", generation: state.id, step, error: errorMessage(error) }),
+          );
           await this.apply({ type: "step_crashed", reason: `${step}: ${errorMessage(error)}` });
         }
       }
@@ -279,7 +291,11 @@ export class GenerationObject extends DurableObject<Env> {
     this.appendTimeline(this.now(), [{ type: "storage.started", detail: { attempt: state.download.attempts + 1 } }]);
     const result = await this.upstream(state).download(url);
     if (result.kind === "failed") {
-      await this.apply({ type: "store_failed", reason: result.reason, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) });
+      await this.apply({
+        type: "store_failed",
+        reason: result.reason,
+        ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+      });
       return;
     }
     // A cancel may have run while the download started.
@@ -402,7 +418,9 @@ export class GenerationObject extends DurableObject<Env> {
     try {
       await this.env.CLIENT_INDEX.getByName(state.clientId).setStatus(state.id, status);
     } catch (error) {
-      console.warn(JSON.stringify({ message: "client index update failed", generation: state.id, error: errorMessage(error) }));
+      console.warn(
+        JSON.stringify({ message: "client index update failed", generation: state.id, error: errorMessage(error) }),
+      );
       return;
     }
     const latest = this.load();
@@ -440,7 +458,12 @@ export class GenerationObject extends DurableObject<Env> {
 
   private appendTimeline(now: number, notes: TimelineNote[]): void {
     for (const note of notes) {
-      this.sql.exec(`INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`, now, note.type, JSON.stringify(note.detail));
+      this.sql.exec(
+        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
+        now,
+        note.type,
+        JSON.stringify(note.detail),
+      );
     }
   }
 

@@ -17,13 +17,19 @@ export type AppContext = Context<AppEnv>;
 export async function requireClient(c: AppContext): Promise<string> {
   const configured = c.env.RELAY_API_KEYS;
   if (configured === undefined || configured.trim() === "") {
-    throw new ApiError(503, "not_configured", "RELAY_API_KEYS is not set: the relay refuses every API call until it is");
+    throw new ApiError(
+      503,
+      "not_configured",
+      "RELAY_API_KEYS is not set: the relay refuses every API call until it is",
+    );
   }
   const header = c.req.header("Authorization") ?? "";
   const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
   const presented = match?.[1];
   if (presented === undefined) {
-    throw new ApiError(401, "unauthorized", "Missing Authorization: Bearer <key> header", undefined, { "WWW-Authenticate": "Bearer" });
+    throw new ApiError(401, "unauthorized", "Missing Authorization: Bearer <key> header", undefined, {
+      "WWW-Authenticate": "Bearer",
+    });
   }
   const clientId = await authenticate(presented, configured);
   if (clientId === null) {
@@ -33,10 +39,17 @@ export async function requireClient(c: AppContext): Promise<string> {
 }
 
 /** Reads and validates a JSON body: 415 for another content type, 413 over 64 KB, 400 naming the field. */
-export async function readJsonBody<S extends z.ZodType>(c: AppContext, schema: S): Promise<{ data: z.output<S>; raw: unknown }> {
+export async function readJsonBody<S extends z.ZodType>(
+  c: AppContext,
+  schema: S,
+): Promise<{ data: z.output<S>; raw: unknown }> {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
-    throw new ApiError(415, "unsupported_media_type", `Content-Type must be application/json, got ${type === "" ? "none" : `"${type.slice(0, 100)}"`}`);
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      `Content-Type must be application/json, got ${type === "" ? "none" : `"${type.slice(0, 100)}"`}`,
+    );
   }
   // The size limit is enforced before this by `limitBody` (hono/body-limit).
   const text = await c.req.text();
@@ -54,9 +67,12 @@ export async function readJsonBody<S extends z.ZodType>(c: AppContext, schema: S
         { field: "__proto__", rule: "forbidden_key", message: '"__proto__" is not allowed as a field name' },
       ]);
     }
-    throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, [
-      { field: "(body)", rule: "json", message: "must be valid JSON" },
-    ]);
+    throw new ApiError(
+      400,
+      "invalid_json",
+      `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      [{ field: "(body)", rule: "json", message: "must be valid JSON" }],
+    );
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ApiError(400, "invalid_request", "The body must be a JSON object", [

@@ -31,5 +31,7 @@ export function base64url(bytes: Uint8Array | ArrayBuffer): string {
 }
 
 export function hex(buffer: ArrayBuffer | Uint8Array): string {
-  return [...(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return [...(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer))]
+    .map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
 }

@@ -30,7 +30,9 @@ for (const path of COMPAT_PATHS) {
     const request = {
       ...rest,
       // The current API calls it enhance_prompt; an explicit enable_prompt_expansion wins.
-      enable_prompt_expansion: hasKey(raw, "enable_prompt_expansion") ? rest.enable_prompt_expansion : (enhance_prompt ?? rest.enable_prompt_expansion),
+      enable_prompt_expansion: hasKey(raw, "enable_prompt_expansion")
+        ? rest.enable_prompt_expansion
+        : (enhance_prompt ?? rest.enable_prompt_expansion),
     };
     const { generation } = await createGeneration(c.env, c.var.clientId, request, {
       idempotencyKey: c.req.header("Idempotency-Key") ?? null,

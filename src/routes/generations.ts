@@ -16,7 +16,9 @@ export const generations = new Hono<AppEnv>();
 
 /** A video request carrying a signed query and no bearer key is authorised by the signature instead. */
 const isSignedVideoRequest = (c: AppContext): boolean =>
-  c.req.path.endsWith("/video") && c.req.header("Authorization") === undefined && c.req.query("signature") !== undefined;
+  c.req.path.endsWith("/video") &&
+  c.req.header("Authorization") === undefined &&
+  c.req.query("signature") !== undefined;
 
 generations.use("*", async (c, next) => {
   if (!isSignedVideoRequest(c)) c.set("clientId", await requireClient(c));
@@ -40,7 +42,9 @@ generations.post("/generations", limitBody, async (c) => {
 generations.get("/generations", async (c) => {
   const query = validate(ListQuerySchema, c.req.query());
   if (query.cursor !== undefined && !GENERATION_ID_PATTERN.test(query.cursor)) {
-    throw new ApiError(400, "invalid_request", "cursor is not a valid cursor", [{ field: "cursor", rule: "format", message: "cursor is not a valid cursor" }]);
+    throw new ApiError(400, "invalid_request", "cursor is not a valid cursor", [
+      { field: "cursor", rule: "format", message: "cursor is not a valid cursor" },
+    ]);
   }
   const page = await c.env.CLIENT_INDEX.getByName(c.var.clientId).list({
     limit: query.limit,

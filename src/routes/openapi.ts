@@ -12,7 +12,8 @@ import {
   ListQuerySchema,
 } from "../generation/schema.ts";
 
-const schema = (s: z.ZodType, io: "input" | "output" = "output") => z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" });
+const schema = (s: z.ZodType, io: "input" | "output" = "output") =>
+  z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ "application/json": { schema: ref(name) } });
 const error = (description: string) => ({ description, content: json("Error") });
@@ -43,7 +44,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       "/v1/generations": {
         post: {
           summary: "Create a generation",
-          parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 } }],
+          parameters: [
+            { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 } },
+          ],
           requestBody: { required: true, content: json("CreateGeneration") },
           responses: {
             "202": { description: "Accepted", content: json("Generation") },
@@ -58,13 +61,24 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
         get: {
           summary: "List this client's generations, newest first",
-          parameters: Object.entries(listQuery.properties ?? {}).map(([name, s]) => ({ name, in: "query", required: false, schema: s })),
+          parameters: Object.entries(listQuery.properties ?? {}).map(([name, s]) => ({
+            name,
+            in: "query",
+            required: false,
+            schema: s,
+          })),
           responses: {
             "200": {
               description: "A page",
               content: {
                 "application/json": {
-                  schema: { type: "object", properties: { data: { type: "array", items: ref("Generation") }, next_cursor: { type: ["string", "null"] } } },
+                  schema: {
+                    type: "object",
+                    properties: {
+                      data: { type: "array", items: ref("Generation") },
+                      next_cursor: { type: ["string", "null"] },
+                    },
+                  },
                 },
               },
             },
@@ -72,8 +86,19 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       "/v1/generations/{id}": {
-        get: { summary: "Read a generation (never calls the upstream)", parameters: [idParam], responses: { "200": { description: "OK", content: json("Generation") }, "404": error("Unknown id") } },
-        delete: { summary: "Cancel", parameters: [idParam], responses: { "200": { description: "Canceled", content: json("Generation") }, "409": error("Already terminal") } },
+        get: {
+          summary: "Read a generation (never calls the upstream)",
+          parameters: [idParam],
+          responses: { "200": { description: "OK", content: json("Generation") }, "404": error("Unknown id") },
+        },
+        delete: {
+          summary: "Cancel",
+          parameters: [idParam],
+          responses: {
+            "200": { description: "Canceled", content: json("Generation") },
+            "409": error("Already terminal"),
+          },
+        },
       },
       "/v1/generations/{id}/video": {
         get: {
@@ -96,17 +121,38 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           summary: "The timeline, oldest first",
           parameters: [idParam],
-          responses: { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: ref("Event") } } } } } } },
+          responses: {
+            "200": {
+              description: "OK",
+              content: {
+                "application/json": {
+                  schema: { type: "object", properties: { data: { type: "array", items: ref("Event") } } },
+                },
+              },
+            },
+          },
         },
       },
       "/v1/generations/{id}/webhook/redeliver": {
-        post: { summary: "Send the latest terminal event again", parameters: [idParam], responses: { "202": { description: "Queued", content: json("Generation") } } },
+        post: {
+          summary: "Send the latest terminal event again",
+          parameters: [idParam],
+          responses: { "202": { description: "Queued", content: json("Generation") } },
+        },
       },
       "/v1/generations/{id}/stream": {
-        get: { summary: "Server-sent events, one per status change", parameters: [idParam], responses: { "200": { description: "text/event-stream", content: { "text/event-stream": {} } } } },
+        get: {
+          summary: "Server-sent events, one per status change",
+          parameters: [idParam],
+          responses: { "200": { description: "text/event-stream", content: { "text/event-stream": {} } } },
+        },
       },
       "/v2/generate/video/alibaba/generation": {
-        post: { summary: "Upstream-compatible create", requestBody: { content: json("CompatCreate") }, responses: { "201": { description: "{id, status}" } } },
+        post: {
+          summary: "Upstream-compatible create",
+          requestBody: { content: json("CompatCreate") },
+          responses: { "201": { description: "{id, status}" } },
+        },
         get: {
           summary: "Upstream-compatible status",
           parameters: [{ name: "generation_id", in: "query", required: true, schema: { type: "string" } }],
@@ -114,7 +160,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       "/v2/video/generations": {
-        post: { summary: "Upstream-compatible create (current path)", requestBody: { content: json("CompatCreate") }, responses: { "201": { description: "{id, status}" } } },
+        post: {
+          summary: "Upstream-compatible create (current path)",
+          requestBody: { content: json("CompatCreate") },
+          responses: { "201": { description: "{id, status}" } },
+        },
         get: {
           summary: "Upstream-compatible status (current path)",
           parameters: [{ name: "generation_id", in: "query", required: true, schema: { type: "string" } }],

@@ -69,7 +69,10 @@ export async function copyVideoToR2(
 }
 
 /** reader.read(), or a CopyError when no chunk comes within `ms` (a stalled upstream must not hold the alarm). */
-async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CopyError(`no bytes for ${ms} ms`)), ms);

@@ -3,9 +3,7 @@
  * answered with the whole representation, which the RFC allows.
  */
 export type RangeRequest =
-  | { kind: "none" }
-  | { kind: "range"; offset: number; length: number }
-  | { kind: "unsatisfiable" };
+  { kind: "none" } | { kind: "range"; offset: number; length: number } | { kind: "unsatisfiable" };
 
 export function parseRange(header: string | null, size: number): RangeRequest {
   if (header === null) return { kind: "none" };

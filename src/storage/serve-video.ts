@@ -19,7 +19,10 @@ export async function serveVideo(bucket: R2Bucket, video: StoredVideo, request: 
 
   // If-Range with another validator means the client's partial copy is stale: send it all.
   const ifRange = request.headers.get("If-Range");
-  const range = ifRange !== null && ifRange !== etag ? ({ kind: "none" } as const) : parseRange(request.headers.get("Range"), video.bytes);
+  const range =
+    ifRange !== null && ifRange !== etag
+      ? ({ kind: "none" } as const)
+      : parseRange(request.headers.get("Range"), video.bytes);
   if (range.kind === "unsatisfiable") {
     headers.set("Content-Range", `bytes */${video.bytes}`);
     return new Response(null, { status: 416, headers });
@@ -29,7 +32,10 @@ export async function serveVideo(bucket: R2Bucket, video: StoredVideo, request: 
   if (request.method === "HEAD") {
     if ((await bucket.head(video.key)) === null) throw missing();
   } else {
-    const object = await bucket.get(video.key, range.kind === "range" ? { range: { offset: range.offset, length: range.length } } : {});
+    const object = await bucket.get(
+      video.key,
+      range.kind === "range" ? { range: { offset: range.offset, length: range.length } } : {},
+    );
     if (object === null) throw missing();
     body = object.body;
   }

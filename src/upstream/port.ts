@@ -47,8 +47,7 @@ export interface VideoDownload {
 }
 
 export type DownloadOutcome =
-  | { kind: "ok"; download: VideoDownload }
-  | { kind: "failed"; reason: string; retryAfterMs?: number };
+  { kind: "ok"; download: VideoDownload } | { kind: "failed"; reason: string; retryAfterMs?: number };
 
 export interface Upstream {
   /** Which adapter this is, for the timeline. */

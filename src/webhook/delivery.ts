@@ -34,8 +34,7 @@ export interface WebhookState {
 }
 
 export type AttemptResult =
-  | { kind: "response"; status: number; retryAfterMs: number | null }
-  | { kind: "error"; reason: string };
+  { kind: "response"; status: number; retryAfterMs: number | null } | { kind: "error"; reason: string };
 
 export interface WebhookSummary {
   url: string;
@@ -50,8 +49,19 @@ export function wantsEvent(webhook: WebhookState | null, event: WebhookEventName
   return webhook !== null && webhook.events.includes(event);
 }
 
-export function enqueue(webhook: WebhookState, message: Pick<WebhookMessage, "msgId" | "type" | "body">, now: number): WebhookState {
-  const fresh: WebhookMessage = { ...message, state: "pending", attempts: 0, lastStatus: null, nextAttemptAt: now, leaseUntil: null };
+export function enqueue(
+  webhook: WebhookState,
+  message: Pick<WebhookMessage, "msgId" | "type" | "body">,
+  now: number,
+): WebhookState {
+  const fresh: WebhookMessage = {
+    ...message,
+    state: "pending",
+    attempts: 0,
+    lastStatus: null,
+    nextAttemptAt: now,
+    leaseUntil: null,
+  };
   return { ...webhook, messages: [...webhook.messages, fresh] };
 }
 
@@ -82,7 +92,9 @@ export function dueMessages(webhook: WebhookState | null, now: number): WebhookM
 export function lease(webhook: WebhookState, msgId: string, until: number): WebhookState {
   return {
     ...webhook,
-    messages: webhook.messages.map((message) => (message.msgId === msgId ? { ...message, leaseUntil: until } : message)),
+    messages: webhook.messages.map((message) =>
+      message.msgId === msgId ? { ...message, leaseUntil: until } : message,
+    ),
   };
 }
 

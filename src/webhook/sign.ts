@@ -66,9 +66,7 @@ function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
   // accident, never part of a base64 secret, so it is dropped rather than
   // turned into a confusing "not base64" error.
   const trimmed = secret.trim();
-  const encoded = trimmed.startsWith(WEBHOOK_SECRET_PREFIX)
-    ? trimmed.slice(WEBHOOK_SECRET_PREFIX.length)
-    : trimmed;
+  const encoded = trimmed.startsWith(WEBHOOK_SECRET_PREFIX) ? trimmed.slice(WEBHOOK_SECRET_PREFIX.length) : trimmed;
   if (encoded === "") {
     throw new Error(`webhook secret is empty; expected "${WEBHOOK_SECRET_PREFIX}<base64>"`);
   }

@@ -13,9 +13,7 @@
 // full-width digits and percent-encoded hosts into a dotted quad, and writes
 // IPv6 in one canonical form, which is exactly what `fetch()` will connect to.
 
-export type WebhookUrlCheck =
-  | { ok: true; url: string }
-  | { ok: false; reason: string };
+export type WebhookUrlCheck = { ok: true; url: string } | { ok: false; reason: string };
 
 export type WebhookUrlPolicyOptions = {
   /** `WEBHOOK_ALLOW_PRIVATE=true`: also accept `http:` and loopback/private hosts. */
@@ -93,9 +91,7 @@ export function checkWebhookUrl(raw: string, opts: WebhookUrlPolicyOptions): Web
   if (opts.allowPrivate && CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass)) {
     return { ok: true, url: url.href };
   }
-  const hint = CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass)
-    ? " (allowed only with WEBHOOK_ALLOW_PRIVATE=true)"
-    : "";
+  const hint = CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass) ? " (allowed only with WEBHOOK_ALLOW_PRIVATE=true)" : "";
   return refuse(`webhook_url host ${url.hostname} ${detail}${hint}`);
 }
 
@@ -163,7 +159,7 @@ function parseDottedQuad(hostname: string): IPv4 | null {
 function inIPv4Range(ip: IPv4, prefix: IPv4, bits: number): boolean {
   if (bits === 0) return true;
   const mask = (~0 << (32 - bits)) >>> 0;
-  return ((ipv4ToNumber(ip) & mask) >>> 0) === ((ipv4ToNumber(prefix) & mask) >>> 0);
+  return (ipv4ToNumber(ip) & mask) >>> 0 === (ipv4ToNumber(prefix) & mask) >>> 0;
 }
 
 function ipv4ToNumber([a, b, c, d]: IPv4): number {
@@ -187,18 +183,53 @@ const IPV4_RANGES: readonly { prefix: IPv4; bits: number; hostClass: HostClass; 
   { prefix: [10, 0, 0, 0], bits: 8, hostClass: "private", detail: "is a private address (10.0.0.0/8)" },
   { prefix: [172, 16, 0, 0], bits: 12, hostClass: "private", detail: "is a private address (172.16.0.0/12)" },
   { prefix: [192, 168, 0, 0], bits: 16, hostClass: "private", detail: "is a private address (192.168.0.0/16)" },
-  { prefix: [169, 254, 0, 0], bits: 16, hostClass: "link-local", detail: "is a private link-local address (169.254.0.0/16)" },
-  { prefix: [100, 64, 0, 0], bits: 10, hostClass: "cgnat", detail: "is a private carrier-grade NAT address (100.64.0.0/10)" },
+  {
+    prefix: [169, 254, 0, 0],
+    bits: 16,
+    hostClass: "link-local",
+    detail: "is a private link-local address (169.254.0.0/16)",
+  },
+  {
+    prefix: [100, 64, 0, 0],
+    bits: 10,
+    hostClass: "cgnat",
+    detail: "is a private carrier-grade NAT address (100.64.0.0/10)",
+  },
   // Special-purpose blocks that are never a legitimate public receiver
   // (IETF protocol assignments, documentation, benchmarking, 6to4 relay).
   { prefix: [192, 0, 0, 0], bits: 24, hostClass: "reserved", detail: "is a reserved address (192.0.0.0/24)" },
-  { prefix: [192, 0, 2, 0], bits: 24, hostClass: "reserved", detail: "is a reserved documentation address (192.0.2.0/24)" },
-  { prefix: [198, 51, 100, 0], bits: 24, hostClass: "reserved", detail: "is a reserved documentation address (198.51.100.0/24)" },
-  { prefix: [203, 0, 113, 0], bits: 24, hostClass: "reserved", detail: "is a reserved documentation address (203.0.113.0/24)" },
-  { prefix: [198, 18, 0, 0], bits: 15, hostClass: "reserved", detail: "is a reserved benchmarking address (198.18.0.0/15)" },
+  {
+    prefix: [192, 0, 2, 0],
+    bits: 24,
+    hostClass: "reserved",
+    detail: "is a reserved documentation address (192.0.2.0/24)",
+  },
+  {
+    prefix: [198, 51, 100, 0],
+    bits: 24,
+    hostClass: "reserved",
+    detail: "is a reserved documentation address (198.51.100.0/24)",
+  },
+  {
+    prefix: [203, 0, 113, 0],
+    bits: 24,
+    hostClass: "reserved",
+    detail: "is a reserved documentation address (203.0.113.0/24)",
+  },
+  {
+    prefix: [198, 18, 0, 0],
+    bits: 15,
+    hostClass: "reserved",
+    detail: "is a reserved benchmarking address (198.18.0.0/15)",
+  },
   { prefix: [192, 88, 99, 0], bits: 24, hostClass: "reserved", detail: "is a reserved address (192.88.99.0/24)" },
   { prefix: [224, 0, 0, 0], bits: 4, hostClass: "multicast", detail: "is a reserved multicast address (224.0.0.0/4)" },
-  { prefix: [255, 255, 255, 255], bits: 32, hostClass: "broadcast", detail: "is a reserved broadcast address (255.255.255.255)" },
+  {
+    prefix: [255, 255, 255, 255],
+    bits: 32,
+    hostClass: "broadcast",
+    detail: "is a reserved broadcast address (255.255.255.255)",
+  },
   { prefix: [240, 0, 0, 0], bits: 4, hostClass: "reserved", detail: "is a reserved address (240.0.0.0/4)" },
 ];
 

@@ -60,7 +60,12 @@ function uniquePrompt(directives = ""): string {
  */
 function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: KEY, ...options.env })) {
+  for (const [name, value] of Object.entries({
+    ...process.env,
+    WAN_RELAY_URL: relay.url,
+    WAN_RELAY_KEY: KEY,
+    ...options.env,
+  })) {
     if (value !== undefined) env[name] = value;
   }
   return new Promise((resolve, reject) => {
@@ -121,9 +126,17 @@ describe("wan-relay CLI", () => {
   it("generate without --wait prints the queued Generation as JSON", async () => {
     const prompt = uniquePrompt();
     const result = await run([
-      "generate", prompt,
-      "--resolution", "480p", "--aspect-ratio", "9:16", "--seed", "42", "--no-prompt-expansion",
-      "--metadata", '{"order":7}',
+      "generate",
+      prompt,
+      "--resolution",
+      "480p",
+      "--aspect-ratio",
+      "9:16",
+      "--seed",
+      "42",
+      "--no-prompt-expansion",
+      "--metadata",
+      '{"order":7}',
     ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -131,7 +144,13 @@ describe("wan-relay CLI", () => {
     expect(generation.object).toBe("generation");
     expect(generation.id).toMatch(/^gen_/);
     expect(generation.status).toBe("queued");
-    expect(generation.input).toMatchObject({ prompt, resolution: "480p", aspect_ratio: "9:16", seed: 42, enable_prompt_expansion: false });
+    expect(generation.input).toMatchObject({
+      prompt,
+      resolution: "480p",
+      aspect_ratio: "9:16",
+      seed: 42,
+      enable_prompt_expansion: false,
+    });
     expect(generation.metadata).toEqual({ order: 7 });
   });
 
@@ -209,7 +228,9 @@ describe("wan-relay CLI", () => {
     const generation = parseGeneration(result.stdout);
     expect(generation.status).toBe("failed");
     expect(generation.error).not.toBeNull();
-    expect(result.stderr).toContain(`generation ${generation.id} failed (${generation.error?.code}: ${generation.error?.message})`);
+    expect(result.stderr).toContain(
+      `generation ${generation.id} failed (${generation.error?.code}: ${generation.error?.message})`,
+    );
   });
 
   it("Ctrl-C while waiting exits 130 and leaves the generation running", async () => {

@@ -28,7 +28,9 @@ async function createGeneration(relay: RelayProcess, body: Record<string, unknow
 async function waitForTerminal(relay: RelayProcess, id: string, timeoutMs = 60_000): Promise<Generation> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const generation = (await (await fetch(`${relay.url}/v1/generations/${id}`, { headers: auth })).json()) as Generation;
+    const generation = (await (
+      await fetch(`${relay.url}/v1/generations/${id}`, { headers: auth })
+    ).json()) as Generation;
     if (["completed", "failed", "canceled"].includes(generation.status)) return generation;
     if (Date.now() > deadline) throw new Error(`still ${generation.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -44,7 +46,9 @@ interface Delivery {
 async function deliveriesTo(path: string, count: number): Promise<Delivery[]> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const seen = (await (await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`)).json()) as Delivery[];
+    const seen = (await (
+      await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`)
+    ).json()) as Delivery[];
     if (seen.length >= count) return seen;
     if (Date.now() > deadline) throw new Error(`${seen.length} of ${count} deliveries`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -54,7 +58,9 @@ async function deliveriesTo(path: string, count: number): Promise<Delivery[]> {
 describe("against the AI/ML API (local imitation)", () => {
   let relay: RelayProcess;
   beforeAll(async () => {
-    relay = await startRelay({ vars: testRelayVars(inject("upstreamUrl"), { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2" }) });
+    relay = await startRelay({
+      vars: testRelayVars(inject("upstreamUrl"), { WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2,0.2" }),
+    });
   });
   afterAll(async () => relay?.stop());
 
@@ -87,14 +93,18 @@ describe("against the AI/ML API (local imitation)", () => {
     // Let it get going, then stop workerd and start it again on the same state.
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const generation = (await (await fetch(`${relay.url}/v1/generations/${created.id}`, { headers: auth })).json()) as Generation;
+      const generation = (await (
+        await fetch(`${relay.url}/v1/generations/${created.id}`, { headers: auth })
+      ).json()) as Generation;
       if (generation.upstream.polls >= 2) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await relay.restart();
     const done = await waitForTerminal(relay, created.id);
     expect(done.status).toBe("completed");
-    const stats = (await (await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)).json()) as { submits: number };
+    const stats = (await (
+      await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)
+    ).json()) as { submits: number };
     expect(stats.submits).toBe(1);
     const video = await fetch(`${relay.url}/v1/generations/${created.id}/video`, { headers: auth });
     expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
@@ -104,7 +114,11 @@ describe("against the AI/ML API (local imitation)", () => {
     const post = await fetch(`${relay.url}/v2/generate/video/alibaba/generation`, {
       method: "POST",
       headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ model: "alibaba/wan2.5-t2v-preview", prompt: `seed loop ${crypto.randomUUID()}`, resolution: "1080p" }),
+      body: JSON.stringify({
+        model: "alibaba/wan2.5-t2v-preview",
+        prompt: `seed loop ${crypto.randomUUID()}`,
+        resolution: "1080p",
+      }),
     });
     expect(post.status).toBe(201);
     const { id } = (await post.json()) as { id: string };
@@ -112,7 +126,9 @@ describe("against the AI/ML API (local imitation)", () => {
     let answer: { status: string; video: { url: string } | null } = { status: "queued", video: null };
     while (["queued", "waiting", "active", "generating"].includes(answer.status) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const response = await fetch(`${relay.url}/v2/generate/video/alibaba/generation?generation_id=${id}`, { headers: auth });
+      const response = await fetch(`${relay.url}/v2/generate/video/alibaba/generation?generation_id=${id}`, {
+        headers: auth,
+      });
       answer = (await response.json()) as typeof answer;
     }
     expect(answer.status).toBe("completed");
@@ -124,7 +140,9 @@ describe("against the AI/ML API (local imitation)", () => {
 describe("the seed's own Python client", () => {
   let relay: RelayProcess;
   beforeAll(async () => {
-    relay = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1" } });
+    relay = await startRelay({
+      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1" },
+    });
   });
   afterAll(async () => relay?.stop());
 
@@ -158,7 +176,9 @@ describe("with the built-in simulator (no AIMLAPI_KEY)", () => {
     expect(done.upstream.id).toMatch(/^sim-/);
     const video = await fetch(done.video?.url ?? "");
     expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
-    const events = (await (await fetch(`${relay.url}/v1/generations/${created.id}/events`, { headers: auth })).json()) as {
+    const events = (await (
+      await fetch(`${relay.url}/v1/generations/${created.id}/events`, { headers: auth })
+    ).json()) as {
       data: { type: string; detail: Record<string, unknown> }[];
     };
     const statuses = events.data.filter((e) => e.type === "status.changed").map((e) => e.detail.to);

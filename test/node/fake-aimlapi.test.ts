@@ -33,7 +33,10 @@ function uniquePrompt(directives = ""): string {
   return `a cat surfing #${counter}-${Math.random().toString(36).slice(2)} ${directives ? `[[fake ${directives}]]` : ""}`.trim();
 }
 
-function submit(body: unknown, opts: { path?: string; key?: string | null; timeoutMs?: number } = {}): Promise<Response> {
+function submit(
+  body: unknown,
+  opts: { path?: string; key?: string | null; timeoutMs?: number } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   const key = opts.key === undefined ? KEY : opts.key;
   if (key !== null) headers["Authorization"] = `Bearer ${key}`;

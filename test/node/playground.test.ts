@@ -15,10 +15,21 @@ describe("the playground", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    relay = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" } });
+    relay = await startRelay({
+      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -36,7 +47,9 @@ describe("the playground", () => {
     const video = await page.waitForFunction(
       () => {
         const element = document.querySelector("video");
-        return element && !element.hidden && element.readyState >= 1 ? { width: element.videoWidth, duration: element.duration, src: element.src } : null;
+        return element && !element.hidden && element.readyState >= 1
+          ? { width: element.videoWidth, duration: element.duration, src: element.src }
+          : null;
       },
       undefined,
       { timeout: 30_000 },

@@ -19,10 +19,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const FAKE_MODEL = "alibaba/wan2.5-t2v-preview";
-export const SUBMIT_PATHS: readonly string[] = [
-  "/v2/generate/video/alibaba/generation",
-  "/v2/video/generations",
-];
+export const SUBMIT_PATHS: readonly string[] = ["/v2/generate/video/alibaba/generation", "/v2/video/generations"];
 export const DEFAULT_STEPS: readonly string[] = ["queued", "waiting", "active", "generating", "completed"];
 /** Size of the generated stand-in when no sample MP4 is on disk. */
 export const FALLBACK_VIDEO_SIZE = 256 * 1024;
@@ -149,9 +146,7 @@ export function expectedVideoSha256(size: number): string {
 // ---------------------------------------------------------------------------
 // Directives
 
-export type Fault =
-  | { kind: "status"; status: number; retryAfter: string | null }
-  | { kind: "word"; word: string };
+export type Fault = { kind: "status"; status: number; retryAfter: string | null } | { kind: "word"; word: string };
 
 export type ErrorShape = "named" | "detail" | "string";
 
@@ -220,7 +215,10 @@ export function parseDirectives(prompt: string): Directives {
           d.download = parseFaults(value);
           break;
         case "steps": {
-          const steps = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+          const steps = value
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "");
           if (steps.length > 0) d.steps = steps;
           break;
         }
@@ -324,14 +322,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendApiError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+function sendApiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { message, statusCode: status }, headers);
 }
 
 /** Object-store style error (the download links imitate a signed S3/GCS URL, which answers XML). */
 function sendStoreError(res: ServerResponse, status: number, retryAfter: string | null): void {
   if (res.headersSent || res.destroyed) return;
-  const code = status === 404 ? "NoSuchKey" : status === 403 ? "AccessDenied" : status === 503 ? "SlowDown" : "InternalError";
+  const code =
+    status === 404 ? "NoSuchKey" : status === 403 ? "AccessDenied" : status === 503 ? "SlowDown" : "InternalError";
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>fake ${status}</Message></Error>`;
   const headers: Record<string, string> = {
     "Content-Type": "application/xml",
@@ -514,7 +518,15 @@ export async function startFakeAimlapi(opts: FakeAimlapiOptions): Promise<FakeAi
         polls += p;
         downloads += d;
       }
-      return { submits, polls, downloads, submitsByPrompt: { [prompt]: submits }, pollsByTask, downloadsByTask, ...base };
+      return {
+        submits,
+        polls,
+        downloads,
+        submitsByPrompt: { [prompt]: submits },
+        pollsByTask,
+        downloadsByTask,
+        ...base,
+      };
     }
     return {
       submits: c.submits,

@@ -71,11 +71,28 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
 
   const launch = async (): Promise<void> => {
     const inspectorPort = await freePort();
-    const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false"];
+    const args = [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persistDir,
+      "--show-interactive-dev-session=false",
+    ];
     for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
     const proc = spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true", NO_COLOR: "1" },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        CI: "true",
+        NO_COLOR: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;
@@ -101,7 +118,10 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     if (proc === null || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.kill("SIGTERM");
-    const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    const killed = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
     if (!killed) {
       proc.kill("SIGKILL");
       await exited;

@@ -73,10 +73,7 @@ export interface WebhookReceiverOptions {
   log?: (line: string) => void;
 }
 
-export type Answer =
-  | { kind: "status"; status: number; retryAfter: string | null }
-  | { kind: "hang" }
-  | { kind: "cut" };
+export type Answer = { kind: "status"; status: number; retryAfter: string | null } | { kind: "hang" } | { kind: "cut" };
 
 const DEFAULT_ANSWER: Answer = { kind: "status", status: 200, retryAfter: null };
 
@@ -195,7 +192,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions = {}): P
   }
 
   function snapshot(path?: string): Delivery[] {
-    return deliveries.filter((d) => path === undefined || d.path === path).map((d) => ({ ...d, headers: { ...d.headers } }));
+    return deliveries
+      .filter((d) => path === undefined || d.path === path)
+      .map((d) => ({ ...d, headers: { ...d.headers } }));
   }
 
   /** Why verification failed, for the log line only (Delivery keeps just the verdict). */

@@ -27,7 +27,12 @@ describe("readConfig", () => {
 
   it("takes decimals for seconds and trims trailing slashes from origins", () => {
     const config = readConfig(
-      env({ POLL_INTERVAL_SECONDS: "0.2", WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.5, 1.5", AIMLAPI_BASE_URL: "http://127.0.0.1:9/", PUBLIC_BASE_URL: "https://relay.example/" }),
+      env({
+        POLL_INTERVAL_SECONDS: "0.2",
+        WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.5, 1.5",
+        AIMLAPI_BASE_URL: "http://127.0.0.1:9/",
+        PUBLIC_BASE_URL: "https://relay.example/",
+      }),
     );
     expect(config.pollIntervalMs).toBe(200);
     expect(config.webhookRetryScheduleMs).toEqual([500, 1500]);

@@ -15,7 +15,13 @@ function fresh(overrides: Partial<GenerationState> = {}): GenerationState {
     id: "gen_0000000000aaaaaaaaaaaaaaaa",
     clientId: "alice",
     model: "alibaba/wan2.5-t2v-preview",
-    input: { model: "alibaba/wan2.5-t2v-preview", prompt: "a raccoon", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
+    input: {
+      model: "alibaba/wan2.5-t2v-preview",
+      prompt: "a raccoon",
+      aspect_ratio: "16:9",
+      resolution: "720p",
+      enable_prompt_expansion: true,
+    },
     metadata: {},
     status: "queued",
     upstream: { adapter: "aimlapi", id: null, status: null, polls: 0, lastOutcome: null },
@@ -38,7 +44,10 @@ function fresh(overrides: Partial<GenerationState> = {}): GenerationState {
 }
 
 const submitted = (overrides: Partial<GenerationState> = {}): GenerationState =>
-  fresh({ upstream: { adapter: "aimlapi", id: "up-1", status: "queued", polls: 0, lastOutcome: "queued" }, ...overrides });
+  fresh({
+    upstream: { adapter: "aimlapi", id: "up-1", status: "queued", polls: 0, lastOutcome: "queued" },
+    ...overrides,
+  });
 
 const polled = (status: string, extra: Partial<Extract<PollOutcome, { kind: "status" }>> = {}): LifecycleEvent => ({
   type: "polled",
@@ -81,12 +90,20 @@ describe("submission", () => {
   });
 
   it("honours Retry-After on a 429 when it is longer", () => {
-    const { state } = reduce(fresh(), { type: "submitted", outcome: { kind: "retryable", reason: "HTTP 429", retryAfterMs: 45_000 } }, ctx());
+    const { state } = reduce(
+      fresh(),
+      { type: "submitted", outcome: { kind: "retryable", reason: "HTTP 429", retryAfterMs: 45_000 } },
+      ctx(),
+    );
     expect(state.nextActionAt).toBe(T0 + 1_000 + 45_000);
   });
 
   it("fails with upstream_rejected when the upstream refuses the task", () => {
-    const { state, notify } = reduce(fresh(), { type: "submitted", outcome: { kind: "rejected", reason: "Insufficient credits", httpStatus: 403 } }, ctx());
+    const { state, notify } = reduce(
+      fresh(),
+      { type: "submitted", outcome: { kind: "rejected", reason: "Insufficient credits", httpStatus: 403 } },
+      ctx(),
+    );
     expect(state.status).toBe("failed");
     expect(state.error?.code).toBe("upstream_rejected");
     expect(state.error?.message).toContain("Insufficient credits");
@@ -94,7 +111,11 @@ describe("submission", () => {
   });
 
   it("fails with submit_uncertain rather than submitting twice when the outcome is unknown", () => {
-    const { state } = reduce(fresh(), { type: "submitted", outcome: { kind: "uncertain", reason: "network error" } }, ctx());
+    const { state } = reduce(
+      fresh(),
+      { type: "submitted", outcome: { kind: "uncertain", reason: "network error" } },
+      ctx(),
+    );
     expect(state.error?.code).toBe("submit_uncertain");
     expect(nextStep(state)).toBeNull();
   });
@@ -144,7 +165,11 @@ describe("polling", () => {
   });
 
   it("moves to storing with the video URL when the upstream completes", () => {
-    const { state } = reduce(submitted({ status: "generating" }), polled("completed", { videoUrl: "https://cdn/v.mp4" }), ctx());
+    const { state } = reduce(
+      submitted({ status: "generating" }),
+      polled("completed", { videoUrl: "https://cdn/v.mp4" }),
+      ctx(),
+    );
     expect(state.status).toBe("storing");
     expect(state.download.url).toBe("https://cdn/v.mp4");
     expect(nextStep(state)).toBe("store");
@@ -170,20 +195,32 @@ describe("polling", () => {
   });
 
   it.each(["error", "failed"])("fails with upstream_error when the upstream reports '%s'", (word) => {
-    const { state } = reduce(submitted(), polled(word, { error: { name: "ContentPolicy", message: "prompt rejected" } }), ctx());
+    const { state } = reduce(
+      submitted(),
+      polled(word, { error: { name: "ContentPolicy", message: "prompt rejected" } }),
+      ctx(),
+    );
     expect(state.status).toBe("failed");
     expect(state.error).toEqual({ code: "upstream_error", message: "ContentPolicy: prompt rejected" });
   });
 
   it("records a transient poll failure and polls again at the next tick", () => {
-    const { state, timeline } = reduce(submitted({ status: "generating" }), { type: "polled", outcome: { kind: "retryable", reason: "HTTP 502" } }, ctx());
+    const { state, timeline } = reduce(
+      submitted({ status: "generating" }),
+      { type: "polled", outcome: { kind: "retryable", reason: "HTTP 502" } },
+      ctx(),
+    );
     expect(state.status).toBe("generating");
     expect(state.nextActionAt).toBe(T0 + 1_000 + POLL_MS);
     expect(timeline[0]?.type).toBe("upstream.poll_failed");
   });
 
   it("waits for Retry-After on a 429 poll when it is longer than the interval", () => {
-    const { state } = reduce(submitted(), { type: "polled", outcome: { kind: "retryable", reason: "HTTP 429", retryAfterMs: 60_000 } }, ctx());
+    const { state } = reduce(
+      submitted(),
+      { type: "polled", outcome: { kind: "retryable", reason: "HTTP 429", retryAfterMs: 60_000 } },
+      ctx(),
+    );
     expect(state.nextActionAt).toBe(T0 + 1_000 + 60_000);
   });
 
@@ -194,7 +231,8 @@ describe("polling", () => {
 });
 
 describe("storing", () => {
-  const storing = () => submitted({ status: "storing", download: { url: "https://cdn/v.mp4", attempts: 0, lastError: null } });
+  const storing = () =>
+    submitted({ status: "storing", download: { url: "https://cdn/v.mp4", attempts: 0, lastError: null } });
   const video = { key: "videos/x.mp4", bytes: 10, sha256: "ab", contentType: "video/mp4" };
 
   it("completes when the bytes are in R2", () => {
@@ -251,14 +289,24 @@ describe("deadline and cancel", () => {
 
 describe("a step that crashed", () => {
   it("is retried with backoff and recorded, keeping the status", () => {
-    const { state, timeline } = reduce(submitted({ status: "generating", failures: 1 }), { type: "step_crashed", reason: "poll: TypeError: x" }, ctx());
+    const { state, timeline } = reduce(
+      submitted({ status: "generating", failures: 1 }),
+      { type: "step_crashed", reason: "poll: TypeError: x" },
+      ctx(),
+    );
     expect(state.status).toBe("generating");
     expect(state.nextActionAt).toBe(T0 + 1_000 + 2 * POLL_MS);
-    expect(timeline).toEqual([{ type: "alarm.error", detail: { reason: "poll: TypeError: x", retry_in_ms: 2 * POLL_MS } }]);
+    expect(timeline).toEqual([
+      { type: "alarm.error", detail: { reason: "poll: TypeError: x", retry_in_ms: 2 * POLL_MS } },
+    ]);
   });
 
   it("leaves an interrupted submission for the next tick to judge uncertain", () => {
-    const crashed = reduce(fresh({ submit: { attempts: 1, inFlight: true } }), { type: "step_crashed", reason: "submit: boom" }, ctx()).state;
+    const crashed = reduce(
+      fresh({ submit: { attempts: 1, inFlight: true } }),
+      { type: "step_crashed", reason: "submit: boom" },
+      ctx(),
+    ).state;
     expect(crashed.submit.inFlight).toBe(true);
     expect(reduce(crashed, { type: "tick" }, ctx()).state.error?.code).toBe("submit_uncertain");
   });
@@ -292,8 +340,16 @@ describe("terminal states absorb every event", () => {
 
 describe("upstream error shapes", () => {
   it.each([
-    ["{name, message}", { name: "ContentPolicyError", message: "prompt rejected" }, "ContentPolicyError: prompt rejected"],
-    ["{detail: [...]}", { detail: [{ loc: ["body", "prompt"], msg: "too long", type: "value_error" }] }, "body.prompt: too long"],
+    [
+      "{name, message}",
+      { name: "ContentPolicyError", message: "prompt rejected" },
+      "ContentPolicyError: prompt rejected",
+    ],
+    [
+      "{detail: [...]}",
+      { detail: [{ loc: ["body", "prompt"], msg: "too long", type: "value_error" }] },
+      "body.prompt: too long",
+    ],
     ["a string", "generation failed", "generation failed"],
     ["{message}", { message: "only a message" }, "only a message"],
     ["null", null, "The upstream reported a failure without details"],

@@ -15,10 +15,18 @@ import {
 
 const SCHEDULE_MS = [5_000, 300_000, 1_800_000];
 const T0 = 1_000_000;
-const empty: WebhookState = { url: "https://hooks.example/x", events: ["completed", "failed", "canceled"], messages: [] };
+const empty: WebhookState = {
+  url: "https://hooks.example/x",
+  events: ["completed", "failed", "canceled"],
+  messages: [],
+};
 const withMessage = (type: "generation.completed" | "generation.started" = "generation.completed") =>
   enqueue(empty, { msgId: "msg_1", type, body: "{}" }, T0);
-const response = (status: number, retryAfterMs: number | null = null) => ({ kind: "response" as const, status, retryAfterMs });
+const response = (status: number, retryAfterMs: number | null = null) => ({
+  kind: "response" as const,
+  status,
+  retryAfterMs,
+});
 
 describe("webhook delivery bookkeeping", () => {
   it("makes a new message due at once", () => {
@@ -30,7 +38,12 @@ describe("webhook delivery bookkeeping", () => {
 
   it("is delivered on a 2xx and schedules nothing more", () => {
     const webhook = recordAttempt(withMessage(), "msg_1", response(204), T0, SCHEDULE_MS);
-    expect(summarize(webhook)).toMatchObject({ state: "delivered", attempts: 1, last_status: 204, next_attempt_at: null });
+    expect(summarize(webhook)).toMatchObject({
+      state: "delivered",
+      attempts: 1,
+      last_status: 204,
+      next_attempt_at: null,
+    });
     expect(nextDeliveryAt(webhook)).toBeNull();
   });
 
@@ -46,7 +59,12 @@ describe("webhook delivery bookkeeping", () => {
     }
     expect(delays).toEqual(SCHEDULE_MS);
     webhook = recordAttempt(webhook, "msg_1", { kind: "error", reason: "down" }, now, SCHEDULE_MS);
-    expect(summarize(webhook)).toMatchObject({ state: "failed", attempts: 4, last_status: null, next_attempt_at: null });
+    expect(summarize(webhook)).toMatchObject({
+      state: "failed",
+      attempts: 4,
+      last_status: null,
+      next_attempt_at: null,
+    });
   });
 
   it("stops at once on 410", () => {
@@ -60,8 +78,12 @@ describe("webhook delivery bookkeeping", () => {
   });
 
   it("keeps the schedule when Retry-After is shorter, or comes with another status", () => {
-    expect(nextDeliveryAt(recordAttempt(withMessage(), "msg_1", response(429, 1_000), T0, SCHEDULE_MS))).toBe(T0 + 5_000);
-    expect(nextDeliveryAt(recordAttempt(withMessage(), "msg_1", response(500, 60_000), T0, SCHEDULE_MS))).toBe(T0 + 5_000);
+    expect(nextDeliveryAt(recordAttempt(withMessage(), "msg_1", response(429, 1_000), T0, SCHEDULE_MS))).toBe(
+      T0 + 5_000,
+    );
+    expect(nextDeliveryAt(recordAttempt(withMessage(), "msg_1", response(500, 60_000), T0, SCHEDULE_MS))).toBe(
+      T0 + 5_000,
+    );
   });
 
   it("treats a 3xx as a failure", () => {

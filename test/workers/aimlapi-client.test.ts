@@ -9,7 +9,11 @@ import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
 import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
 
 const client = (options: { apiKey?: string; requestTimeoutMs?: number } = {}) =>
-  createAimlapiClient({ baseUrl: inject("upstreamUrl"), apiKey: options.apiKey ?? TEST_UPSTREAM_KEY, requestTimeoutMs: options.requestTimeoutMs });
+  createAimlapiClient({
+    baseUrl: inject("upstreamUrl"),
+    apiKey: options.apiKey ?? TEST_UPSTREAM_KEY,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
 
 const input = (directives = ""): UpstreamInput => ({
   model: "alibaba/wan2.5-t2v-preview",
@@ -29,7 +33,10 @@ describe("submit", () => {
   it("returns the task id, sending the key as a bearer token", async () => {
     const body = input();
     const outcome = await client().submit(body);
-    expect(outcome).toEqual({ kind: "accepted", upstreamId: expect.stringMatching(/^[0-9a-f-]{36}:alibaba\/wan2\.5-t2v-preview$/) });
+    expect(outcome).toEqual({
+      kind: "accepted",
+      upstreamId: expect.stringMatching(/^[0-9a-f-]{36}:alibaba\/wan2\.5-t2v-preview$/),
+    });
     expect((await upstreamStats({ prompt: body.prompt })).lastAuthorization).toBe(`Bearer ${TEST_UPSTREAM_KEY}`);
   });
 
@@ -57,7 +64,10 @@ describe("submit", () => {
   });
 
   it.each(["500", "502", "503", "504"])("may be sent again after a %s", async (fault) => {
-    expect(await client().submit(input(`submit=${fault}`))).toMatchObject({ kind: "retryable", reason: expect.stringContaining(`HTTP ${fault}`) });
+    expect(await client().submit(input(`submit=${fault}`))).toMatchObject({
+      kind: "retryable",
+      reason: expect.stringContaining(`HTTP ${fault}`),
+    });
   });
 
   it("carries Retry-After from a 429", async () => {
@@ -100,7 +110,11 @@ describe("poll", () => {
   it("passes the error value through for a failed task", async () => {
     const id = await acceptedId("steps=failed error=detail");
     const outcome = await client().poll(id);
-    expect(outcome).toMatchObject({ kind: "status", status: "failed", error: { detail: [expect.objectContaining({ msg: "bad" })] } });
+    expect(outcome).toMatchObject({
+      kind: "status",
+      status: "failed",
+      error: { detail: [expect.objectContaining({ msg: "bad" })] },
+    });
   });
 
   it.each(["500", "503", "garbage", "empty"])("asks again later after %s", async (fault) => {
@@ -116,7 +130,10 @@ describe("poll", () => {
 
   it("asks again later when the answer is slower than the timeout", async () => {
     const id = await acceptedId("slow=1000");
-    expect(await client({ requestTimeoutMs: 200 }).poll(id)).toMatchObject({ kind: "retryable", reason: expect.stringContaining("network error") });
+    expect(await client({ requestTimeoutMs: 200 }).poll(id)).toMatchObject({
+      kind: "retryable",
+      reason: expect.stringContaining("network error"),
+    });
   });
 
   it("reports a task the upstream does not know as lost", async () => {
@@ -147,7 +164,10 @@ describe("download", () => {
   });
 
   it("fails on an HTTP error from the video link", async () => {
-    expect(await client().download(await videoUrlFor("download=500"))).toMatchObject({ kind: "failed", reason: expect.stringContaining("HTTP 500") });
+    expect(await client().download(await videoUrlFor("download=500"))).toMatchObject({
+      kind: "failed",
+      reason: expect.stringContaining("HTTP 500"),
+    });
   });
 
   it("hands over a body that errors when the connection is cut mid-way", async () => {

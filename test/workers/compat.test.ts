@@ -36,7 +36,11 @@ interface UpstreamError {
   statusCode: number;
 }
 
-async function submit(path: string, body: unknown, as: Client | null = "alice"): Promise<{ id: string; status: string }> {
+async function submit(
+  path: string,
+  body: unknown,
+  as: Client | null = "alice",
+): Promise<{ id: string; status: string }> {
   const response = await postJson(path, body, { as });
   expect(response.status, await response.clone().text()).toBe(201);
   return response.json<{ id: string; status: string }>();
@@ -59,7 +63,9 @@ async function expectUpstreamError(response: Response, status: number): Promise<
 }
 
 function signedLinkPattern(id: string): RegExp {
-  return new RegExp(`^${ORIGIN.replace(/\./g, "\\.")}/v1/generations/${id}/video\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`);
+  return new RegExp(
+    `^${ORIGIN.replace(/\./g, "\\.")}/v1/generations/${id}/video\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`,
+  );
 }
 
 describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
@@ -257,7 +263,12 @@ describe("toCompat", () => {
     updated_at: "2026-01-01T00:00:00.000Z",
     completed_at: null,
   };
-  const video = { url: `${ORIGIN}/v1/generations/${base.id}/video?expires=1&signature=s`, content_type: "video/mp4", bytes: 10, sha256: "ab" };
+  const video = {
+    url: `${ORIGIN}/v1/generations/${base.id}/video?expires=1&signature=s`,
+    content_type: "video/mp4",
+    bytes: 10,
+    sha256: "ab",
+  };
 
   it("maps queued to queued", () => {
     expect(toCompat(base)).toEqual({ id: base.id, status: "queued", video: null, error: null });
@@ -268,11 +279,21 @@ describe("toCompat", () => {
   });
 
   it("maps storing to generating, with no video even if one is known", () => {
-    expect(toCompat({ ...base, status: "storing", video })).toEqual({ id: base.id, status: "generating", video: null, error: null });
+    expect(toCompat({ ...base, status: "storing", video })).toEqual({
+      id: base.id,
+      status: "generating",
+      video: null,
+      error: null,
+    });
   });
 
   it("maps completed to completed with the video url only", () => {
-    expect(toCompat({ ...base, status: "completed", video })).toEqual({ id: base.id, status: "completed", video: { url: video.url }, error: null });
+    expect(toCompat({ ...base, status: "completed", video })).toEqual({
+      id: base.id,
+      status: "completed",
+      video: { url: video.url },
+      error: null,
+    });
   });
 
   it("maps failed to error, carrying the code as name", () => {

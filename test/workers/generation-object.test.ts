@@ -65,7 +65,9 @@ describe("the happy path", () => {
     expect(timelineTypes).toContain("storage.stored");
     const generation = await get(created.id);
     expect(generation.completed_at).not.toBeNull();
-    expect(generation.video?.url).toMatch(new RegExp(`^https://relay\\.example/v1/generations/${created.id}/video\\?expires=\\d+&signature=`));
+    expect(generation.video?.url).toMatch(
+      new RegExp(`^https://relay\\.example/v1/generations/${created.id}/video\\?expires=\\d+&signature=`),
+    );
   });
 
   it("sends the upstream the key and the body, and never the key to the video link", async () => {
@@ -134,7 +136,12 @@ describe("submission faults", () => {
     await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
       const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
       const state = JSON.parse(row.state) as GenerationState;
-      const crashed = { ...state, upstream: { ...state.upstream, id: null }, submit: { attempts: 1, inFlight: true }, nextActionAt: 0 };
+      const crashed = {
+        ...state,
+        upstream: { ...state.upstream, id: null },
+        submit: { attempts: 1, inFlight: true },
+        nextActionAt: 0,
+      };
       ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify(crashed));
     });
     await runDurableObjectAlarm(stubOf(id));
@@ -146,7 +153,9 @@ describe("submission faults", () => {
 
 describe("polling faults", () => {
   it("records 5xx, 429, garbage and empty answers and keeps polling to completion", async () => {
-    const created = await create({ prompt: uniquePrompt("poll=500,garbage,429:1,empty,504 steps=generating,completed") });
+    const created = await create({
+      prompt: uniquePrompt("poll=500,garbage,429:1,empty,504 steps=generating,completed"),
+    });
     const state = await stepUntil(created.id, finished);
     expect(state.status).toBe("completed");
     const failures = (await timeline(created.id)).filter((event) => event.type === "upstream.poll_failed");
@@ -286,7 +295,9 @@ describe("copyVideoToR2", () => {
         // ...and nothing more, ever.
       },
     });
-    await expect(copyVideoToR2(env.VIDEOS, key, { body, contentLength, contentType: null }, { idleTimeoutMs: 200 })).rejects.toThrow(/no bytes for 200 ms/);
+    await expect(
+      copyVideoToR2(env.VIDEOS, key, { body, contentLength, contentType: null }, { idleTimeoutMs: 200 }),
+    ).rejects.toThrow(/no bytes for 200 ms/);
     expect(await env.VIDEOS.head(key)).toBeNull();
   });
 });

@@ -20,7 +20,11 @@ export function call(path: string, init: RequestInit & { as?: Client | null } = 
   return exports.default.fetch(new Request(`${ORIGIN}${path}`, { ...rest, headers }));
 }
 
-export function postJson(path: string, body: unknown, init: RequestInit & { as?: Client | null } = {}): Promise<Response> {
+export function postJson(
+  path: string,
+  body: unknown,
+  init: RequestInit & { as?: Client | null } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   return call(path, { ...init, method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -90,7 +94,9 @@ export async function stepUntil(
     await idle(id);
   }
   const last = await stateOf(id);
-  throw new Error(`not done after ${maxSteps} alarms; status ${last?.status}, upstream ${JSON.stringify(last?.upstream)}`);
+  throw new Error(
+    `not done after ${maxSteps} alarms; status ${last?.status}, upstream ${JSON.stringify(last?.upstream)}`,
+  );
 }
 
 export const isStatus =
@@ -122,7 +128,8 @@ export interface UpstreamStats {
 
 /** What the local fake upstream saw for one prompt (it runs in the test's Node process). */
 export async function upstreamStats(filter: { prompt: string } | { task: string }): Promise<UpstreamStats> {
-  const query = "prompt" in filter ? `prompt=${encodeURIComponent(filter.prompt)}` : `task=${encodeURIComponent(filter.task)}`;
+  const query =
+    "prompt" in filter ? `prompt=${encodeURIComponent(filter.prompt)}` : `task=${encodeURIComponent(filter.task)}`;
   const response = await fetch(`${inject("upstreamUrl")}/__stats?${query}`);
   expect(response.status).toBe(200);
   return response.json<UpstreamStats>();
@@ -151,7 +158,10 @@ export async function streamSha256(body: ReadableStream<Uint8Array>): Promise<{ 
   return { sha256, bytes };
 }
 
-export async function timeline(id: string, as: Client = "alice"): Promise<{ at: string; type: string; detail: Record<string, unknown> }[]> {
+export async function timeline(
+  id: string,
+  as: Client = "alice",
+): Promise<{ at: string; type: string; detail: Record<string, unknown> }[]> {
   const response = await call(`/v1/generations/${id}/events`, { as });
   expect(response.status).toBe(200);
   const body = await response.json<{ data: { at: string; type: string; detail: Record<string, unknown> }[] }>();
@@ -163,7 +173,11 @@ export interface NativeErrorBody {
 }
 
 /** Asserts the native error shape `{error: {code, message, details?}}` and returns it. */
-export async function expectNativeError(response: Response, status: number, code: string): Promise<NativeErrorBody["error"]> {
+export async function expectNativeError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<NativeErrorBody["error"]> {
   const text = await response.text();
   expect(response.status, text).toBe(status);
   expect(response.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);

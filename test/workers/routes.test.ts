@@ -48,7 +48,11 @@ async function list(query: string, as: Client = "alice"): Promise<ListBody> {
 }
 
 /** Pages through a listing (limit 100) until `until` holds for what was collected, or the list ends. */
-async function collect(query: string, as: Client, until: (found: Generation[]) => boolean = () => false): Promise<Generation[]> {
+async function collect(
+  query: string,
+  as: Client,
+  until: (found: Generation[]) => boolean = () => false,
+): Promise<Generation[]> {
   const found: Generation[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 100; page++) {
@@ -77,13 +81,25 @@ describe("authentication", () => {
 
   it("refuses a valid key under the Basic scheme with 401", async () => {
     const basic = `Basic ${btoa(`alice:${TEST_CLIENT_KEYS.alice}`)}`;
-    await expectNativeError(await call("/v1/generations", { as: null, headers: { Authorization: basic } }), 401, "unauthorized");
+    await expectNativeError(
+      await call("/v1/generations", { as: null, headers: { Authorization: basic } }),
+      401,
+      "unauthorized",
+    );
     const bareBasic = `Basic ${TEST_CLIENT_KEYS.alice}`;
-    await expectNativeError(await call("/v1/generations", { as: null, headers: { Authorization: bareBasic } }), 401, "unauthorized");
+    await expectNativeError(
+      await call("/v1/generations", { as: null, headers: { Authorization: bareBasic } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("refuses a client name given in place of its key", async () => {
-    await expectNativeError(await call("/v1/generations", { as: null, headers: { Authorization: "Bearer alice" } }), 401, "unauthorized");
+    await expectNativeError(
+      await call("/v1/generations", { as: null, headers: { Authorization: "Bearer alice" } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("checks the key before the body: a bad body without a key is 401, not 400", async () => {
@@ -92,7 +108,10 @@ describe("authentication", () => {
   });
 
   it("never echoes the presented key in the answer", async () => {
-    const response = await call("/v1/generations", { as: null, headers: { Authorization: "Bearer secret-looking-key-123" } });
+    const response = await call("/v1/generations", {
+      as: null,
+      headers: { Authorization: "Bearer secret-looking-key-123" },
+    });
     expect(await response.text()).not.toContain("secret-looking-key-123");
   });
 
@@ -247,7 +266,9 @@ describe("Idempotency-Key", () => {
 
   it("refuses the same key with a different body: 422 idempotency_key_reused", async () => {
     const key = crypto.randomUUID();
-    expect((await postJson("/v1/generations", { prompt: uniquePrompt() }, { headers: { "Idempotency-Key": key } })).status).toBe(202);
+    expect(
+      (await postJson("/v1/generations", { prompt: uniquePrompt() }, { headers: { "Idempotency-Key": key } })).status,
+    ).toBe(202);
     const other = uniquePrompt();
     const response = await postJson("/v1/generations", { prompt: other }, { headers: { "Idempotency-Key": key } });
     await expectNativeError(response, 422, "idempotency_key_reused");
@@ -331,7 +352,15 @@ describe("MAX_ACTIVE_PER_KEY", () => {
     const stub = env.CLIENT_INDEX.getByName(index);
     const id = newGenerationId();
     await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: "k1", bodyHash: "hash", maxActive: 1 });
-    expect(await stub.reserve({ id: newGenerationId(), createdAt: Date.now(), idempotencyKey: "k1", bodyHash: "hash", maxActive: 1 })).toEqual({
+    expect(
+      await stub.reserve({
+        id: newGenerationId(),
+        createdAt: Date.now(),
+        idempotencyKey: "k1",
+        bodyHash: "hash",
+        maxActive: 1,
+      }),
+    ).toEqual({
       kind: "existing",
       id,
     });
@@ -411,7 +440,17 @@ describe("pages without auth", () => {
       openapi: string;
       info: { title: string; version: string };
       paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, { type?: string; properties?: Record<string, Record<string, unknown>>; required?: string[]; additionalProperties?: unknown }> };
+      components: {
+        schemas: Record<
+          string,
+          {
+            type?: string;
+            properties?: Record<string, Record<string, unknown>>;
+            required?: string[];
+            additionalProperties?: unknown;
+          }
+        >;
+      };
     }>();
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(doc.info.title).toBeTruthy();

@@ -19,8 +19,15 @@ async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ ev
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       const lines = block.split("\n");
-      const event = lines.find((line) => line.startsWith("event:"))?.slice(6).trim() ?? "message";
-      const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("\n");
+      const event =
+        lines
+          .find((line) => line.startsWith("event:"))
+          ?.slice(6)
+          .trim() ?? "message";
+      const data = lines
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim())
+        .join("\n");
       yield { event, data };
     }
   }
@@ -58,7 +65,8 @@ describe("GET /v1/generations/{id}/stream", () => {
     for (let i = 0; i < 3; i++) await runDurableObjectAlarm(stubOf(created.id));
     const response = await call(`/v1/generations/${created.id}/stream`);
     const statuses: string[] = [];
-    for await (const event of sseEvents(response.body ?? new ReadableStream())) statuses.push((JSON.parse(event.data) as Generation).status);
+    for await (const event of sseEvents(response.body ?? new ReadableStream()))
+      statuses.push((JSON.parse(event.data) as Generation).status);
     expect(statuses).toEqual(["queued", "failed"]);
   });
 

@@ -50,7 +50,13 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
   ["malformed JSON", (p) => `{"prompt": ${JSON.stringify(p)},`, 400, "(body)", "invalid_json"],
   ["an empty body", () => "", 400, "(body)", "invalid_json"],
   ["a JSON array", (p) => [{ prompt: p }], 400, "(body)", "invalid_request"],
-  ["a __proto__ key in metadata", (p) => `{"prompt": ${JSON.stringify(p)}, "metadata": {"__proto__": {"x": 1}, "a": 1}}`, 400, "__proto__", "invalid_request"],
+  [
+    "a __proto__ key in metadata",
+    (p) => `{"prompt": ${JSON.stringify(p)}, "metadata": {"__proto__": {"x": 1}, "a": 1}}`,
+    400,
+    "__proto__",
+    "invalid_request",
+  ],
   ["JSON null", () => "null", 400, "(body)", "invalid_request"],
   ["a JSON number", () => "42", 400, "(body)", "invalid_request"],
   ["a JSON string", (p) => JSON.stringify(p), 400, "(body)", "invalid_request"],
@@ -63,7 +69,13 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
   ["a null prompt", () => ({ prompt: null }), 400, "prompt", "invalid_request"],
   ["a prompt given as an array", (p) => ({ prompt: [p] }), 400, "prompt", "invalid_request"],
   // negative_prompt
-  ["a negative_prompt of 501 characters", (p) => ({ prompt: p, negative_prompt: "n".repeat(501) }), 400, "negative_prompt", "invalid_request"],
+  [
+    "a negative_prompt of 501 characters",
+    (p) => ({ prompt: p, negative_prompt: "n".repeat(501) }),
+    400,
+    "negative_prompt",
+    "invalid_request",
+  ],
   ["a numeric negative_prompt", (p) => ({ prompt: p, negative_prompt: 7 }), 400, "negative_prompt", "invalid_request"],
   // aspect_ratio, resolution
   ["aspect_ratio 4:3", (p) => ({ prompt: p, aspect_ratio: "4:3" }), 400, "aspect_ratio", "invalid_request"],
@@ -80,29 +92,95 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
   ["seed 1.5", (p) => ({ prompt: p, seed: 1.5 }), 400, "seed", "invalid_request"],
   ['seed "1" as a string', (p) => ({ prompt: p, seed: "1" }), 400, "seed", "invalid_request"],
   // enable_prompt_expansion, model
-  ['enable_prompt_expansion "yes"', (p) => ({ prompt: p, enable_prompt_expansion: "yes" }), 400, "enable_prompt_expansion", "invalid_request"],
+  [
+    'enable_prompt_expansion "yes"',
+    (p) => ({ prompt: p, enable_prompt_expansion: "yes" }),
+    400,
+    "enable_prompt_expansion",
+    "invalid_request",
+  ],
   ["another model", (p) => ({ prompt: p, model: "alibaba/wan2.2-t2v-plus" }), 400, "model", "invalid_request"],
   ["a null model", (p) => ({ prompt: p, model: null }), 400, "model", "invalid_request"],
   // Unknown fields
   ["an unknown top-level field", (p) => ({ prompt: p, colour: "red" }), 400, "colour", "invalid_request"],
-  ["the compat-only enhance_prompt on the native API", (p) => ({ prompt: p, enhance_prompt: false }), 400, "enhance_prompt", "invalid_request"],
+  [
+    "the compat-only enhance_prompt on the native API",
+    (p) => ({ prompt: p, enhance_prompt: false }),
+    400,
+    "enhance_prompt",
+    "invalid_request",
+  ],
   // webhook_events
-  ["webhook_events with an unknown event", (p) => ({ prompt: p, webhook_events: ["completed", "finished"] }), 400, "webhook_events", "invalid_request"],
-  ["webhook_events given as a string", (p) => ({ prompt: p, webhook_events: "completed" }), 400, "webhook_events", "invalid_request"],
+  [
+    "webhook_events with an unknown event",
+    (p) => ({ prompt: p, webhook_events: ["completed", "finished"] }),
+    400,
+    "webhook_events",
+    "invalid_request",
+  ],
+  [
+    "webhook_events given as a string",
+    (p) => ({ prompt: p, webhook_events: "completed" }),
+    400,
+    "webhook_events",
+    "invalid_request",
+  ],
   // metadata
   ["metadata given as a string", (p) => ({ prompt: p, metadata: "order-17" }), 400, "metadata", "invalid_request"],
   ["metadata given as an array", (p) => ({ prompt: p, metadata: ["order-17"] }), 400, "metadata", "invalid_request"],
   ["metadata null", (p) => ({ prompt: p, metadata: null }), 400, "metadata", "invalid_request"],
-  ["metadata one byte over 2 KB serialized", (p) => ({ prompt: p, metadata: metadataOfBytes(2049) }), 400, "metadata", "invalid_request"],
+  [
+    "metadata one byte over 2 KB serialized",
+    (p) => ({ prompt: p, metadata: metadataOfBytes(2049) }),
+    400,
+    "metadata",
+    "invalid_request",
+  ],
   // webhook_url: type, then the URL policy (rules that hold even with WEBHOOK_ALLOW_PRIVATE=true)
   ["a numeric webhook_url", (p) => ({ prompt: p, webhook_url: 443 }), 400, "webhook_url", "invalid_request"],
-  ["webhook_url that is not a URL", (p) => ({ prompt: p, webhook_url: "not a url" }), 400, "webhook_url", "invalid_webhook_url"],
+  [
+    "webhook_url that is not a URL",
+    (p) => ({ prompt: p, webhook_url: "not a url" }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
   ["webhook_url ftp://x", (p) => ({ prompt: p, webhook_url: "ftp://x" }), 400, "webhook_url", "invalid_webhook_url"],
-  ["webhook_url with user-info", (p) => ({ prompt: p, webhook_url: "https://user:pw@example.com/" }), 400, "webhook_url", "invalid_webhook_url"],
-  ["webhook_url at 0.0.0.0", (p) => ({ prompt: p, webhook_url: "https://0.0.0.0/hook" }), 400, "webhook_url", "invalid_webhook_url"],
-  ["webhook_url at the cloud metadata address", (p) => ({ prompt: p, webhook_url: "https://169.254.169.254/latest/meta-data" }), 400, "webhook_url", "invalid_webhook_url"],
-  ["webhook_url at the IPv6 unspecified address", (p) => ({ prompt: p, webhook_url: "https://[::]/hook" }), 400, "webhook_url", "invalid_webhook_url"],
-  ["webhook_url over 2048 characters", (p) => ({ prompt: p, webhook_url: webhookUrlOfLength(2049) }), 400, "webhook_url", "invalid_webhook_url"],
+  [
+    "webhook_url with user-info",
+    (p) => ({ prompt: p, webhook_url: "https://user:pw@example.com/" }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
+  [
+    "webhook_url at 0.0.0.0",
+    (p) => ({ prompt: p, webhook_url: "https://0.0.0.0/hook" }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
+  [
+    "webhook_url at the cloud metadata address",
+    (p) => ({ prompt: p, webhook_url: "https://169.254.169.254/latest/meta-data" }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
+  [
+    "webhook_url at the IPv6 unspecified address",
+    (p) => ({ prompt: p, webhook_url: "https://[::]/hook" }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
+  [
+    "webhook_url over 2048 characters",
+    (p) => ({ prompt: p, webhook_url: webhookUrlOfLength(2049) }),
+    400,
+    "webhook_url",
+    "invalid_webhook_url",
+  ],
 ];
 
 function send(body: unknown, as: Client = "bob", headers: HeadersInit = {}): Promise<Response> {
@@ -115,7 +193,8 @@ function promptIn(body: unknown): string | null {
     const match = /"prompt":\s*("(?:[^"\\]|\\.)*")/.exec(body);
     return match?.[1] === undefined ? null : (JSON.parse(match[1]) as string);
   }
-  if (typeof body === "object" && body !== null && "prompt" in body && typeof body.prompt === "string") return body.prompt;
+  if (typeof body === "object" && body !== null && "prompt" in body && typeof body.prompt === "string")
+    return body.prompt;
   return null;
 }
 
@@ -144,7 +223,10 @@ describe("POST /v1/generations refuses bad bodies", () => {
     if (field === null) return;
     expect(error.message).toContain(field === "(body)" ? "body" : field);
     const fields = (error.details ?? []).map((detail) => detail.field);
-    expect(fields.some((f) => f === field || f.startsWith(`${field}.`)), JSON.stringify(error.details)).toBe(true);
+    expect(
+      fields.some((f) => f === field || f.startsWith(`${field}.`)),
+      JSON.stringify(error.details),
+    ).toBe(true);
   });
 
   it("refuses a prompt over 800 characters with the length rule", async () => {
@@ -159,9 +241,17 @@ describe("POST /v1/generations refuses bad bodies", () => {
   });
 
   it("names the unknown field in the message", async () => {
-    const error = await expectNativeError(await send({ prompt: uniquePrompt(), colour: "red" }), 400, "invalid_request");
+    const error = await expectNativeError(
+      await send({ prompt: uniquePrompt(), colour: "red" }),
+      400,
+      "invalid_request",
+    );
     expect(error.message).toBe("colour is not a known field");
-    expect(error.details).toContainEqual({ field: "colour", rule: "unknown_field", message: "colour is not a known field" });
+    expect(error.details).toContainEqual({
+      field: "colour",
+      rule: "unknown_field",
+      message: "colour is not a known field",
+    });
   });
 
   it("reports every offending field, not only the first", async () => {
@@ -255,7 +345,9 @@ describe("POST /v1/generations refuses bad bodies", () => {
     expect((await send({ prompt: oversizeKey }, "bob", { "Idempotency-Key": "k".repeat(256) })).status).toBe(400);
     const plainText = uniquePrompt();
     prompts.push(plainText);
-    expect((await send(JSON.stringify({ prompt: plainText }), "bob", { "Content-Type": "text/plain" })).status).toBe(415);
+    expect((await send(JSON.stringify({ prompt: plainText }), "bob", { "Content-Type": "text/plain" })).status).toBe(
+      415,
+    );
     expect(prompts.length).toBeGreaterThan(25);
 
     // A control: one good create, whose first alarm (the submit) is awaited, so
@@ -359,12 +451,16 @@ describe("POST /v1/generations accepts boundary values", () => {
   });
 
   it("accepts Content-Type application/json with a charset", async () => {
-    const response = await send({ prompt: uniquePrompt() }, "alice", { "Content-Type": "application/json; charset=utf-8" });
+    const response = await send({ prompt: uniquePrompt() }, "alice", {
+      "Content-Type": "application/json; charset=utf-8",
+    });
     expect(response.status).toBe(202);
   });
 
   it("accepts an Idempotency-Key of exactly 255 characters", async () => {
-    const response = await send({ prompt: uniquePrompt() }, "alice", { "Idempotency-Key": `${crypto.randomUUID()}`.padEnd(255, "k") });
+    const response = await send({ prompt: uniquePrompt() }, "alice", {
+      "Idempotency-Key": `${crypto.randomUUID()}`.padEnd(255, "k"),
+    });
     expect(response.status).toBe(202);
   });
 });

@@ -147,7 +147,12 @@ describe("webhook delivery", () => {
     const created = await create({ prompt: uniquePrompt("steps=completed"), webhook_url: "http://127.0.0.1:9/hook" });
     await stepUntil(created.id, isStatus("completed"));
     const generation = await stepAttempts(created.id, 4);
-    expect(generation.webhook).toMatchObject({ state: "failed", attempts: 4, last_status: null, next_attempt_at: null });
+    expect(generation.webhook).toMatchObject({
+      state: "failed",
+      attempts: 4,
+      last_status: null,
+      next_attempt_at: null,
+    });
     expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
     expect((await get(created.id)).webhook?.state).toBe("failed");
   });
@@ -173,10 +178,17 @@ describe("webhook delivery", () => {
 
   it("sends only the events asked for, started included when listed", async () => {
     const hook = hookUrl("200");
-    const created = await create({ prompt: uniquePrompt("steps=generating,completed"), webhook_url: hook.url, webhook_events: ["started", "completed"] });
+    const created = await create({
+      prompt: uniquePrompt("steps=generating,completed"),
+      webhook_url: hook.url,
+      webhook_events: ["started", "completed"],
+    });
     await stepUntil(created.id, isStatus("completed"));
     const seen = await waitForDeliveries(hook.path, 2);
-    expect(seen.map((d) => (JSON.parse(d.body) as { type: string }).type).sort()).toEqual(["generation.completed", "generation.started"]);
+    expect(seen.map((d) => (JSON.parse(d.body) as { type: string }).type).sort()).toEqual([
+      "generation.completed",
+      "generation.started",
+    ]);
     expect(new Set(seen.map((d) => d.headers["webhook-id"])).size).toBe(2);
   });
 

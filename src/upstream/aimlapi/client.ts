@@ -44,10 +44,18 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       }
       const body = await readJson(response);
       if (response.status === 429 || response.status >= 500) {
-        return { kind: "retryable", reason: `HTTP ${response.status}${upstreamMessage(body)}`, ...retryAfter(response) };
+        return {
+          kind: "retryable",
+          reason: `HTTP ${response.status}${upstreamMessage(body)}`,
+          ...retryAfter(response),
+        };
       }
       if (!response.ok) {
-        return { kind: "rejected", httpStatus: response.status, reason: upstreamMessage(body).replace(/^: /, "") || `HTTP ${response.status}` };
+        return {
+          kind: "rejected",
+          httpStatus: response.status,
+          reason: upstreamMessage(body).replace(/^: /, "") || `HTTP ${response.status}`,
+        };
       }
       if (body.kind === "json" && isRecord(body.value) && typeof body.value.id === "string" && body.value.id !== "") {
         return { kind: "accepted", upstreamId: body.value.id };
@@ -70,7 +78,11 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       const body = await readJson(response);
       if (response.status === 404) return { kind: "lost", reason: `HTTP 404${upstreamMessage(body)}` };
       if (!response.ok) {
-        return { kind: "retryable", reason: `HTTP ${response.status}${upstreamMessage(body)}`, ...retryAfter(response) };
+        return {
+          kind: "retryable",
+          reason: `HTTP ${response.status}${upstreamMessage(body)}`,
+          ...retryAfter(response),
+        };
       }
       if (body.kind !== "json" || !isRecord(body.value) || typeof body.value.status !== "string") {
         return { kind: "retryable", reason: "answer is not a status object" };
@@ -124,7 +136,8 @@ function upstreamMessage(body: JsonBody): string {
   if (body.kind === "json" && isRecord(body.value)) {
     const message = body.value.message ?? body.value.error;
     if (typeof message === "string" && message !== "") return `: ${message.slice(0, 300)}`;
-    if (Array.isArray(message) && message.every((item) => typeof item === "string")) return `: ${message.join("; ").slice(0, 300)}`;
+    if (Array.isArray(message) && message.every((item) => typeof item === "string"))
+      return `: ${message.join("; ").slice(0, 300)}`;
   }
   return "";
 }

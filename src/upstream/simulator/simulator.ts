@@ -46,7 +46,11 @@ export function createSimulator(options: { durationMs: number; now?: () => numbe
       const bytes = new Uint8Array(sampleVideo);
       return {
         kind: "ok",
-        download: { body: new Response(bytes).body ?? emptyStream(), contentLength: bytes.byteLength, contentType: "video/mp4" },
+        download: {
+          body: new Response(bytes).body ?? emptyStream(),
+          contentLength: bytes.byteLength,
+          contentType: "video/mp4",
+        },
       };
     },
   };
