@@ -1,35 +1,29 @@
 /**
- * Single-range `Range: bytes=…` parsing (RFC 9110 §14). Multiple ranges are
- * answered with the whole representation, which the RFC allows.
+ * What a `Range` header asks of a stored object of `size` bytes (RFC 9110
+ * §14.1.1, §14.2), decided before R2 sees it. R2 does the arithmetic (offset,
+ * clamping, suffixes) once given a single range; what it does not do the same
+ * way everywhere is refusal: local R2 quietly serves the whole object for a
+ * range past the end where production R2 throws. So satisfiability is checked
+ * here against the stored size, and only one well-formed range is handed on.
+ * Several ranges get the whole representation (the RFC allows it); an invalid
+ * header is ignored (the RFC requires it).
  */
-export type RangeRequest =
-  { kind: "none" } | { kind: "range"; offset: number; length: number } | { kind: "unsatisfiable" };
+export type RangeDecision = { kind: "whole" } | { kind: "unsatisfiable" } | { kind: "single"; header: string };
 
-export function parseRange(header: string | null, size: number): RangeRequest {
-  if (header === null) return { kind: "none" };
-  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!match) return { kind: "none" };
-  const [, startText = "", endText = ""] = match;
-  if (startText === "" && endText === "") return { kind: "none" };
-  if (startText === "") {
-    const suffix = Number(endText);
-    if (suffix === 0 || size === 0) return { kind: "unsatisfiable" };
-    const length = Math.min(suffix, size);
-    return { kind: "range", offset: size - length, length };
+const WHOLE: RangeDecision = { kind: "whole" };
+const BYTE_RANGE = /^(\d*)-(\d*)$/;
+
+export function decideRange(header: string | null, size: number): RangeDecision {
+  const set = header?.replace(/\s/g, "").match(/^bytes=(.+)$/i)?.[1];
+  if (set === undefined) return WHOLE;
+  const specs = set.split(",");
+  let satisfiable = false;
+  for (const spec of specs) {
+    const [, first = "", last = ""] = BYTE_RANGE.exec(spec) ?? [];
+    if (first === "" && last === "") return WHOLE;
+    if (first !== "" && last !== "" && Number(last) < Number(first)) return WHOLE;
+    if (first === "" ? Number(last) > 0 && size > 0 : Number(first) < size) satisfiable = true;
   }
-  const start = Number(startText);
-  if (start >= size) return { kind: "unsatisfiable" };
-  const end = endText === "" ? size - 1 : Math.min(Number(endText), size - 1);
-  if (end < start) return { kind: "unsatisfiable" };
-  return { kind: "range", offset: start, length: end - start + 1 };
-}
-
-/** Whether an If-None-Match header matches `etag` (weak comparison, as for GET). */
-export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
-  if (ifNoneMatch === null) return false;
-  const bare = etag.replace(/^W\//, "");
-  return ifNoneMatch
-    .split(",")
-    .map((candidate) => candidate.trim())
-    .some((candidate) => candidate === "*" || candidate.replace(/^W\//, "") === bare);
+  if (!satisfiable) return { kind: "unsatisfiable" };
+  return specs.length === 1 ? { kind: "single", header: `bytes=${set}` } : WHOLE;
 }

@@ -13,6 +13,7 @@ import {
   expectedVideoBytes,
   expectedVideoSha256,
   FALLBACK_VIDEO_SIZE,
+  UPSTREAM_PATHS,
   type FakeAimlapi,
   type FakeStats,
 } from "../support/fake-aimlapi.ts";
@@ -195,6 +196,75 @@ describe("happy path", () => {
     expect(res.headers.get("content-range")).toBe("bytes 100-199/1000");
     expect(Buffer.from(await res.arrayBuffer()).equals(expectedVideoBytes(1000, 100, 200))).toBe(true);
     expect((await fetch(url, { headers: { Range: "bytes=5000-" } })).status).toBe(416);
+  });
+});
+
+describe("upstream paths", () => {
+  const VENDOR_PATHS = ["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"].map(
+    (vendor) => `/v2/generate/video/${vendor}/generation`,
+  );
+
+  it("serves the universal path and every vendor path", () => {
+    expect([...UPSTREAM_PATHS].sort()).toEqual([CURRENT, ...VENDOR_PATHS].sort());
+  });
+
+  it.each(VENDOR_PATHS)("accepts, polls and refuses alike on %s", async (path) => {
+    const { id } = await create("steps=generating,completed", path);
+    const first = await poll(id, { path });
+    expect(((await first.json()) as PollBody).status).toBe("generating");
+    expect((await submit({ model: MODEL, prompt: uniquePrompt() }, { path, key: "nope" })).status).toBe(401);
+    const bad = await submit({ model: MODEL, prompt: "hello", resolution: "4k" }, { path });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain("resolution");
+  });
+
+  it("applies directives on the universal path: submit faults, steps, error shapes, downloads", async () => {
+    const prompt = uniquePrompt("submit=503:2 steps=active,failed error=string");
+    const busy = await submit({ model: MODEL, prompt }, { path: CURRENT });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("2");
+    await busy.body?.cancel();
+    const accepted = await submit({ model: MODEL, prompt }, { path: CURRENT });
+    expect(accepted.status).toBe(201);
+    const { id } = (await accepted.json()) as { id: string };
+    const statuses = [];
+    for (let i = 0; i < 2; i++) {
+      const body = (await (await poll(id, { path: CURRENT })).json()) as PollBody;
+      statuses.push([body.status, body.error]);
+    }
+    expect(statuses).toEqual([
+      ["active", null],
+      ["failed", "generation failed"],
+    ]);
+
+    const sized = await create("steps=completed size=4096", CURRENT);
+    const body = (await (await poll(sized.id, { path: CURRENT })).json()) as PollBody;
+    const video = await fetch(body.video?.url ?? "");
+    expect(Buffer.from(await video.arrayBuffer()).equals(expectedVideoBytes(4096))).toBe(true);
+    expect(await statsFor(`task=${encodeURIComponent(sized.id)}`)).toMatchObject({
+      submits: 1,
+      polls: 1,
+      downloads: 1,
+    });
+  });
+
+  it("a task created on one path can be polled on another", async () => {
+    const { id } = await create("steps=completed", VENDOR_PATHS[1]);
+    expect(((await (await poll(id, { path: CURRENT })).json()) as PollBody).status).toBe("completed");
+  });
+
+  it("answers 405 to another method on an upstream path and a JSON 404 elsewhere", async () => {
+    const put = await fetch(fake.url + CURRENT, { method: "PUT", headers: { Authorization: `Bearer ${KEY}` } });
+    expect(put.status).toBe(405);
+    expect(await put.json()).toEqual({ message: "Method Not Allowed", statusCode: 405 });
+    const unknown = await fetch(`${fake.url}/v2/something/else`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: "Cannot GET /v2/something/else", statusCode: 404 });
+  });
+
+  it("refuses a body over 1 MB with 413", async () => {
+    const res = await submit({ model: MODEL, prompt: "x", padding: "y".repeat(1024 * 1024) }, { path: CURRENT });
+    expect(res.status).toBe(413);
   });
 });
 
@@ -404,6 +474,17 @@ describe("download behaviour", () => {
     expect(expectedVideoBytes(4096).equals(expectedVideoBytes(4096))).toBe(true);
     expect(expectedVideoBytes(4096).subarray(0, 64).equals(expectedVideoBytes(4097).subarray(0, 64))).toBe(false);
     expect(expectedVideoBytes(1001, 3, 999).equals(expectedVideoBytes(1001).subarray(3, 999))).toBe(true);
+  });
+
+  it("answers HEAD with the headers only, without counting a download", async () => {
+    const { id } = await create("steps=completed size=5000");
+    const url = await videoUrlOf(id);
+    const res = await fetch(url, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBe("5000");
+    expect(res.headers.get("accept-ranges")).toBe("bytes");
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+    expect((await statsFor(`task=${encodeURIComponent(id)}`)).downloads).toBe(0);
   });
 
   it("unknown files are 404 and downloads never carry the API key", async () => {

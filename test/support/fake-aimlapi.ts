@@ -1,7 +1,8 @@
 /**
- * A real local HTTP server that imitates the AI/ML API video endpoints
- * (CONTRACT.md §1), including the ways they fail, so the relay's HTTP upstream
- * client is tested against sockets and status codes rather than a mock.
+ * A real local HTTP server (Hono on @hono/node-server) that imitates the AI/ML
+ * API video endpoints (CONTRACT.md §1), including the ways they fail, so the
+ * relay's HTTP upstream client is tested against sockets and status codes
+ * rather than a mock.
  *
  * Written with erasable TypeScript only, so Node 22 runs it directly:
  *   node test/support/fake-aimlapi.ts --port 8790 --key test-key
@@ -10,16 +11,30 @@
  * the prompt, so tests sharing one server in parallel never disturb each other.
  * See `parseDirectives` for the vocabulary.
  */
-import http from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serve, type HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { Hono, type Context } from "hono";
+import { STATUS_CODES, type ServerResponse } from "node:http";
+import { once } from "node:events";
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
 
 export const FAKE_MODEL = "alibaba/wan2.5-t2v-preview";
-export const SUBMIT_PATHS: readonly string[] = ["/v2/generate/video/alibaba/generation", "/v2/video/generations"];
+/**
+ * Every path that takes a generation body (POST) and a `generation_id` poll
+ * (GET): the universal endpoint and the older per-vendor ones. They share one
+ * pair of handlers, so they behave alike.
+ */
+export const UPSTREAM_PATHS: readonly string[] = [
+  "/v2/video/generations",
+  ...["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"].map(
+    (vendor) => `/v2/generate/video/${vendor}/generation`,
+  ),
+];
 export const DEFAULT_STEPS: readonly string[] = ["queued", "waiting", "active", "generating", "completed"];
 /** Size of the generated stand-in when no sample MP4 is on disk. */
 export const FALLBACK_VIDEO_SIZE = 256 * 1024;
@@ -119,14 +134,9 @@ export function* videoChunks(size: number, start = 0, end = size, chunkSize = CH
     const buf = Buffer.allocUnsafe(len);
     for (let i = 0; i < len; i += 4) {
       x = xorshift32(x);
-      buf[i] = x & 0xff;
-      buf[i + 1] = (x >>> 8) & 0xff;
-      buf[i + 2] = (x >>> 16) & 0xff;
-      buf[i + 3] = x >>> 24;
+      buf.writeUInt32LE(x, i);
     }
-    const sliceFrom = Math.max(from, pos) - pos;
-    const sliceTo = Math.min(to, pos + len) - pos;
-    yield buf.subarray(sliceFrom, sliceTo);
+    yield buf.subarray(Math.max(from, pos) - pos, Math.min(to, pos + len) - pos);
     pos += len;
   }
 }
@@ -161,17 +171,20 @@ export interface Directives {
   slowMs: number;
 }
 
+const list = (value: string): string[] =>
+  value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+
 function parseFaults(value: string): Fault[] {
-  const faults: Fault[] = [];
-  for (const raw of value.split(",")) {
-    const token = raw.trim();
-    if (token === "") continue;
+  return list(value).map((token) => {
     // `NNN` or `NNN:S`: any status code, with an optional Retry-After of S seconds.
     const m = /^(\d{3})(?::(\d+(?:\.\d+)?))?$/.exec(token);
-    if (m !== null) faults.push({ kind: "status", status: Number(m[1]), retryAfter: m[2] ?? null });
-    else faults.push({ kind: "word", word: token.toLowerCase() });
-  }
-  return faults;
+    return m !== null
+      ? { kind: "status", status: Number(m[1]), retryAfter: m[2] ?? null }
+      : { kind: "word", word: token.toLowerCase() };
+  });
 }
 
 /**
@@ -204,41 +217,27 @@ export function parseDirectives(prompt: string): Directives {
       if (eq <= 0) continue;
       const name = pair.slice(0, eq).toLowerCase();
       const value = pair.slice(eq + 1);
+      const n = Number(value);
       switch (name) {
         case "submit":
-          d.submit = parseFaults(value);
-          break;
         case "poll":
-          d.poll = parseFaults(value);
-          break;
         case "download":
-          d.download = parseFaults(value);
+          d[name] = parseFaults(value);
           break;
-        case "steps": {
-          const steps = value
-            .split(",")
-            .map((s) => s.trim())
-            .filter((s) => s !== "");
-          if (steps.length > 0) d.steps = steps;
+        case "steps":
+          if (list(value).length > 0) d.steps = list(value);
           break;
-        }
         case "error":
           if (value === "named" || value === "detail" || value === "string") d.error = value;
           break;
         case "length":
           d.lengthNone = value === "none";
           break;
-        case "size": {
-          const n = Number(value);
+        case "size":
           if (Number.isSafeInteger(n) && n >= 0) d.size = n;
           break;
-        }
-        case "slow": {
-          const n = Number(value);
+        case "slow":
           if (Number.isFinite(n) && n >= 0) d.slowMs = n;
-          break;
-        }
-        default:
           break;
       }
     }
@@ -246,19 +245,67 @@ export function parseDirectives(prompt: string): Directives {
   return d;
 }
 
-function errorValue(shape: ErrorShape): unknown {
-  switch (shape) {
-    case "named":
-      return { name: "ContentPolicyError", message: "prompt rejected" };
-    case "detail":
-      return { detail: [{ loc: ["body", "prompt"], msg: "bad", type: "value_error" }] };
-    case "string":
-      return "generation failed";
-  }
+const ERROR_VALUES: Record<ErrorShape, unknown> = {
+  named: { name: "ContentPolicyError", message: "prompt rejected" },
+  detail: { detail: [{ loc: ["body", "prompt"], msg: "bad", type: "value_error" }] },
+  string: "generation failed",
+};
+
+// ---------------------------------------------------------------------------
+// Request bodies, ranges, answers
+
+/** The default model's input limits (CONTRACT §1); the real API counts characters, not UTF-16 units. */
+const chars = (min: number, max: number) =>
+  z.string().refine((s) => [...s].length >= min && [...s].length <= max, `must be ${min}..${max} characters`);
+const CreateBodySchema = z.object({
+  model: z.literal(FAKE_MODEL),
+  prompt: chars(1, 800),
+  negative_prompt: chars(0, 500).optional(),
+  aspect_ratio: z.enum(["16:9", "9:16", "1:1"]).optional(),
+  resolution: z.enum(["480p", "720p", "1080p"]).optional(),
+  duration: z.union([z.literal(5), z.literal(10)]).optional(),
+  enable_prompt_expansion: z.boolean().optional(),
+  seed: z.int().min(0).max(2147483647).optional(),
+});
+
+/** The first problem with a create body, as `field: message`, or null. */
+function validateInput(body: unknown): string | null {
+  const issue = CreateBodySchema.safeParse(body).error?.issues[0];
+  return issue === undefined ? null : `${issue.path.join(".") || "body"}: ${issue.message}`;
+}
+
+/** Single `bytes=` ranges only (end exclusive); anything fancier is ignored (served whole), as many stores do. */
+function parseRange(
+  header: string | undefined,
+  total: number,
+): { start: number; end: number } | "unsatisfiable" | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? "");
+  if (m === null || (m[1] === "" && m[2] === "")) return null;
+  const [start, end] =
+    m[1] === "" ? [Math.max(0, total - Number(m[2])), total] : [Number(m[1]), m[2] === "" ? total : Number(m[2]) + 1];
+  const clamped = Math.min(end, total);
+  return start >= total || clamped <= start ? "unsatisfiable" : { start, end: clamped };
+}
+
+/** Writes one chunk and waits until it is handed to the socket; false if the client went away. */
+function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve(false);
+    const onClose = (): void => resolve(false);
+    res.once("close", onClose);
+    res.write(chunk, (err) => {
+      res.off("close", onClose);
+      resolve(err === undefined || err === null);
+    });
+  });
+}
+
+function* bufferChunks(buf: Uint8Array, start: number, end: number): Generator<Uint8Array> {
+  for (let pos = start; pos < end; pos += CHUNK_SIZE) yield buf.subarray(pos, Math.min(end, pos + CHUNK_SIZE));
 }
 
 // ---------------------------------------------------------------------------
-// Server state
+// The server
 
 interface Task {
   id: string;
@@ -271,558 +318,298 @@ interface Task {
   downloadFaultsUsed: number;
 }
 
-interface Counters {
-  submits: number;
-  polls: number;
-  downloads: number;
-  submitsByPrompt: Map<string, number>;
-  pollsByTask: Map<string, number>;
-  downloadsByTask: Map<string, number>;
-  lastAuthorization: string | null;
-  lastDownloadAuthorization: string | null;
-}
+const NO_PROGRESS = { pollFaultsUsed: 0, statusPolls: 0, downloadFaultsUsed: 0 };
 
-function newCounters(): Counters {
-  return {
-    submits: 0,
-    polls: 0,
-    downloads: 0,
-    submitsByPrompt: new Map(),
-    pollsByTask: new Map(),
-    downloadsByTask: new Map(),
-    lastAuthorization: null,
-    lastDownloadAuthorization: null,
-  };
-}
+type Ctx = Context<{ Bindings: HttpBindings }>;
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
-}
+const newCounters = () => ({
+  submits: 0,
+  polls: 0,
+  downloads: 0,
+  submitsByPrompt: new Map<string, number>(),
+  pollsByTask: new Map<string, number>(),
+  downloadsByTask: new Map<string, number>(),
+  lastAuthorization: null as string | null,
+  lastDownloadAuthorization: null as string | null,
+});
 
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Insufficient credits",
-  404: "Not Found",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
+const bump = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
-}
+/** The API's error shape, `{message, statusCode}`. */
+const apiError = (status: number, message: string, retryAfter: string | null = null): Response =>
+  Response.json(
+    { message, statusCode: status },
+    { status, headers: retryAfter === null ? {} : { "Retry-After": retryAfter } },
+  );
 
-function sendApiError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  sendJson(res, status, { message, statusCode: status }, headers);
-}
+/** A `NNN[:S]` fault; 403 is how the API says the account is out of credits. */
+const statusFault = ({ status, retryAfter }: { status: number; retryAfter: string | null }): Response =>
+  apiError(status, status === 403 ? "Insufficient credits" : (STATUS_CODES[status] ?? `Error ${status}`), retryAfter);
 
 /** Object-store style error (the download links imitate a signed S3/GCS URL, which answers XML). */
-function sendStoreError(res: ServerResponse, status: number, retryAfter: string | null): void {
-  if (res.headersSent || res.destroyed) return;
-  const code =
-    status === 404 ? "NoSuchKey" : status === 403 ? "AccessDenied" : status === 503 ? "SlowDown" : "InternalError";
+function storeError(status: number, retryAfter: string | null): Response {
+  const code = { 404: "NoSuchKey", 403: "AccessDenied", 503: "SlowDown" }[status] ?? "InternalError";
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>fake ${status}</Message></Error>`;
-  const headers: Record<string, string> = {
-    "Content-Type": "application/xml",
-    "Content-Length": String(Buffer.byteLength(text)),
-  };
+  const headers: Record<string, string> = { "Content-Type": "application/xml" };
   if (retryAfter !== null) headers["Retry-After"] = retryAfter;
-  res.writeHead(status, headers);
-  res.end(text);
+  return new Response(text, { status, headers });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let total = 0;
-    let tooBig = false;
-    req.on("data", (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > MAX_BODY_BYTES) tooBig = true;
-      else parts.push(chunk);
-    });
-    req.on("end", () => resolve(tooBig ? null : Buffer.concat(parts)));
-    req.on("error", reject);
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Validates the create body per CONTRACT §1's input limits; returns the message naming the bad field. */
-function validateInput(body: unknown): string | null {
-  if (!isRecord(body)) return "Body must be a JSON object";
-  const { prompt, model } = body;
-  if (typeof model !== "string") return "model: Required";
-  if (model !== FAKE_MODEL) return `model: Invalid enum value. Expected '${FAKE_MODEL}', received '${model}'`;
-  if (typeof prompt !== "string") return "prompt: Expected string";
-  // The real API counts characters, not UTF-16 units.
-  const len = [...prompt].length;
-  if (len < 1) return "prompt: String must contain at least 1 character(s)";
-  if (len > 800) return "prompt: String must contain at most 800 character(s)";
-  const np = body["negative_prompt"];
-  if (np !== undefined && (typeof np !== "string" || [...np].length > 500))
-    return "negative_prompt: Expected string of at most 500 character(s)";
-  const ar = body["aspect_ratio"];
-  if (ar !== undefined && ar !== "16:9" && ar !== "9:16" && ar !== "1:1")
-    return "aspect_ratio: Invalid enum value. Expected '16:9' | '9:16' | '1:1'";
-  const resolution = body["resolution"];
-  if (resolution !== undefined && resolution !== "480p" && resolution !== "720p" && resolution !== "1080p")
-    return "resolution: Invalid enum value. Expected '480p' | '720p' | '1080p'";
-  const duration = body["duration"];
-  if (duration !== undefined && duration !== 5 && duration !== 10) return "duration: Expected 5 | 10";
-  const epe = body["enable_prompt_expansion"];
-  if (epe !== undefined && typeof epe !== "boolean") return "enable_prompt_expansion: Expected boolean";
-  const seed = body["seed"];
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 2147483647))
-    return "seed: Expected integer between 0 and 2147483647";
-  return null;
-}
-
-interface ByteRange {
-  start: number;
-  end: number; // exclusive
-}
-
-/** Single `bytes=` ranges only; anything fancier is ignored (served whole), as many stores do. */
-function parseRange(header: string | undefined, total: number): ByteRange | "unsatisfiable" | null {
-  if (header === undefined) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (m === null) return null;
-  const a = m[1] ?? "";
-  const b = m[2] ?? "";
-  if (a === "" && b === "") return null;
-  if (a === "") {
-    const suffix = Number(b);
-    if (suffix === 0) return "unsatisfiable";
-    return { start: Math.max(0, total - suffix), end: total };
-  }
-  const start = Number(a);
-  if (start >= total) return "unsatisfiable";
-  const end = b === "" ? total : Math.min(total, Number(b) + 1);
-  if (end <= start) return "unsatisfiable";
-  return { start, end };
-}
-
-/** Writes one chunk and waits until it is handed to the socket; false if the client went away. */
-function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (res.destroyed) {
-      resolve(false);
-      return;
-    }
-    const onClose = (): void => resolve(false);
-    res.once("close", onClose);
-    res.write(chunk, (err) => {
-      res.off("close", onClose);
-      resolve(err === undefined || err === null);
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------
+const garbage = (): Response => new Response("<html>oops", { headers: { "Content-Type": "text/html" } });
 
 export async function startFakeAimlapi(opts: FakeAimlapiOptions): Promise<FakeAimlapi> {
-  const apiKey = opts.apiKey;
-  const host = opts.host ?? "127.0.0.1";
   const hangMs = opts.hangMs ?? 60_000;
   const defaultVideo = await loadDefaultVideo(opts.videoFile);
-
   const tasks = new Map<string, Task>();
   const tasksByUuid = new Map<string, Task>();
   const tasksByPrompt = new Map<string, Task[]>();
   let submitAttempts = new Map<string, number>();
   let counters = newCounters();
-  let baseUrl = "";
-  // Pending hang/slow timers, so close() never waits on them.
-  const timers = new Set<NodeJS.Timeout>();
+  /** Ends every pending wait (hang, stall, slow), so close() never waits on them. */
+  const pendingWaits = new Set<() => void>();
 
-  function later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-    return t;
-  }
-
-  /** Holds the request unanswered until the client leaves or hangMs passes, then drops the socket. */
-  function hang(req: IncomingMessage, res: ServerResponse): void {
-    const t = later(hangMs, () => req.socket.destroy());
-    res.once("close", () => {
-      clearTimeout(t);
-      timers.delete(t);
+  /** Resolves true after `ms`, or false as soon as the client leaves or the server closes. */
+  function wait(c: Ctx, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const outgoing = c.env.outgoing;
+      const done = (elapsed: boolean): void => {
+        clearTimeout(timer);
+        pendingWaits.delete(gone);
+        outgoing.off("close", gone);
+        resolve(elapsed);
+      };
+      const gone = (): void => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      pendingWaits.add(gone);
+      outgoing.once("close", gone);
     });
   }
 
-  function cut(req: IncomingMessage): void {
-    req.socket.destroy();
+  /** Drops the connection without an answer. */
+  function cut(c: Ctx): Response {
+    c.env.incoming.socket.destroy();
+    return RESPONSE_ALREADY_SENT;
   }
 
-  function authorized(req: IncomingMessage): boolean {
-    return req.headers.authorization === `Bearer ${apiKey}`;
+  /** Holds the request unanswered until the client leaves or hangMs passes, then drops the socket. */
+  async function hang(c: Ctx): Promise<Response> {
+    await wait(c, hangMs);
+    return cut(c);
   }
 
+  /** All counters, or those of one task (and its prompt's submits) or of one prompt (and the tasks it created). */
   function statsSnapshot(filter?: { task?: string; prompt?: string }): FakeStats {
     const c = counters;
-    const all = (m: Map<string, number>): Record<string, number> => Object.fromEntries(m);
-    const base = {
-      lastAuthorization: c.lastAuthorization,
-      lastDownloadAuthorization: c.lastDownloadAuthorization,
-    };
-    if (filter?.task !== undefined) {
-      const id = filter.task;
-      const task = tasks.get(id);
-      const prompt = task?.prompt;
-      const submits = prompt === undefined ? 0 : (c.submitsByPrompt.get(prompt) ?? 0);
-      const polls = c.pollsByTask.get(id) ?? 0;
-      const downloads = c.downloadsByTask.get(id) ?? 0;
+    const last = { lastAuthorization: c.lastAuthorization, lastDownloadAuthorization: c.lastDownloadAuthorization };
+    if (filter?.task === undefined && filter?.prompt === undefined) {
+      const all = (m: Map<string, number>): Record<string, number> => Object.fromEntries(m);
       return {
-        submits,
-        polls,
-        downloads,
-        submitsByPrompt: prompt === undefined ? {} : { [prompt]: submits },
-        pollsByTask: { [id]: polls },
-        downloadsByTask: { [id]: downloads },
-        ...base,
+        submits: c.submits,
+        polls: c.polls,
+        downloads: c.downloads,
+        submitsByPrompt: all(c.submitsByPrompt),
+        pollsByTask: all(c.pollsByTask),
+        downloadsByTask: all(c.downloadsByTask),
+        ...last,
       };
     }
-    if (filter?.prompt !== undefined) {
-      const prompt = filter.prompt;
-      const submits = c.submitsByPrompt.get(prompt) ?? 0;
-      const pollsByTask: Record<string, number> = {};
-      const downloadsByTask: Record<string, number> = {};
-      let polls = 0;
-      let downloads = 0;
-      for (const t of tasksByPrompt.get(prompt) ?? []) {
-        const p = c.pollsByTask.get(t.id) ?? 0;
-        const d = c.downloadsByTask.get(t.id) ?? 0;
-        pollsByTask[t.id] = p;
-        downloadsByTask[t.id] = d;
-        polls += p;
-        downloads += d;
-      }
-      return {
-        submits,
-        polls,
-        downloads,
-        submitsByPrompt: { [prompt]: submits },
-        pollsByTask,
-        downloadsByTask,
-        ...base,
-      };
-    }
-    return {
-      submits: c.submits,
-      polls: c.polls,
-      downloads: c.downloads,
-      submitsByPrompt: all(c.submitsByPrompt),
-      pollsByTask: all(c.pollsByTask),
-      downloadsByTask: all(c.downloadsByTask),
-      ...base,
-    };
-  }
-
-  function reset(): void {
-    counters = newCounters();
-    submitAttempts = new Map();
+    const prompt = filter.task !== undefined ? tasks.get(filter.task)?.prompt : filter.prompt;
+    const ids =
+      filter.task !== undefined ? [filter.task] : (tasksByPrompt.get(filter.prompt ?? "") ?? []).map((t) => t.id);
+    const pick = (m: Map<string, number>, keys: string[]): Record<string, number> =>
+      Object.fromEntries(keys.map((key) => [key, m.get(key) ?? 0]));
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    const submitsByPrompt = pick(c.submitsByPrompt, prompt === undefined ? [] : [prompt]);
+    const pollsByTask = pick(c.pollsByTask, ids);
+    const downloadsByTask = pick(c.downloadsByTask, ids);
+    const [submits, polls, downloads] = [sum(submitsByPrompt), sum(pollsByTask), sum(downloadsByTask)];
+    return { submits, polls, downloads, submitsByPrompt, pollsByTask, downloadsByTask, ...last };
   }
 
   function createTask(prompt: string, directives: Directives): Task {
     const uuid = randomUUID();
-    const task: Task = {
-      id: `${uuid}:${FAKE_MODEL}`,
-      uuid,
-      prompt,
-      directives,
-      createdAt: Date.now(),
-      pollFaultsUsed: 0,
-      statusPolls: 0,
-      downloadFaultsUsed: 0,
-    };
+    const task: Task = { id: `${uuid}:${FAKE_MODEL}`, uuid, prompt, directives, createdAt: Date.now(), ...NO_PROGRESS };
     tasks.set(task.id, task);
     tasksByUuid.set(uuid, task);
-    const list = tasksByPrompt.get(prompt);
-    if (list === undefined) tasksByPrompt.set(prompt, [task]);
-    else list.push(task);
+    tasksByPrompt.set(prompt, [...(tasksByPrompt.get(prompt) ?? []), task]);
     return task;
   }
 
-  function origin(req: IncomingMessage): string {
-    // Hand out links on the host the client used, so they work whatever it called us by.
-    const hostHeader = req.headers.host;
-    return hostHeader !== undefined && hostHeader !== "" ? `http://${hostHeader}` : baseUrl;
-  }
-
-  function videoUrl(req: IncomingMessage, task: Task): string {
-    // Imitates a signed object-store link: the query is decoration, never checked.
+  function videoUrl(c: Ctx, task: Task): string {
+    // Links go to the host the client used; the query imitates a signed object-store link and is never checked.
     const expires = Math.floor(task.createdAt / 1000) + 86_400;
     const signature = createHmac("sha256", "fake-store").update(`${task.uuid}:${expires}`).digest("hex");
-    return `${origin(req)}/files/${task.uuid}.mp4?Expires=${expires}&Signature=${signature}&Key-Pair-Id=FAKEKEYPAIR`;
+    const origin = `http://${c.req.header("host") ?? new URL(c.req.url).host}`;
+    return `${origin}/files/${task.uuid}.mp4?Expires=${expires}&Signature=${signature}&Key-Pair-Id=FAKEKEYPAIR`;
   }
 
-  async function handleSubmit(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const authorized = (c: Ctx): boolean => c.req.header("authorization") === `Bearer ${opts.apiKey}`;
+
+  async function submit(c: Ctx): Promise<Response> {
     counters.submits++;
-    counters.lastAuthorization = req.headers.authorization ?? null;
-    const raw = await readBody(req);
-    if (raw === null) return sendApiError(res, 413, "Request body too large");
+    counters.lastAuthorization = c.req.header("authorization") ?? null;
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return apiError(413, "Request body too large");
     let body: unknown;
-    let parsed = true;
     try {
-      body = JSON.parse(raw.toString("utf8"));
+      body = JSON.parse(raw);
     } catch {
-      parsed = false;
+      body = undefined;
     }
-    if (parsed && isRecord(body) && typeof body["prompt"] === "string") bump(counters.submitsByPrompt, body["prompt"]);
-    if (!authorized(req)) return sendApiError(res, 401, "Unauthorized");
-    if (!parsed) return sendApiError(res, 400, "Body must be valid JSON");
+    const prompt = z.object({ prompt: z.string() }).safeParse(body).data?.prompt;
+    if (prompt !== undefined) bump(counters.submitsByPrompt, prompt);
+    if (!authorized(c)) return apiError(401, "Unauthorized");
+    if (body === undefined) return apiError(400, "Body must be valid JSON");
     const problem = validateInput(body);
-    if (problem !== null || !isRecord(body) || typeof body["prompt"] !== "string") {
-      return sendApiError(res, 400, problem ?? "prompt: Expected string");
-    }
-    const prompt = body["prompt"];
+    if (problem !== null || prompt === undefined) return apiError(400, problem ?? "prompt: Expected string");
     const directives = parseDirectives(prompt);
     // Faults are consumed per exact prompt text, counting only requests that got this far.
     const attempt = submitAttempts.get(prompt) ?? 0;
     submitAttempts.set(prompt, attempt + 1);
     const fault = directives.submit[attempt];
-    let acceptStatus = 201;
-    if (fault !== undefined) {
-      if (fault.kind === "status") {
-        if (fault.status === 200 || fault.status === 201) acceptStatus = fault.status;
-        else return sendFaultStatus(res, fault);
-      } else if (fault.word === "garbage") {
-        return sendGarbage(res);
-      } else if (fault.word === "hang") {
-        return hang(req, res);
-      } else if (fault.word === "cut") {
+    let acceptStatus: 200 | 201 = 201;
+    if (fault?.kind === "status") {
+      if (fault.status !== 200 && fault.status !== 201) return statusFault(fault);
+      acceptStatus = fault.status;
+    } else if (fault !== undefined) {
+      if (fault.word === "garbage") return garbage();
+      if (fault.word === "hang") return hang(c);
+      if (fault.word === "cut") {
         // The task exists upstream, but the client never learns its id.
         createTask(prompt, directives);
-        return cut(req);
-      } else {
-        return sendApiError(res, 500, `fake-aimlapi: unknown submit fault '${fault.word}'`);
+        return cut(c);
       }
+      return apiError(500, `fake-aimlapi: unknown submit fault '${fault.word}'`);
     }
     const task = createTask(prompt, directives);
-    sendJson(res, acceptStatus, { id: task.id, status: "queued", meta: { usage: { tokens_used: TOKENS_USED } } });
+    return c.json({ id: task.id, status: "queued", meta: { usage: { tokens_used: TOKENS_USED } } }, acceptStatus);
   }
 
-  function sendFaultStatus(res: ServerResponse, fault: { status: number; retryAfter: string | null }): void {
-    const headers: Record<string, string> = {};
-    if (fault.retryAfter !== null) headers["Retry-After"] = fault.retryAfter;
-    sendApiError(res, fault.status, STATUS_TEXT[fault.status] ?? `Error ${fault.status}`, headers);
-  }
-
-  function sendGarbage(res: ServerResponse): void {
-    const text = "<html>oops";
-    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": String(text.length) });
-    res.end(text);
-  }
-
-  function handlePoll(req: IncomingMessage, res: ServerResponse, id: string | null): void {
+  async function poll(c: Ctx): Promise<Response> {
+    const id = c.req.query("generation_id");
     counters.polls++;
-    counters.lastAuthorization = req.headers.authorization ?? null;
-    if (id !== null) bump(counters.pollsByTask, id);
-    if (!authorized(req)) return sendApiError(res, 401, "Unauthorized");
-    if (id === null || id === "") return sendApiError(res, 400, "generation_id: Required");
+    counters.lastAuthorization = c.req.header("authorization") ?? null;
+    if (id !== undefined) bump(counters.pollsByTask, id);
+    if (!authorized(c)) return apiError(401, "Unauthorized");
+    if (id === undefined || id === "") return apiError(400, "generation_id: Required");
     const task = tasks.get(id);
-    if (task === undefined) return sendApiError(res, 404, `Generation ${id} not found`);
+    if (task === undefined) return apiError(404, `Generation ${id} not found`);
     const d = task.directives;
-    const answer = (): void => {
-      const fault = d.poll[task.pollFaultsUsed];
-      if (fault !== undefined) {
-        task.pollFaultsUsed++;
-        if (fault.kind === "status") {
-          if (fault.status >= 400) return sendFaultStatus(res, fault);
-          // A 2xx/3xx "fault" just uses up a slot and answers normally.
-        } else if (fault.word === "garbage") {
-          return sendGarbage(res);
-        } else if (fault.word === "empty") {
-          res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "0" });
-          res.end();
-          return;
-        } else if (fault.word === "hang") {
-          return hang(req, res);
-        } else if (fault.word === "cut") {
-          return cut(req);
-        } else {
-          return sendApiError(res, 500, `fake-aimlapi: unknown poll fault '${fault.word}'`);
-        }
+    if (d.slowMs > 0 && !(await wait(c, d.slowMs))) return RESPONSE_ALREADY_SENT;
+    const fault = d.poll[task.pollFaultsUsed];
+    if (fault !== undefined) {
+      task.pollFaultsUsed++;
+      // A 2xx/3xx status "fault" just uses up a slot and answers normally.
+      if (fault.kind === "status" && fault.status >= 400) return statusFault(fault);
+      if (fault.kind === "word") {
+        if (fault.word === "garbage") return garbage();
+        if (fault.word === "empty") return new Response("", { headers: { "Content-Type": "application/json" } });
+        if (fault.word === "hang") return hang(c);
+        if (fault.word === "cut") return cut(c);
+        return apiError(500, `fake-aimlapi: unknown poll fault '${fault.word}'`);
       }
-      const status = d.steps[Math.min(task.statusPolls, d.steps.length - 1)] ?? "queued";
-      task.statusPolls++;
-      const terminalError = status === "error" || status === "failed";
-      sendJson(res, 200, {
-        id: task.id,
-        status,
-        video: status === "completed" ? { url: videoUrl(req, task) } : null,
-        error: terminalError ? errorValue(d.error) : null,
-        meta: { usage: { tokens_used: TOKENS_USED } },
-      });
-    };
-    if (d.slowMs > 0) {
-      const t = later(d.slowMs, () => {
-        if (!res.destroyed) answer();
-      });
-      res.once("close", () => {
-        clearTimeout(t);
-        timers.delete(t);
-      });
-    } else {
-      answer();
     }
+    const status = d.steps[Math.min(task.statusPolls, d.steps.length - 1)] ?? "queued";
+    task.statusPolls++;
+    return c.json({
+      id: task.id,
+      status,
+      video: status === "completed" ? { url: videoUrl(c, task) } : null,
+      error: status === "error" || status === "failed" ? ERROR_VALUES[d.error] : null,
+      meta: { usage: { tokens_used: TOKENS_USED } },
+    });
   }
 
-  async function handleDownload(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-    const isHead = req.method === "HEAD";
+  /**
+   * The object-store link. The body is written to Node's response directly, so
+   * a `cut` or `stall` fault stops after exactly half the bytes.
+   */
+  async function download(c: Ctx, name: string): Promise<Response> {
+    const isHead = c.req.method === "HEAD";
     // Accept the uuid we hand out, or a full (URL-encoded) task id.
-    let token = name;
-    try {
-      token = decodeURIComponent(name);
-    } catch {
-      // keep raw
-    }
-    const task = tasksByUuid.get(token) ?? tasks.get(token);
+    const task = tasksByUuid.get(name) ?? tasks.get(name);
     if (!isHead) {
       counters.downloads++;
-      counters.lastDownloadAuthorization = req.headers.authorization ?? null;
-      bump(counters.downloadsByTask, task?.id ?? token);
+      counters.lastDownloadAuthorization = c.req.header("authorization") ?? null;
+      bump(counters.downloadsByTask, task?.id ?? name);
     }
-    if (task === undefined) return sendStoreError(res, 404, null);
+    if (task === undefined) return storeError(404, null);
     const d = task.directives;
-    let cutHalf = false;
-    let stallHalf = false;
-    if (!isHead) {
-      const fault = d.download[task.downloadFaultsUsed];
-      if (fault !== undefined) {
-        task.downloadFaultsUsed++;
-        if (fault.kind === "status") {
-          if (fault.status >= 400) return sendStoreError(res, fault.status, fault.retryAfter);
-        } else if (fault.word === "hang") {
-          return hang(req, res);
-        } else if (fault.word === "cut") {
-          cutHalf = true;
-        } else if (fault.word === "stall") {
-          stallHalf = true;
-        } else {
-          return sendStoreError(res, 500, null);
-        }
-      }
-    }
+    const fault = isHead ? undefined : d.download[task.downloadFaultsUsed];
+    if (fault !== undefined) task.downloadFaultsUsed++;
+    if (fault?.kind === "status" && fault.status >= 400) return storeError(fault.status, fault.retryAfter);
+    if (fault?.kind === "word" && fault.word === "hang") return hang(c);
+    if (fault?.kind === "word" && fault.word !== "cut" && fault.word !== "stall") return storeError(500, null);
     const total = d.size ?? defaultVideo.length;
-    const range = parseRange(req.headers.range, total);
-    if (range === "unsatisfiable") {
-      res.writeHead(416, { "Content-Range": `bytes */${total}`, "Content-Length": "0" });
-      res.end();
-      return;
-    }
+    const range = parseRange(c.req.header("range"), total);
+    if (range === "unsatisfiable") return c.body(null, 416, { "Content-Range": `bytes */${total}` });
     const { start, end } = range ?? { start: 0, end: total };
-    const headers: Record<string, string> = {
+    const res = c.env.outgoing;
+    res.writeHead(range !== null ? 206 : 200, {
       "Content-Type": "video/mp4",
       "Accept-Ranges": "bytes",
       "Last-Modified": new Date(task.createdAt).toUTCString(),
-    };
-    if (!d.lengthNone) headers["Content-Length"] = String(end - start);
-    if (range !== null) headers["Content-Range"] = `bytes ${start}-${end - 1}/${total}`;
-    res.writeHead(range !== null ? 206 : 200, headers);
-    if (isHead) {
-      res.end();
-      return;
-    }
-    const size = d.size;
-    const stop = cutHalf || stallHalf ? start + Math.floor((end - start) / 2) : end;
-    const chunks: Iterable<Uint8Array> =
-      size !== null ? videoChunks(size, start, stop) : bufferChunks(defaultVideo, start, stop);
-    for (const chunk of chunks) {
-      if (!(await writeChunk(res, chunk))) return;
-    }
-    if (cutHalf) return cut(req);
-    if (stallHalf) return hang(req, res);
+      ...(d.lengthNone ? {} : { "Content-Length": String(end - start) }),
+      ...(range !== null ? { "Content-Range": `bytes ${start}-${end - 1}/${total}` } : {}),
+    });
+    const stop = fault === undefined ? end : start + Math.floor((end - start) / 2);
+    const chunks = d.size !== null ? videoChunks(d.size, start, stop) : bufferChunks(defaultVideo, start, stop);
+    for (const chunk of isHead ? [] : chunks) if (!(await writeChunk(res, chunk))) return RESPONSE_ALREADY_SENT;
+    if (fault?.kind === "word" && fault.word === "cut") return cut(c);
+    if (fault?.kind === "word" && fault.word === "stall") return hang(c);
     res.end();
+    return RESPONSE_ALREADY_SENT;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://fake.invalid");
-    const path = url.pathname;
-    const method = req.method ?? "GET";
-    if (path === "/__stats" && method === "GET") {
-      const task = url.searchParams.get("task");
-      const prompt = url.searchParams.get("prompt");
-      const filter = task !== null ? { task } : prompt !== null ? { prompt } : undefined;
-      return sendJson(res, 200, statsSnapshot(filter));
-    }
-    if (path === "/__reset" && method === "POST") {
-      reset();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (SUBMIT_PATHS.includes(path)) {
-      if (method === "POST") return handleSubmit(req, res);
-      if (method === "GET") return handlePoll(req, res, url.searchParams.get("generation_id"));
-      return sendApiError(res, 405, "Method Not Allowed");
-    }
-    const file = /^\/files\/([^/]+)\.mp4$/.exec(path);
-    if (file !== null && (method === "GET" || method === "HEAD")) return handleDownload(req, res, file[1] ?? "");
-    return sendApiError(res, 404, `Cannot ${method} ${path}`);
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  app.get("/__stats", (c) => {
+    const [task, prompt] = [c.req.query("task"), c.req.query("prompt")];
+    return c.json(statsSnapshot(task !== undefined ? { task } : prompt !== undefined ? { prompt } : undefined));
+  });
+  app.post("/__reset", (c) => {
+    counters = newCounters();
+    submitAttempts = new Map();
+    return c.json({ ok: true });
+  });
+  for (const path of UPSTREAM_PATHS) {
+    app.post(path, submit);
+    app.get(path, poll);
+    app.all(path, () => apiError(405, "Method Not Allowed"));
   }
-
-  const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      // A bug in the fake must show up as a loud 500, never crash the test process.
-      console.error("fake-aimlapi: handler error", err);
-      if (!res.headersSent) sendApiError(res, 500, "fake-aimlapi internal error");
-      else res.destroy();
-    });
+  app.on(["GET", "HEAD"], "/files/:file{[^/]+\\.mp4}", (c) => download(c, c.req.param("file").slice(0, -4)));
+  app.notFound((c) => apiError(404, `Cannot ${c.req.method} ${c.req.path}`));
+  app.onError((err) => {
+    // A bug in the fake must show up as a loud 500, never crash the test process.
+    console.error("fake-aimlapi: handler error", err);
+    return apiError(500, "fake-aimlapi internal error");
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(opts.port ?? 0, host, () => {
-      httpServer.off("error", reject);
-      resolve();
-    });
-  });
-  const address: AddressInfo | string | null = httpServer.address();
+  // overrideGlobalObjects: false leaves the test process's own Request/Response alone.
+  const hostname = opts.host ?? "127.0.0.1";
+  const server = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname, overrideGlobalObjects: false });
+  await once(server, "listening"); // rejects on "error" (a port in use)
+  const address = server.address();
   if (address === null || typeof address === "string") throw new Error("fake-aimlapi: not listening on TCP");
-  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  baseUrl = `http://${urlHost}:${address.port}`;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
 
-  const server: FakeAimlapi = {
-    url: baseUrl,
+  return {
+    url,
     defaultVideo,
     stats: () => statsSnapshot(),
     statsFor: (filter) => statsSnapshot(filter),
-    reset,
+    reset: () => {
+      counters = newCounters();
+      submitAttempts = new Map();
+    },
     tasksForPrompt: (prompt) => (tasksByPrompt.get(prompt) ?? []).map((t) => t.id),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        httpServer.close((err) => (err ? reject(err) : resolve()));
+        for (const end of pendingWaits) end();
+        server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive and hanging sockets would otherwise hold close() open.
-        httpServer.closeAllConnections();
+        if ("closeAllConnections" in server) server.closeAllConnections();
       }),
   };
-  return server;
-}
-
-function* bufferChunks(buf: Uint8Array, start: number, end: number): Generator<Uint8Array> {
-  for (let pos = start; pos < end; pos += CHUNK_SIZE) yield buf.subarray(pos, Math.min(end, pos + CHUNK_SIZE));
 }
 
 async function loadDefaultVideo(videoFile: string | undefined): Promise<Uint8Array> {
@@ -831,7 +618,7 @@ async function loadDefaultVideo(videoFile: string | undefined): Promise<Uint8Arr
     return new Uint8Array(await readFile(fileURLToPath(DEFAULT_VIDEO_URL)));
   } catch (err) {
     // The sample ships with the project, but tests must not depend on it existing yet.
-    if (isRecord(err) && err["code"] === "ENOENT") return new Uint8Array(expectedVideoBytes(FALLBACK_VIDEO_SIZE));
+    if ((err as { code?: unknown }).code === "ENOENT") return new Uint8Array(expectedVideoBytes(FALLBACK_VIDEO_SIZE));
     throw err;
   }
 }
@@ -840,34 +627,36 @@ async function loadDefaultVideo(videoFile: string | undefined): Promise<Uint8Arr
 // Command line: node test/support/fake-aimlapi.ts [--port 8790] [--key test-key] [--host H] [--video FILE] [--hang-ms MS]
 
 function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
   try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+    return pathToFileURL(realpathSync(process.argv[1] ?? "")).href === import.meta.url;
   } catch {
     return false;
   }
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (args.includes("--help") || args.includes("-h")) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "8790" },
+      key: { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      video: { type: "string" },
+      "hang-ms": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help === true) {
     process.stdout.write(
       "usage: node test/support/fake-aimlapi.ts [--port 8790] [--key test-key] [--host 127.0.0.1] [--video FILE] [--hang-ms 60000]\n",
     );
     return;
   }
-  const hangArg = opt("hang-ms");
   const server = await startFakeAimlapi({
-    apiKey: opt("key") ?? process.env["FAKE_AIMLAPI_KEY"] ?? "test-key",
-    port: Number(opt("port") ?? "8790"),
-    host: opt("host") ?? "127.0.0.1",
-    videoFile: opt("video"),
-    hangMs: hangArg === undefined ? undefined : Number(hangArg),
+    apiKey: values.key ?? process.env["FAKE_AIMLAPI_KEY"] ?? "test-key",
+    port: Number(values.port),
+    host: values.host,
+    videoFile: values.video,
+    hangMs: values["hang-ms"] === undefined ? undefined : Number(values["hang-ms"]),
   });
   // The URL alone on stdout so scripts can read it; the rest is for humans.
   process.stdout.write(`${server.url}\n`);

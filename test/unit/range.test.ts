@@ -1,43 +1,39 @@
 /**
- * Range and If-None-Match parsing for the video route (src/storage/range.ts).
+ * What the video route hands R2 for a Range header (src/storage/range.ts).
  */
 import { describe, expect, it } from "vitest";
-import { etagMatches, parseRange } from "../../src/storage/range.ts";
+import { decideRange } from "../../src/storage/range.ts";
 
-describe("parseRange", () => {
+describe("decideRange", () => {
   it.each([
-    ["bytes=0-99", { kind: "range", offset: 0, length: 100 }],
-    ["bytes=100-", { kind: "range", offset: 100, length: 900 }],
-    ["bytes=-100", { kind: "range", offset: 900, length: 100 }],
-    ["bytes=-5000", { kind: "range", offset: 0, length: 1000 }],
-    ["bytes=990-5000", { kind: "range", offset: 990, length: 10 }],
-    ["BYTES = 1-1", { kind: "range", offset: 1, length: 1 }],
+    ["bytes=0-99", { kind: "single", header: "bytes=0-99" }],
+    ["bytes=100-", { kind: "single", header: "bytes=100-" }],
+    ["bytes=-100", { kind: "single", header: "bytes=-100" }],
+    ["bytes=-5000", { kind: "single", header: "bytes=-5000" }],
+    ["bytes=990-5000", { kind: "single", header: "bytes=990-5000" }],
+    ["BYTES = 1-1", { kind: "single", header: "bytes=1-1" }],
     ["bytes=1000-", { kind: "unsatisfiable" }],
+    ["bytes=1000-2000", { kind: "unsatisfiable" }],
     ["bytes=-0", { kind: "unsatisfiable" }],
-    ["bytes=500-100", { kind: "unsatisfiable" }],
-    ["bytes=0-1,5-9", { kind: "none" }],
-    ["items=0-1", { kind: "none" }],
-    ["bytes=-", { kind: "none" }],
-    ["garbage", { kind: "none" }],
+    ["bytes=1000-, 2000-", { kind: "unsatisfiable" }],
+    ["bytes=0-1,5-9", { kind: "whole" }],
+    ["bytes=1000-,5-9", { kind: "whole" }],
+    ["bytes=500-100", { kind: "whole" }],
+    ["items=0-1", { kind: "whole" }],
+    ["bytes=-", { kind: "whole" }],
+    ["bytes=", { kind: "whole" }],
+    ["bytes=0-1,x", { kind: "whole" }],
+    ["garbage", { kind: "whole" }],
   ])("reads %s of a 1000-byte video", (header, expected) => {
-    expect(parseRange(header, 1000)).toEqual(expected);
+    expect(decideRange(header, 1000)).toEqual(expected);
   });
 
   it("ignores a missing header", () => {
-    expect(parseRange(null, 1000)).toEqual({ kind: "none" });
+    expect(decideRange(null, 1000)).toEqual({ kind: "whole" });
   });
-});
 
-describe("etagMatches", () => {
-  const etag = '"abc"';
-  it.each([
-    ['"abc"', true],
-    ['W/"abc"', true],
-    ['"x", "abc"', true],
-    ["*", true],
-    ['"abd"', false],
-    [null, false],
-  ])("If-None-Match %s → %s", (header, expected) => {
-    expect(etagMatches(header, etag)).toBe(expected);
+  it("finds no range satisfiable in an empty video", () => {
+    expect(decideRange("bytes=-10", 0)).toEqual({ kind: "unsatisfiable" });
+    expect(decideRange("bytes=0-", 0)).toEqual({ kind: "unsatisfiable" });
   });
 });

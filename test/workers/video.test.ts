@@ -1,5 +1,6 @@
 /**
- * Serving the stored video: bearer or signed link, Range, ETag.
+ * Serving the stored video: bearer or signed link, Range, ETag, If-None-Match,
+ * If-Range, HEAD, a missing object.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -89,6 +90,28 @@ describe("GET /v1/generations/{id}/video", () => {
     expect(new Uint8Array(await suffix.arrayBuffer())).toEqual(bytes.slice(SIZE - 500));
   });
 
+  it("answers a suffix longer than the video with all of it", async () => {
+    const response = await call(videoPath(), { headers: { Range: `bytes=-${SIZE + 1}` } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("Content-Range")).toBe(`bytes 0-${SIZE - 1}/${SIZE}`);
+    expect(response.headers.get("Content-Length")).toBe(String(SIZE));
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it("answers several ranges with the whole video", async () => {
+    const response = await call(videoPath(), { headers: { Range: "bytes=0-9, 20-29" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Range")).toBeNull();
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it("ignores a malformed range", async () => {
+    const response = await call(videoPath(), { headers: { Range: "bytes=500-100" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Length")).toBe(String(SIZE));
+    await response.arrayBuffer();
+  });
+
   it("clamps a range that runs past the end", async () => {
     const response = await call(videoPath(), { headers: { Range: `bytes=${SIZE - 5}-${SIZE + 100}` } });
     expect(response.status).toBe(206);
@@ -102,6 +125,15 @@ describe("GET /v1/generations/{id}/video", () => {
     expect(response.headers.get("Content-Range")).toBe(`bytes */${SIZE}`);
   });
 
+  it.each([`bytes=${SIZE}-${SIZE + 10}`, "bytes=-0", `bytes=${SIZE}-, ${SIZE + 5}-`])(
+    "answers 416 to %s, with the stored size",
+    async (range) => {
+      const response = await call(videoPath(), { headers: { Range: range } });
+      expect(response.status).toBe(416);
+      expect(response.headers.get("Content-Range")).toBe(`bytes */${SIZE}`);
+    },
+  );
+
   it("answers 304 to a matching If-None-Match", async () => {
     const etag = `"${generation.video?.sha256}"`;
     const response = await call(videoPath(), { headers: { "If-None-Match": etag } });
@@ -110,6 +142,28 @@ describe("GET /v1/generations/{id}/video", () => {
     const changed = await call(videoPath(), { headers: { "If-None-Match": '"something-else"' } });
     expect(changed.status).toBe(200);
     await changed.arrayBuffer();
+  });
+
+  it.each(["*", 'W/"x", W/ETAG', '"other", ETAG'])("answers 304 to If-None-Match: %s", async (list) => {
+    const etag = `"${generation.video?.sha256}"`;
+    const response = await call(videoPath(), { headers: { "If-None-Match": list.replace("ETAG", etag) } });
+    expect(response.status).toBe(304);
+    expect(response.headers.get("Content-Length")).toBeNull();
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("answers 304 before looking at the range", async () => {
+    const etag = `"${generation.video?.sha256}"`;
+    const response = await call(videoPath(), { headers: { "If-None-Match": etag, Range: `bytes=${SIZE}-` } });
+    expect(response.status).toBe(304);
+  });
+
+  it("serves the range when If-Range names the current ETag", async () => {
+    const etag = `"${generation.video?.sha256}"`;
+    const response = await call(videoPath(), { headers: { Range: "bytes=10-19", "If-Range": etag } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("Content-Range")).toBe(`bytes 10-19/${SIZE}`);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes.slice(10, 20));
   });
 
   it("sends the whole video when If-Range does not match", async () => {
@@ -124,6 +178,38 @@ describe("GET /v1/generations/{id}/video", () => {
     expect(response.headers.get("Content-Length")).toBe(String(SIZE));
     expect(response.headers.get("ETag")).toBe(`"${generation.video?.sha256}"`);
     expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("answers HEAD with a range with 206 headers and no body", async () => {
+    const response = await call(videoPath(), { method: "HEAD", headers: { Range: "bytes=-100" } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("Content-Range")).toBe(`bytes ${SIZE - 100}-${SIZE - 1}/${SIZE}`);
+    expect(response.headers.get("Content-Length")).toBe("100");
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("answers HEAD with a matching If-None-Match with 304", async () => {
+    const etag = `"${generation.video?.sha256}"`;
+    const response = await call(videoPath(), { method: "HEAD", headers: { "If-None-Match": etag } });
+    expect(response.status).toBe(304);
+  });
+
+  it("answers 404 video_missing when the object is gone from the bucket, even to a revalidation", async () => {
+    const created = await create({ prompt: uniquePrompt("size=1000") });
+    await stepUntil(created.id, isStatus("completed"));
+    const lost = await get(created.id);
+    await env.VIDEOS.delete(`videos/${created.id}.mp4`);
+    const path = `/v1/generations/${created.id}/video`;
+    const revalidations: Record<string, string>[] = [
+      {},
+      { "If-None-Match": `"${lost.video?.sha256}"` },
+      { Range: "bytes=0-9" },
+    ];
+    for (const headers of revalidations) {
+      const response = await call(path, { headers });
+      expect(response.status).toBe(404);
+      expect((await response.json<{ error: { code: string } }>()).error.code).toBe("video_missing");
+    }
   });
 
   it("refuses an expired link with 403 link_expired", async () => {
