@@ -1,20 +1,70 @@
 /**
- * The Hono app: routes mounted per API surface, one error handler.
+ * The Hono app: one sub-app per API surface (src/routes/), the one
+ * validation hook, the one error handler, and the OpenAPI 3.1 document
+ * generated from the routes' own declarations.
  */
-import { Hono } from "hono";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./lib/errors.ts";
-import type { AppEnv } from "./lib/http.ts";
+import { validationHook, type AppEnv } from "./lib/http.ts";
+import { BEARER, BEARER_SCHEME, EXPIRES_SCHEME, NO_AUTH, SIGNATURE_SCHEME } from "./routes/common.ts";
 import { compat } from "./routes/compat.ts";
-import { docs } from "./routes/docs.ts";
 import { generations } from "./routes/generations.ts";
+import { pages } from "./routes/pages.ts";
+import { video } from "./routes/video.ts";
 
-export const app = new Hono<AppEnv>();
+// Sub-apps have no hook of their own: OpenAPIHono hands them this one when mounted.
+export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", pages);
 app.route("/v1", generations);
-app.route("/", compat);
-app.route("/", docs);
+app.route("/v1", video);
+app.route("/v2", compat);
+
+app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
+  type: "http",
+  scheme: "bearer",
+  description: "A client key from RELAY_API_KEYS",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", SIGNATURE_SCHEME, {
+  type: "apiKey",
+  in: "query",
+  name: "signature",
+  description: "The video's signed link (as given in `video.url`): signature…",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", EXPIRES_SCHEME, {
+  type: "apiKey",
+  in: "query",
+  name: "expires",
+  description: "…and its expiry, which the signature covers",
+});
+
+const OPENAPI_PATH = "/openapi.json";
+
+// Served by doc31 below; declared here so the document lists itself too.
+app.openAPIRegistry.registerPath({
+  method: "get",
+  path: OPENAPI_PATH,
+  summary: "This document (OpenAPI 3.1)",
+  security: NO_AUTH,
+  responses: {
+    200: {
+      description: "The OpenAPI document",
+      content: { "application/json": { schema: z.object({}).passthrough() } },
+    },
+  },
+});
+
+app.doc31(OPENAPI_PATH, (c) => ({
+  openapi: "3.1.0",
+  info: {
+    title: "wan-relay",
+    version: "0.1.0",
+    description: "Wan 2.5 text-to-video as a callback: submit once, get a signed webhook when the video is in R2.",
+  },
+  servers: [{ url: new URL(c.req.url).origin }],
+  security: BEARER,
+}));
 
 const isCompatPath = (path: string): boolean => path.startsWith("/v2/");
 
@@ -30,7 +80,13 @@ app.onError((error, c) => {
   if (error instanceof ApiError) {
     apiError = error;
   } else if (error instanceof HTTPException) {
-    apiError = new ApiError(error.status === 413 ? 413 : 400, "invalid_request", error.message);
+    // Hono's own refusals (a media type the route does not declare, a body too large).
+    apiError =
+      error.status === 413
+        ? new ApiError(413, "payload_too_large", error.message)
+        : error.status === 415
+          ? new ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
+          : new ApiError(400, "invalid_request", error.message);
   } else {
     // A bug: log it (never a secret: the error is ours) and answer without details.
     console.error(

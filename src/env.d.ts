@@ -11,3 +11,9 @@ declare module "*.mp4" {
   const data: ArrayBuffer;
   export default data;
 }
+
+/** HTML pages, bundled as text (the `Text` rule in wrangler.jsonc). */
+declare module "*.html" {
+  const text: string;
+  export default text;
+}

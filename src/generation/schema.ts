@@ -2,7 +2,9 @@
  * Request and response schemas. The same zod objects validate requests and
  * generate the OpenAPI document, so the two cannot drift.
  */
-import { z } from "zod";
+// z from @hono/zod-openapi: zod itself, extended with `.openapi()` (component names, docs).
+import { z } from "@hono/zod-openapi";
+import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
 import { DEFAULT_MODEL } from "../upstream/port.ts";
 
 export const MAX_METADATA_BYTES = 2048;
@@ -38,10 +40,21 @@ export const UpstreamFieldsSchema = z.object({
 });
 export type GenerationInput = z.output<typeof UpstreamFieldsSchema>;
 
+/**
+ * A JSON object. Documented as an object of any JSON values: zod's recursive
+ * JSON schema has no finite OpenAPI rendering the generator gets right.
+ */
+const JsonObjectSchema = z.record(z.string(), z.json()).openapi({ type: "object", additionalProperties: true });
+
 const MetadataSchema = z
   .record(z.string(), z.json(), { error: "must be a JSON object" })
   .refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= MAX_METADATA_BYTES, {
     error: `must be at most ${MAX_METADATA_BYTES} bytes when serialized`,
+  })
+  .openapi({
+    type: "object",
+    additionalProperties: true,
+    description: `Any JSON object, at most ${MAX_METADATA_BYTES} bytes serialized; echoed in the generation and its webhooks`,
   });
 
 export const CreateGenerationSchema = UpstreamFieldsSchema.extend({
@@ -50,19 +63,28 @@ export const CreateGenerationSchema = UpstreamFieldsSchema.extend({
     .array(WebhookEventNameSchema, { error: 'must be an array of "started", "completed", "failed", "canceled"' })
     .optional(),
   metadata: MetadataSchema.optional(),
-}).strict();
+})
+  .strict()
+  .openapi("CreateGeneration");
 export type CreateGenerationRequest = Omit<z.output<typeof CreateGenerationSchema>, "metadata"> & {
   metadata?: Record<string, JsonValue>;
 };
 
 /** The upstream-compatible create body (CONTRACT.md §4): §1 fields plus webhook_url; `enhance_prompt` aliases `enable_prompt_expansion`. */
 export const CompatCreateSchema = UpstreamFieldsSchema.extend({
+  // No default here: the route tells "given" from "not given" to let an explicit value win over enhance_prompt.
+  enable_prompt_expansion: z
+    .boolean({ error: "must be a boolean" })
+    .optional()
+    .openapi({ description: "Default true; wins over enhance_prompt when both are given" }),
   webhook_url: z.string({ error: "must be a string" }).optional(),
   enhance_prompt: z.boolean({ error: "must be a boolean" }).optional(),
-}).strict();
+})
+  .strict()
+  .openapi("CompatCreate");
 
 export const GENERATION_STATUSES = ["queued", "generating", "storing", "completed", "failed", "canceled"] as const;
-export const GenerationStatusSchema = z.enum(GENERATION_STATUSES);
+export const GenerationStatusSchema = z.enum(GENERATION_STATUSES).openapi("GenerationStatus");
 export type GenerationStatus = z.infer<typeof GenerationStatusSchema>;
 
 export const ListQuerySchema = z.object({
@@ -88,32 +110,34 @@ export const ErrorCodeSchema = z.enum([
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 /** The public Generation object (CONTRACT.md §3). */
-export const GenerationSchema = z.object({
-  id: z.string(),
-  object: z.literal("generation"),
-  model: z.string(),
-  status: GenerationStatusSchema,
-  input: UpstreamFieldsSchema.omit({ model: true }),
-  upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
-  video: z
-    .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
-    .nullable(),
-  error: z.object({ code: ErrorCodeSchema, message: z.string() }).nullable(),
-  webhook: z
-    .object({
-      url: z.string(),
-      events: z.array(WebhookEventNameSchema),
-      state: z.enum(["none", "pending", "delivered", "failed"]),
-      attempts: z.number().int(),
-      last_status: z.number().int().nullable(),
-      next_attempt_at: z.string().nullable(),
-    })
-    .nullable(),
-  metadata: z.record(z.string(), z.json()),
-  created_at: z.string(),
-  updated_at: z.string(),
-  completed_at: z.string().nullable(),
-});
+export const GenerationSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("generation"),
+    model: z.string(),
+    status: GenerationStatusSchema,
+    input: UpstreamFieldsSchema.omit({ model: true }),
+    upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
+    video: z
+      .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
+      .nullable(),
+    error: z.object({ code: ErrorCodeSchema, message: z.string() }).nullable(),
+    webhook: z
+      .object({
+        url: z.string(),
+        events: z.array(WebhookEventNameSchema),
+        state: z.enum(["none", "pending", "delivered", "failed"]),
+        attempts: z.number().int(),
+        last_status: z.number().int().nullable(),
+        next_attempt_at: z.string().nullable(),
+      })
+      .nullable(),
+    metadata: JsonObjectSchema,
+    created_at: z.string(),
+    updated_at: z.string(),
+    completed_at: z.string().nullable(),
+  })
+  .openapi("Generation");
 /** Metadata is typed with our own JSON type: zod's is too deep for the typing of Durable Object RPC stubs. */
 export type Generation = Omit<z.infer<typeof GenerationSchema>, "metadata"> & { metadata: Record<string, JsonValue> };
 // Interfaces, not an inline recursive union: they are expanded lazily, which
@@ -126,13 +150,48 @@ export interface JsonObject {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface JsonArray extends Array<JsonValue> {}
 
-export const ErrorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
-  }),
-});
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
 
-export const EventSchema = z.object({ at: z.string(), type: z.string(), detail: z.record(z.string(), z.json()) });
+export const EventSchema = z.object({ at: z.string(), type: z.string(), detail: JsonObjectSchema }).openapi("Event");
 export type TimelineEvent = { at: string; type: string; detail: Record<string, JsonValue> };
+
+/** A generation id: only ids of this form can exist (anything else is answered 404, never 400). */
+export const GenerationIdSchema = z
+  .string()
+  .regex(GENERATION_ID_PATTERN, { error: "is not a generation id" })
+  .openapi({ description: "A generation id as returned on create" });
+
+export const GenerationListSchema = z
+  .object({
+    data: z.array(GenerationSchema),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as cursor for the next page; null at the end" }),
+  })
+  .openapi("GenerationList");
+
+export const EventListSchema = z.object({ data: z.array(EventSchema) }).openapi("EventList");
+
+/** The upstream-compatible answers (CONTRACT.md §4), in the upstream's own shapes and status words. */
+export const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);
+
+export const CompatCreatedSchema = z
+  .object({ id: z.string(), status: CompatStatusSchema })
+  .openapi("CompatCreated", { description: "The generation's status now: queued when new, current on a replay" });
+
+export const CompatGenerationSchema = z
+  .object({
+    id: z.string(),
+    status: CompatStatusSchema,
+    video: z.object({ url: z.string() }).nullable(),
+    error: z.object({ name: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("CompatGeneration");
+
+export const CompatErrorSchema = z.object({ message: z.string(), statusCode: z.number().int() }).openapi("CompatError");

@@ -2,7 +2,8 @@
  * What callers see: the public Generation (CONTRACT.md §3) and the
  * upstream-compatible answer (§4), both rendered from the stored state.
  */
-import type { Generation } from "./schema.ts";
+import type { z } from "zod";
+import type { CompatGenerationSchema, Generation } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
 import { summarize } from "../webhook/delivery.ts";
 
@@ -31,12 +32,7 @@ export function toGeneration(state: GenerationState, videoUrl: string | null): G
   };
 }
 
-export interface CompatGeneration {
-  id: string;
-  status: "queued" | "generating" | "completed" | "error";
-  video: { url: string } | null;
-  error: { name: string; message: string } | null;
-}
+export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;
 
 /** The upstream's vocabulary: `generating` until the video is stored in R2. */
 export function toCompat(generation: Generation): CompatGeneration {

@@ -1,61 +1,88 @@
 /**
- * The upstream-compatible API (CONTRACT.md §4): code written for the AI/ML
- * API works by changing only its base URL and key. Both the legacy and the
- * current paths, the upstream's shapes, its status words and its error shape
- * `{message, statusCode}` (applied by app.onError under /v2/).
+ * The upstream-compatible API (CONTRACT.md §4), mounted at /v2: code written
+ * for the AI/ML API works by changing only its base URL and key. Both the
+ * legacy and the current paths, the upstream's shapes, its status words and
+ * its error shape `{message, statusCode}` (applied by app.onError under /v2/).
  */
-import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createGeneration } from "../generation/create.ts";
-import { CompatCreateSchema } from "../generation/schema.ts";
+import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from "../generation/schema.ts";
 import { toCompat } from "../generation/view.ts";
-import { ApiError, notFound } from "../lib/errors.ts";
-import { limitBody, readJsonBody, requireClient, type AppEnv } from "../lib/http.ts";
-import { isGenerationId } from "../lib/ids.ts";
+import { notFound } from "../lib/errors.ts";
+import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
+import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
+import { BEARER, compatErrors, generationStub, IdempotencyHeadersSchema, json } from "./common.ts";
 
-export const COMPAT_PATHS = ["/v2/generate/video/alibaba/generation", "/v2/video/generations"] as const;
+/** Paths under /v2, as the upstream names them. */
+export const COMPAT_PATHS = ["/generate/video/alibaba/generation", "/video/generations"] as const;
 
-export const compat = new Hono<AppEnv>();
+export const compat = new OpenAPIHono<AppEnv>();
 
-const authenticateClient = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("clientId", await requireClient(c));
-  await next();
-});
+const createRouteFor = (path: (typeof COMPAT_PATHS)[number]) =>
+  createRoute({
+    method: "post",
+    path,
+    summary: "Create a generation (upstream-compatible)",
+    security: BEARER,
+    // The key is checked before the body is read, as on /v1: 401 comes before 413.
+    middleware: [requireKey, limitBody, jsonBody],
+    request: {
+      headers: IdempotencyHeadersSchema,
+      body: { required: true, content: { "application/json": { schema: CompatCreateSchema } } },
+    },
+    responses: {
+      201: json(CompatCreatedSchema, "Created (or an idempotent replay, with the generation's current status)"),
+      ...compatErrors([400, 401, 413, 415, 422, 429, 503]),
+    },
+  });
 
-for (const path of COMPAT_PATHS) {
-  // The key is checked before the body is read, as on /v1: 401 comes before 413.
-  compat.post(path, authenticateClient, limitBody, async (c) => {
-    const { data, raw } = await readJsonBody(c, CompatCreateSchema);
-    const { enhance_prompt, ...rest } = data;
+const statusRouteFor = (path: (typeof COMPAT_PATHS)[number]) =>
+  createRoute({
+    method: "get",
+    path,
+    summary: "A generation's status (upstream-compatible)",
+    security: BEARER,
+    middleware: [requireKey],
+    request: {
+      query: z.object({
+        // Empty is "missing" (400); any other value that is not an id names no generation (404).
+        generation_id: z
+          .string({ error: "is required" })
+          .min(1, { error: "is required", abort: true })
+          .regex(GENERATION_ID_PATTERN, { error: "is not a generation id" })
+          .openapi({ description: "The id returned on create" }),
+      }),
+    },
+    responses: {
+      200: json(CompatGenerationSchema, "The generation in the upstream's vocabulary"),
+      ...compatErrors([400, 401, 404, 503], { 400: "generation_id is missing" }),
+    },
+  });
+
+export const compatRoutes = COMPAT_PATHS.map((path) => ({
+  create: createRouteFor(path),
+  status: statusRouteFor(path),
+}));
+
+for (const routes of compatRoutes) {
+  compat.openapi(routes.create, async (c) => {
+    const { enhance_prompt, enable_prompt_expansion, ...rest } = c.req.valid("json");
     const request = {
       ...rest,
       // The current API calls it enhance_prompt; an explicit enable_prompt_expansion wins.
-      enable_prompt_expansion: hasKey(raw, "enable_prompt_expansion")
-        ? rest.enable_prompt_expansion
-        : (enhance_prompt ?? rest.enable_prompt_expansion),
+      enable_prompt_expansion: enable_prompt_expansion ?? enhance_prompt ?? true,
     };
     const { generation } = await createGeneration(c.env, c.var.clientId, request, {
-      idempotencyKey: c.req.header("Idempotency-Key") ?? null,
+      idempotencyKey: c.req.valid("header")["Idempotency-Key"] ?? null,
       requestOrigin: new URL(c.req.url).origin,
     });
-    return c.json({ id: generation.id, status: "queued" }, 201);
+    // A replay answers what the generation is now, not what it was when created.
+    return c.json({ id: generation.id, status: toCompat(generation).status }, 201);
   });
 
-  compat.get(path, async (c) => {
-    const clientId = await requireClient(c);
-    const id = c.req.query("generation_id");
-    if (id === undefined || id === "") {
-      throw new ApiError(400, "invalid_request", "generation_id is required", [
-        { field: "generation_id", rule: "required", message: "generation_id is required" },
-      ]);
-    }
-    if (!isGenerationId(id)) throw notFound();
-    const generation = await c.env.GENERATION.getByName(id).get(clientId);
+  compat.openapi(routes.status, async (c) => {
+    const generation = await generationStub(c.env, c.req.valid("query").generation_id).get(c.var.clientId);
     if (!generation) throw notFound();
-    return c.json(toCompat(generation));
+    return c.json(toCompat(generation), 200);
   });
-}
-
-function hasKey(value: unknown, key: string): boolean {
-  return typeof value === "object" && value !== null && key in value;
 }

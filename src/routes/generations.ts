@@ -1,46 +1,79 @@
 /**
- * The native API (CONTRACT.md §3): `/v1/generations…`.
+ * The native API (CONTRACT.md §3): `/v1/generations…`, mounted at /v1.
+ * Each route is declared once (path, auth, request schemas, responses) and
+ * its handler follows it; the video has its own file (video.ts).
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { readConfig } from "../config.ts";
 import { createGeneration } from "../generation/create.ts";
-import { CreateGenerationSchema, ListQuerySchema, type Generation } from "../generation/schema.ts";
+import {
+  CreateGenerationSchema,
+  EventListSchema,
+  GenerationListSchema,
+  GenerationSchema,
+  ListQuerySchema,
+  type Generation,
+} from "../generation/schema.ts";
 import { isTerminal } from "../generation/state.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
-import { limitBody, readJsonBody, requireClient, validate, type AppContext, type AppEnv } from "../lib/http.ts";
-import { GENERATION_ID_PATTERN, isGenerationId } from "../lib/ids.ts";
-import { serveVideo } from "../storage/serve-video.ts";
+import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
+import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
+import {
+  BEARER,
+  generationStub,
+  GenerationIdParamsSchema,
+  IdempotencyHeadersSchema,
+  json,
+  nativeErrors,
+} from "./common.ts";
 
-export const generations = new Hono<AppEnv>();
+export const generations = new OpenAPIHono<AppEnv>();
 
-/** A video request carrying a signed query and no bearer key is authorised by the signature instead. */
-const isSignedVideoRequest = (c: AppContext): boolean =>
-  c.req.path.endsWith("/video") &&
-  c.req.header("Authorization") === undefined &&
-  c.req.query("signature") !== undefined;
-
-generations.use("*", async (c, next) => {
-  if (!isSignedVideoRequest(c)) c.set("clientId", await requireClient(c));
-  await next();
+export const createGenerationRoute = createRoute({
+  method: "post",
+  path: "/generations",
+  summary: "Create a generation",
+  security: BEARER,
+  // The key is checked before the body is read: 401 comes before 413.
+  middleware: [requireKey, limitBody, jsonBody],
+  request: {
+    headers: IdempotencyHeadersSchema,
+    body: { required: true, content: { "application/json": { schema: CreateGenerationSchema } } },
+  },
+  responses: {
+    202: json(GenerationSchema, "Accepted: the generation is queued"),
+    200: json(GenerationSchema, "Idempotent replay: the generation this key and body created, as it is now"),
+    ...nativeErrors([400, 401, 413, 415, 422, 429, 503], {
+      503: "RELAY_API_KEYS is not set, or webhook_url was given and WEBHOOK_SECRET cannot sign",
+    }),
+  },
 });
 
-function stubFor(c: AppContext, id: string) {
-  if (!isGenerationId(id)) throw notFound();
-  return c.env.GENERATION.getByName(id);
-}
-
-generations.post("/generations", limitBody, async (c) => {
-  const { data } = await readJsonBody(c, CreateGenerationSchema);
-  const { generation, created } = await createGeneration(c.env, c.var.clientId, data, {
-    idempotencyKey: c.req.header("Idempotency-Key") ?? null,
+generations.openapi(createGenerationRoute, async (c) => {
+  const { generation, created } = await createGeneration(c.env, c.var.clientId, c.req.valid("json"), {
+    idempotencyKey: c.req.valid("header")["Idempotency-Key"] ?? null,
     requestOrigin: new URL(c.req.url).origin,
   });
-  return c.json(generation, created ? 202 : 200);
+  return created ? c.json(generation, 202) : c.json(generation, 200);
 });
 
-generations.get("/generations", async (c) => {
-  const query = validate(ListQuerySchema, c.req.query());
+export const listGenerationsRoute = createRoute({
+  method: "get",
+  path: "/generations",
+  summary: "List this key's generations, newest first",
+  security: BEARER,
+  middleware: [requireKey],
+  // Not strict: unknown query parameters (cache busters, tracking) are ignored.
+  request: { query: ListQuerySchema },
+  responses: {
+    200: json(GenerationListSchema, "One page"),
+    ...nativeErrors([400, 401, 503]),
+  },
+});
+
+generations.openapi(listGenerationsRoute, async (c) => {
+  const query = c.req.valid("query");
   if (query.cursor !== undefined && !GENERATION_ID_PATTERN.test(query.cursor)) {
     throw new ApiError(400, "invalid_request", "cursor is not a valid cursor", [
       { field: "cursor", rule: "format", message: "cursor is not a valid cursor" },
@@ -53,64 +86,111 @@ generations.get("/generations", async (c) => {
   });
   const found = await Promise.all(page.ids.map((id) => c.env.GENERATION.getByName(id).get(c.var.clientId)));
   const data = found.filter((generation): generation is Generation => generation !== null);
-  return c.json({ data, next_cursor: page.nextCursor });
+  return c.json({ data, next_cursor: page.nextCursor }, 200);
 });
 
-generations.get("/generations/:id", async (c) => {
-  const generation = await stubFor(c, c.req.param("id")).get(c.var.clientId);
+export const getGenerationRoute = createRoute({
+  method: "get",
+  path: "/generations/{id}",
+  summary: "One generation",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { params: GenerationIdParamsSchema },
+  responses: {
+    200: json(GenerationSchema, "The generation"),
+    ...nativeErrors([401, 404, 503]),
+  },
+});
+
+generations.openapi(getGenerationRoute, async (c) => {
+  const generation = await generationStub(c.env, c.req.valid("param").id).get(c.var.clientId);
   if (!generation) throw notFound();
-  return c.json(generation);
+  return c.json(generation, 200);
 });
 
-generations.delete("/generations/:id", async (c) => {
-  const result = await stubFor(c, c.req.param("id")).cancel(c.var.clientId);
+export const cancelGenerationRoute = createRoute({
+  method: "delete",
+  path: "/generations/{id}",
+  summary: "Cancel a generation",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { params: GenerationIdParamsSchema },
+  responses: {
+    200: json(GenerationSchema, "Canceled"),
+    ...nativeErrors([401, 404, 409, 503], { 409: "already_terminal: the generation has already ended" }),
+  },
+});
+
+generations.openapi(cancelGenerationRoute, async (c) => {
+  const result = await generationStub(c.env, c.req.valid("param").id).cancel(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "conflict") {
     throw new ApiError(409, "already_terminal", `The generation is already ${result.status} and cannot be canceled`);
   }
-  return c.json(result.generation);
+  return c.json(result.generation, 200);
 });
 
-generations.get("/generations/:id/events", async (c) => {
-  const events = await stubFor(c, c.req.param("id")).events(c.var.clientId);
+export const listEventsRoute = createRoute({
+  method: "get",
+  path: "/generations/{id}/events",
+  summary: "The generation's timeline, oldest first",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { params: GenerationIdParamsSchema },
+  responses: {
+    200: json(EventListSchema, "The timeline"),
+    ...nativeErrors([401, 404, 503]),
+  },
+});
+
+generations.openapi(listEventsRoute, async (c) => {
+  const events = await generationStub(c.env, c.req.valid("param").id).events(c.var.clientId);
   if (!events) throw notFound();
-  return c.json({ data: events });
+  return c.json({ data: events }, 200);
 });
 
-generations.post("/generations/:id/webhook/redeliver", async (c) => {
-  const result = await stubFor(c, c.req.param("id")).redeliverWebhook(c.var.clientId);
+export const redeliverWebhookRoute = createRoute({
+  method: "post",
+  path: "/generations/{id}/webhook/redeliver",
+  summary: "Send the latest terminal webhook again",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { params: GenerationIdParamsSchema },
+  responses: {
+    202: json(GenerationSchema, "Queued for delivery"),
+    ...nativeErrors([401, 404, 409, 503], { 409: "nothing_to_redeliver: no webhook or no terminal event yet" }),
+  },
+});
+
+generations.openapi(redeliverWebhookRoute, async (c) => {
+  const result = await generationStub(c.env, c.req.valid("param").id).redeliverWebhook(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
   return c.json(result.generation, 202);
 });
 
-generations.get("/generations/:id/video", async (c) => {
-  const id = c.req.param("id");
-  const stub = stubFor(c, id);
-  const auth = isSignedVideoRequest(c)
-    ? { expires: c.req.query("expires") ?? "", signature: c.req.query("signature") ?? "" }
-    : { clientId: c.var.clientId };
-  const access = await stub.videoAccess(auth);
-  switch (access.kind) {
-    case "not_found":
-      throw notFound();
-    case "invalid_signature":
-      throw new ApiError(403, "invalid_signature", "The video link's signature is not valid");
-    case "expired":
-      throw new ApiError(403, "link_expired", "The video link has expired; GET the generation for a fresh one");
-    case "not_ready":
-      throw new ApiError(404, "video_not_ready", `The generation is ${access.status}; its video is not stored yet`);
-    case "ok":
-      return serveVideo(c.env.VIDEOS, access.video, c.req.raw);
-  }
+export const streamGenerationRoute = createRoute({
+  method: "get",
+  path: "/generations/{id}/stream",
+  summary: "Server-sent events: one `generation` event per status change, closed after the terminal one",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { params: GenerationIdParamsSchema },
+  responses: {
+    200: {
+      description: "`event: generation`, `data:` the Generation as it was at that change",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
+    ...nativeErrors([401, 404, 503]),
+  },
 });
 
 /**
  * Server-sent events: one `generation` event per status change (each as it
  * was at that change, kept by the object), closed after the terminal state.
  */
-generations.get("/generations/:id/stream", async (c) => {
-  const stub = stubFor(c, c.req.param("id"));
+generations.openapi(streamGenerationRoute, async (c) => {
+  const stub = generationStub(c.env, c.req.valid("param").id);
   const clientId = c.var.clientId;
   const first = await stub.changes(clientId, 0);
   if (!first) throw notFound();

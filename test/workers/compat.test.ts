@@ -40,8 +40,9 @@ async function submit(
   path: string,
   body: unknown,
   as: Client | null = "alice",
+  headers: Record<string, string> = {},
 ): Promise<{ id: string; status: string }> {
-  const response = await postJson(path, body, { as });
+  const response = await postJson(path, body, { as, headers });
   expect(response.status, await response.clone().text()).toBe(201);
   return response.json<{ id: string; status: string }>();
 }
@@ -108,6 +109,17 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("video/mp4");
     expect((await response.arrayBuffer()).byteLength).toBe((await get(id)).video?.bytes);
+  });
+
+  it("answers an idempotent replay with the generation's current status, not queued", async () => {
+    const body = { prompt: uniquePrompt() };
+    const headers = { "Idempotency-Key": crypto.randomUUID() };
+    const { id, status } = await submit(path, body, "alice", headers);
+    expect(status).toBe("queued");
+    await waitForSubmission(id);
+    await stepUntil(id, isStatus("completed"));
+    expect(await submit(path, body, "alice", headers)).toEqual({ id, status: "completed" });
+    expect((await upstreamStats({ prompt: body.prompt })).submits).toBe(1);
   });
 
   it("says generating, without a video, while the video is being stored", async () => {

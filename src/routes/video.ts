@@ -1,0 +1,69 @@
+/**
+ * The stored video (CONTRACT.md §3), mounted at /v1: served from R2 with
+ * Range and ETag, to the owner's key or to anyone holding its signed link.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { ApiError, notFound } from "../lib/errors.ts";
+import { requireClient, type AppEnv } from "../lib/http.ts";
+import { serveVideo } from "../storage/serve-video.ts";
+import { BEARER_OR_SIGNED_LINK, generationStub, GenerationIdParamsSchema, nativeErrors } from "./common.ts";
+
+export const video = new OpenAPIHono<AppEnv>();
+
+/** A signed query and no Authorization header: the signature authorises the request instead of a key. */
+const isSignedLinkRequest = (request: {
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+}) => request.header("Authorization") === undefined && request.query("signature") !== undefined;
+
+const requireKeyOrSignedLink = createMiddleware<AppEnv>(async (c, next) => {
+  if (!isSignedLinkRequest(c.req)) c.set("clientId", await requireClient(c));
+  await next();
+});
+
+const mp4 = { "video/mp4": { schema: { type: "string" as const, contentMediaType: "video/mp4" } } };
+
+export const getVideoRoute = createRoute({
+  method: "get",
+  path: "/generations/{id}/video",
+  summary: "The stored MP4 (Range and conditional requests supported; HEAD too)",
+  security: BEARER_OR_SIGNED_LINK,
+  middleware: [requireKeyOrSignedLink],
+  request: {
+    params: GenerationIdParamsSchema,
+    query: z.object({
+      expires: z.string().optional().openapi({ description: "Signed link: expiry, Unix seconds" }),
+      signature: z.string().optional().openapi({ description: "Signed link: signature over the id and expiry" }),
+    }),
+  },
+  responses: {
+    200: { description: "The whole video", content: mp4 },
+    206: { description: "The requested range", content: mp4 },
+    304: { description: "Not modified (If-None-Match matched the ETag)" },
+    416: { description: "Range not satisfiable; Content-Range gives the size" },
+    ...nativeErrors([401, 403, 404, 503], {
+      404: "No such generation for this key or link (video_not_ready: not stored yet)",
+    }),
+  },
+});
+
+video.openapi(getVideoRoute, async (c) => {
+  const stub = generationStub(c.env, c.req.valid("param").id);
+  const { expires = "", signature = "" } = c.req.valid("query");
+  const access = await stub.videoAccess(
+    isSignedLinkRequest(c.req) ? { expires, signature } : { clientId: c.var.clientId },
+  );
+  switch (access.kind) {
+    case "not_found":
+      throw notFound();
+    case "invalid_signature":
+      throw new ApiError(403, "invalid_signature", "The video link's signature is not valid");
+    case "expired":
+      throw new ApiError(403, "link_expired", "The video link has expired; GET the generation for a fresh one");
+    case "not_ready":
+      throw new ApiError(404, "video_not_ready", `The generation is ${access.status}; its video is not stored yet`);
+    case "ok":
+      return serveVideo(c.env.VIDEOS, access.video, c.req.raw);
+  }
+});

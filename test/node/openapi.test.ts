@@ -1,0 +1,144 @@
+/**
+ * The OpenAPI document served by the real relay (`wrangler dev`): valid for
+ * swagger-parser, covering every route with the responses it can give, and
+ * documenting the id pattern the relay actually enforces.
+ */
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GENERATION_ID_PATTERN } from "../../src/lib/ids.ts";
+import { TEST_RELAY_API_KEYS } from "../support/constants.ts";
+import { startRelay, type RelayProcess } from "../support/relay-process.ts";
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: { pattern?: string };
+}
+interface Operation {
+  parameters?: Parameter[];
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, { schema?: { $ref?: string } }> };
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+interface Document {
+  openapi: string;
+  security?: Record<string, string[]>[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+// [method, path, statuses it must declare, component of the success body (null: not JSON)]
+const ROUTES: [method: string, path: string, statuses: number[], success: string | null][] = [
+  ["post", "/v1/generations", [200, 202, 400, 401, 413, 415, 422, 429, 503], "Generation"],
+  ["get", "/v1/generations", [200, 400, 401, 503], "GenerationList"],
+  ["get", "/v1/generations/{id}", [200, 401, 404, 503], "Generation"],
+  ["delete", "/v1/generations/{id}", [200, 401, 404, 409, 503], "Generation"],
+  ["get", "/v1/generations/{id}/events", [200, 401, 404, 503], "EventList"],
+  ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 503], "Generation"],
+  ["get", "/v1/generations/{id}/stream", [200, 401, 404, 503], null],
+  ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
+  ["post", "/v2/generate/video/alibaba/generation", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
+  ["get", "/v2/generate/video/alibaba/generation", [200, 400, 401, 404, 503], "CompatGeneration"],
+  ["post", "/v2/video/generations", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
+  ["get", "/v2/video/generations", [200, 400, 401, 404, 503], "CompatGeneration"],
+  ["get", "/healthz", [200], "Health"],
+  ["get", "/", [200], null],
+  ["get", "/docs", [200], null],
+  ["get", "/openapi.json", [200], null],
+];
+const UNAUTHENTICATED = ["/healthz", "/", "/docs", "/openapi.json"];
+
+const ref = (name: string) => `#/components/schemas/${name}`;
+const jsonSchemaRef = (operation: Operation, status: number) =>
+  operation.responses[String(status)]?.content?.["application/json"]?.schema?.$ref;
+
+describe("GET /openapi.json", () => {
+  let relay: RelayProcess;
+  let doc: Document;
+
+  beforeAll(async () => {
+    relay = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS } });
+    const response = await fetch(`${relay.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    doc = (await response.json()) as Document;
+  });
+  afterAll(async () => {
+    await relay?.stop();
+  });
+
+  it("validates with swagger-parser as OpenAPI 3.1", async () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    // A copy: swagger-parser dereferences in place.
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toMatchObject({
+      openapi: doc.openapi,
+    });
+  });
+
+  it("would fail validation with a dangling $ref, as the hand-built document had", async () => {
+    const broken = structuredClone(doc) as unknown as { components: { schemas: Record<string, unknown> } };
+    broken.components.schemas.Broken = { type: "object", properties: { x: { $ref: "#/$defs/__schema0" } } };
+    await expect(SwaggerParser.validate(broken as never)).rejects.toThrow(
+      /Missing \$ref pointer "#\/\$defs\/__schema0"/,
+    );
+  });
+
+  it("has exactly the relay's routes", () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+  });
+
+  it.each(ROUTES)("declares the responses of %s %s", (method, path, statuses, success) => {
+    const operation = doc.paths[path]?.[method];
+    if (operation === undefined) throw new Error(`${method} ${path} is not documented`);
+    expect(Object.keys(operation.responses).map(Number).sort()).toEqual([...statuses].sort());
+    const errorSchema = path.startsWith("/v2/") ? ref("CompatError") : ref("Error");
+    for (const status of statuses.filter((s) => s >= 400 && s !== 416)) {
+      expect(jsonSchemaRef(operation, status), `${status}`).toBe(errorSchema);
+    }
+    const first = statuses[0];
+    if (success !== null && first !== undefined) expect(jsonSchemaRef(operation, first)).toBe(ref(success));
+  });
+
+  it("documents the compatible API's request and answers in the upstream's shapes", () => {
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    expect(Object.keys(schemas.CompatCreated?.properties ?? {}).sort()).toEqual(["id", "status"]);
+    expect(Object.keys(schemas.CompatGeneration?.properties ?? {}).sort()).toEqual(["error", "id", "status", "video"]);
+    expect(Object.keys(schemas.CompatError?.properties ?? {}).sort()).toEqual(["message", "statusCode"]);
+    for (const path of ["/v2/generate/video/alibaba/generation", "/v2/video/generations"]) {
+      const create = doc.paths[path]?.post;
+      expect(create?.requestBody?.content["application/json"]?.schema?.$ref).toBe(ref("CompatCreate"));
+      const query = doc.paths[path]?.get?.parameters;
+      expect(query?.find((p) => p.name === "generation_id")).toMatchObject({ in: "query", required: true });
+    }
+  });
+
+  it("documents the id pattern the relay enforces", () => {
+    const idParameters = Object.entries(doc.paths)
+      .filter(([path]) => path.includes("{id}"))
+      .flatMap(([, item]) => Object.values(item).map((operation) => operation.parameters ?? []))
+      .map((parameters) => parameters.find((p) => p.name === "id" && p.in === "path"));
+    expect(idParameters.length).toBe(6);
+    for (const parameter of idParameters) {
+      expect(parameter).toMatchObject({ required: true, schema: { pattern: GENERATION_ID_PATTERN.source } });
+    }
+    const compatQuery = doc.paths["/v2/video/generations"]?.get?.parameters?.find((p) => p.name === "generation_id");
+    expect(compatQuery?.schema?.pattern).toBe(GENERATION_ID_PATTERN.source);
+  });
+
+  it("asks for the bearer key everywhere but the pages, and takes the signed link for the video", () => {
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    for (const [method, path] of ROUTES) {
+      const security = doc.paths[path]?.[method]?.security;
+      if (UNAUTHENTICATED.includes(path)) expect(security, path).toEqual([]);
+      else expect(security, `${method} ${path}`).toContainEqual({ bearer: [] });
+    }
+    expect(doc.paths["/v1/generations/{id}/video"]?.get?.security).toEqual([
+      { bearer: [] },
+      { videoSignature: [], videoExpires: [] },
+    ]);
+  });
+});
