@@ -3,6 +3,8 @@
  * Crockford base32. Sorting ids sorts by creation time, which the list cursor
  * relies on.
  */
+import { base64url } from "./encoding.ts";
+
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 export const GENERATION_ID_PATTERN = /^gen_[0-9abcdefghjkmnpqrstvwxyz]{26}$/;
 
@@ -21,17 +23,4 @@ export const isGenerationId = (value: string): boolean => GENERATION_ID_PATTERN.
 
 export function randomToken(bytes = 32): string {
   return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
-}
-
-export function base64url(bytes: Uint8Array | ArrayBuffer): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let binary = "";
-  for (const byte of view) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function hex(buffer: ArrayBuffer | Uint8Array): string {
-  return [...(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer))]
-    .map((byte) => byte.toString(16).padStart(2, "0"))
-    .join("");
 }

@@ -3,7 +3,7 @@
  * over `"{generation id}.{expires}"`. The key is URL_SIGNING_SECRET when set,
  * otherwise a random key kept with each generation (docs/architecture.md).
  */
-import { base64url } from "./ids.ts";
+import { base64url, fromBase64url } from "./encoding.ts";
 
 async function importKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
@@ -27,7 +27,7 @@ export async function verifyVideoLink(
 ): Promise<"ok" | "expired" | "invalid"> {
   if (!/^\d{1,12}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return "invalid";
   const key = await importKey(secret);
-  const mac = Uint8Array.from(atob(signature.replace(/-/g, "+").replace(/_/g, "/") + "="), (c) => c.charCodeAt(0));
+  const mac = fromBase64url(signature);
   // crypto.subtle.verify compares in constant time.
   const valid = await crypto.subtle.verify("HMAC", key, mac, new TextEncoder().encode(`${generationId}.${expires}`));
   if (!valid) return "invalid";
