@@ -2,6 +2,10 @@
  * Typed configuration read from the Worker's vars and secrets (CONTRACT.md §2).
  * Parsed once per isolate per env object; a bad value is a deployment error
  * and is reported by name.
+ *
+ * `POLL_INTERVAL_SECONDS` has a floor of 0.1 s: a smaller value (0 included)
+ * polls every 0.1 s, so a typo cannot turn the relay into a busy loop of
+ * alarms and upstream requests.
  */
 
 export interface Config {
@@ -20,6 +24,11 @@ export interface Config {
   simulatorMs: number;
   urlSigningSecret: string | null;
 }
+
+/** The shortest poll interval, whatever POLL_INTERVAL_SECONDS says. */
+export const POLL_INTERVAL_MIN_MS = 100;
+/** A URL_SIGNING_SECRET shorter than this (in UTF-8 bytes) is refused: an HMAC is only as strong as its key. */
+export const URL_SIGNING_SECRET_MIN_BYTES = 32;
 
 const DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400";
 
@@ -54,7 +63,7 @@ export function readConfig(env: Env): Config {
   const config: Config = {
     aimlapiBaseUrl: (nonEmpty(env.AIMLAPI_BASE_URL) ?? "https://api.aimlapi.com").replace(/\/+$/, ""),
     aimlapiKey: nonEmpty(env.AIMLAPI_KEY),
-    pollIntervalMs: Math.max(1, seconds("POLL_INTERVAL_SECONDS", env.POLL_INTERVAL_SECONDS, 10)),
+    pollIntervalMs: Math.max(POLL_INTERVAL_MIN_MS, seconds("POLL_INTERVAL_SECONDS", env.POLL_INTERVAL_SECONDS, 10)),
     generationTimeoutMs: seconds("GENERATION_TIMEOUT_SECONDS", env.GENERATION_TIMEOUT_SECONDS, 1800),
     webhookRetryScheduleMs: schedule,
     webhookTimeoutMs: Math.max(1, seconds("WEBHOOK_TIMEOUT_SECONDS", env.WEBHOOK_TIMEOUT_SECONDS, 15)),
@@ -64,8 +73,32 @@ export function readConfig(env: Env): Config {
     publicBaseUrl: nonEmpty(env.PUBLIC_BASE_URL)?.replace(/\/+$/, "") ?? null,
     maxActivePerKey: positiveInt("MAX_ACTIVE_PER_KEY", env.MAX_ACTIVE_PER_KEY, 100),
     simulatorMs: seconds("SIMULATOR_SECONDS", env.SIMULATOR_SECONDS, 20),
-    urlSigningSecret: nonEmpty(env.URL_SIGNING_SECRET),
+    urlSigningSecret: urlSigningSecret(env),
   };
   cache.set(env, config);
   return config;
+}
+
+/** URL_SIGNING_SECRET, or null when unset or blank. Read on its own by the keyring, which needs nothing else. */
+export function urlSigningSecret(env: Env): string | null {
+  return nonEmpty(env.URL_SIGNING_SECRET);
+}
+
+/**
+ * Why this deployment cannot serve the API, or null. The message names the
+ * setting and the rule, never a secret's value (or its length): the routes
+ * answer it as `503 not_configured`.
+ */
+export function configurationProblem(env: Env): string | null {
+  const secret = urlSigningSecret(env);
+  if (secret !== null && new TextEncoder().encode(secret).length < URL_SIGNING_SECRET_MIN_BYTES) {
+    return `URL_SIGNING_SECRET is too short: at least ${URL_SIGNING_SECRET_MIN_BYTES} bytes are required (or leave it unset to use the relay's own key)`;
+  }
+  try {
+    readConfig(env);
+  } catch (error) {
+    // readConfig names the var and its value; vars are not secrets.
+    return error instanceof Error ? error.message : "the configuration cannot be read";
+  }
+  return null;
 }

@@ -6,7 +6,8 @@
 import { readConfig } from "../config.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
-import { hex, newGenerationId } from "../lib/ids.ts";
+import { hex } from "../lib/encoding.ts";
+import { newGenerationId } from "../lib/ids.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
 import type { CreateGenerationRequest, Generation } from "./schema.ts";

@@ -5,7 +5,7 @@
  * Keys are compared as SHA-256 digests in constant time, and every
  * configured key is compared, so timing says nothing about which one matched.
  */
-import { hex } from "./ids.ts";
+import { hex } from "./encoding.ts";
 
 interface ClientKey {
   clientId: string;

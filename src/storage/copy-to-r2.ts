@@ -5,7 +5,7 @@
  * count and SHA-256 are computed on the way. A body cut short never becomes
  * an object: the put (or the multipart completion) fails instead.
  */
-import { hex } from "../lib/ids.ts";
+import { hex } from "../lib/encoding.ts";
 import type { VideoDownload } from "../upstream/port.ts";
 
 /** R2 parts must be at least 5 MiB (except the last) and all the same size. */

@@ -5,6 +5,8 @@
 // JavaScript library (`standardwebhooks`): a secret we accept must also be
 // one every receiver's verifier accepts, or deliveries would never verify.
 
+import { base64, fromBase64 } from "../lib/encoding.ts";
+
 export const WEBHOOK_SECRET_PREFIX = "whsec_";
 
 // The specification recommends keys of 24 to 64 bytes; shorter keys are
@@ -12,11 +14,6 @@ export const WEBHOOK_SECRET_PREFIX = "whsec_";
 // accepted: HMAC hashes them down and verifiers handle them the same way.
 export const WEBHOOK_SECRET_MIN_BYTES = 24;
 const GENERATED_SECRET_BYTES = 32;
-
-// Standard alphabet with padding, length a multiple of 4. The reference
-// library's decoder refuses anything else (URL-safe characters, missing
-// padding), while `atob` would silently accept some of it.
-const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const encoder = new TextEncoder();
 
@@ -52,16 +49,20 @@ export async function signWebhook(
   }
   const signed = encoder.encode(`${msgId}.${timestampSeconds}.${body}`);
   const mac = await crypto.subtle.sign("HMAC", key, signed);
-  return `v1,${bytesToBase64(new Uint8Array(mac))}`;
+  return `v1,${base64(mac)}`;
 }
 
 /** A fresh secret in the `whsec_<base64>` form receivers expect. */
 export function generateWebhookSecret(): string {
   const keyBytes = crypto.getRandomValues(new Uint8Array(GENERATED_SECRET_BYTES));
-  return `${WEBHOOK_SECRET_PREFIX}${bytesToBase64(keyBytes)}`;
+  return `${WEBHOOK_SECRET_PREFIX}${base64(keyBytes)}`;
 }
 
-function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
+/**
+ * The key bytes of a `whsec_<base64>` secret (the prefix is optional). Throws
+ * an Error naming the rule broken, never the secret.
+ */
+export function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
   // Surrounding whitespace is a copy-paste or `echo | wrangler secret put`
   // accident, never part of a base64 secret, so it is dropped rather than
   // turned into a confusing "not base64" error.
@@ -70,31 +71,20 @@ function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
   if (encoded === "") {
     throw new Error(`webhook secret is empty; expected "${WEBHOOK_SECRET_PREFIX}<base64>"`);
   }
-  if (!BASE64_PATTERN.test(encoded)) {
+  let keyBytes: Uint8Array<ArrayBuffer>;
+  try {
+    // Standard alphabet with padding, as the reference library's decoder
+    // requires (it refuses URL-safe characters and missing padding).
+    keyBytes = fromBase64(encoded);
+  } catch {
     throw new Error(
       `webhook secret is not valid base64; expected "${WEBHOOK_SECRET_PREFIX}<base64>" using the standard alphabet with padding`,
     );
   }
-  const keyBytes = base64ToBytes(encoded);
   if (keyBytes.length < WEBHOOK_SECRET_MIN_BYTES) {
     throw new Error(
       `webhook secret is too short: ${keyBytes.length} bytes, at least ${WEBHOOK_SECRET_MIN_BYTES} required`,
     );
   }
   return keyBytes;
-}
-
-// `btoa`/`atob` work on "binary strings" (one char per byte) and exist in
-// both Workers and Node, which keeps this file free of `node:buffer`.
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function base64ToBytes(encoded: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(encoded);
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
-  return bytes;
 }

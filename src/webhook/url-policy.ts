@@ -12,11 +12,16 @@
 // the parser already turns `2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`,
 // full-width digits and percent-encoded hosts into a dotted quad, and writes
 // IPv6 in one canonical form, which is exactly what `fetch()` will connect to.
+// Addresses are then classified with `ipaddr.js` (its IANA special-purpose
+// ranges); this file adds only what it does not know: cloud metadata
+// endpoints, and which IPv6 forms carry an IPv4 address.
+
+import ipaddr from "ipaddr.js";
 
 export type WebhookUrlCheck = { ok: true; url: string } | { ok: false; reason: string };
 
 export type WebhookUrlPolicyOptions = {
-  /** `WEBHOOK_ALLOW_PRIVATE=true`: also accept `http:` and loopback/private hosts. */
+  /** `WEBHOOK_ALLOW_PRIVATE=true`: also accept `http:`, any port, and loopback/private hosts. */
   allowPrivate: boolean;
 };
 
@@ -25,7 +30,7 @@ export const WEBHOOK_URL_MAX_LENGTH = 2048;
 /**
  * What an address or host name is. `public` is the only class accepted
  * without `allowPrivate`; the classes in {@link CLASSES_ALLOWED_WHEN_PRIVATE}
- * are accepted with it; all others are refused always.
+ * are accepted with it; all others (metadata above all) are refused always.
  */
 type HostClass =
   | "public"
@@ -87,12 +92,21 @@ export function checkWebhookUrl(raw: string, opts: WebhookUrlPolicyOptions): Web
   }
 
   const { hostClass, detail } = classifyHost(url.hostname);
-  if (hostClass === "public") return { ok: true, url: url.href };
-  if (opts.allowPrivate && CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass)) {
-    return { ok: true, url: url.href };
+  const hostAllowed = hostClass === "public" || (opts.allowPrivate && CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass));
+  if (!hostAllowed) {
+    const hint = CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass) ? " (allowed only with WEBHOOK_ALLOW_PRIVATE=true)" : "";
+    return refuse(`webhook_url host ${url.hostname} ${detail}${hint}`);
   }
-  const hint = CLASSES_ALLOWED_WHEN_PRIVATE.has(hostClass) ? " (allowed only with WEBHOOK_ALLOW_PRIVATE=true)" : "";
-  return refuse(`webhook_url host ${url.hostname} ${detail}${hint}`);
+
+  // A public receiver listens on 443; any other port on a public host is more
+  // likely a service the caller wants to probe (mail, databases, admin
+  // consoles). The parser drops a default port, so "" here means 443.
+  if (!opts.allowPrivate && url.port !== "") {
+    return refuse(
+      `webhook_url must use port 443 (got ${url.port}; other ports are allowed only with WEBHOOK_ALLOW_PRIVATE=true)`,
+    );
+  }
+  return { ok: true, url: url.href };
 }
 
 function refuse(reason: string): WebhookUrlCheck {
@@ -101,18 +115,53 @@ function refuse(reason: string): WebhookUrlCheck {
 
 function classifyHost(hostname: string): Classified {
   if (hostname.startsWith("[") && hostname.endsWith("]")) {
-    const groups = parseIPv6(hostname.slice(1, -1));
+    const literal = hostname.slice(1, -1);
     // The URL parser has already validated the literal, so this is only a
     // guard against a parser we do not expect; refuse rather than guess.
-    if (groups === null) return { hostClass: "reserved", detail: "is not a valid IPv6 address" };
-    return classifyIPv6(groups);
+    if (!ipaddr.IPv6.isValid(literal)) return { hostClass: "reserved", detail: "is not a valid IPv6 address" };
+    return classifyIPv6(ipaddr.IPv6.parse(literal));
   }
-
-  const ipv4 = parseDottedQuad(hostname);
-  if (ipv4 !== null) return classifyIPv4(ipv4);
-
+  // The parser writes every IPv4 host as a dotted quad of decimals; anything
+  // else is a name (ipaddr.js alone would also read `0x7f.1` as an address).
+  if (ipaddr.IPv4.isValidFourPartDecimal(hostname)) return classifyIPv4(ipaddr.IPv4.parse(hostname));
   return classifyName(hostname);
 }
+
+// ---------------------------------------------------------------------------
+// Cloud metadata services: they hand out instance credentials, and most sit
+// inside link-local or private ranges that allowPrivate opens, so they are
+// matched first and refused even then.
+
+const METADATA_NAMES: ReadonlySet<string> = new Set([
+  "metadata.google.internal", // Google Cloud
+  "metadata.goog", // Google Cloud
+  "metadata", // Google Cloud (search domain)
+  "instance-data", // AWS
+  "instance-data.ec2.internal", // AWS
+  "metadata.tencentyun.com", // Tencent Cloud
+  "metadata.packet.net", // Equinix Metal (Packet)
+  "metadata.platformequinix.com", // Equinix Metal
+  "rancher-metadata", // Rancher
+]);
+
+const METADATA_ADDRESSES: readonly ipaddr.IPv4[] = [
+  "169.254.169.254", // AWS, Google Cloud, Azure, OpenStack, DigitalOcean, Hetzner, Oracle
+  "169.254.170.2", // AWS ECS task metadata
+  "169.254.170.23", // AWS EKS Pod Identity
+  "169.254.0.23", // Tencent Cloud
+  "169.254.42.42", // Scaleway
+  "100.100.100.200", // Alibaba Cloud
+  "192.0.0.192", // Oracle Cloud (legacy)
+  "168.63.129.16", // Azure WireServer (a public-looking address, special inside Azure)
+].map((address) => ipaddr.IPv4.parse(address));
+
+const METADATA_ADDRESSES_V6: readonly ipaddr.IPv6[] = [
+  "fd00:ec2::254", // AWS instance metadata
+  "fd00:ec2::23", // AWS EKS Pod Identity
+  "fd20:ce::254", // Google Cloud
+].map((address) => ipaddr.IPv6.parse(address));
+
+const METADATA: Classified = { hostClass: "metadata", detail: "is a cloud metadata address (reserved)" };
 
 // ---------------------------------------------------------------------------
 // Host names
@@ -123,6 +172,7 @@ function classifyName(hostname: string): Classified {
   // special-scheme hosts already; lower-casing again keeps this self-contained.
   const name = hostname.toLowerCase().replace(/\.+$/, "");
 
+  if (METADATA_NAMES.has(name)) return { hostClass: "metadata", detail: "is a cloud metadata name (reserved)" };
   if (name === "localhost" || name.endsWith(".localhost")) {
     return { hostClass: "loopback", detail: "is localhost (loopback)" };
   }
@@ -143,181 +193,33 @@ function classifyName(hostname: string): Classified {
 // ---------------------------------------------------------------------------
 // IPv4
 
-type IPv4 = readonly [number, number, number, number];
+const IPV4_CLASSES: Readonly<Record<ReturnType<ipaddr.IPv4["range"]>, Classified>> = {
+  unicast: { hostClass: "public", detail: "is a public address" },
+  unspecified: { hostClass: "unspecified", detail: "is an unspecified address (0.0.0.0/8)" },
+  loopback: { hostClass: "loopback", detail: "is a loopback address (127.0.0.0/8)" },
+  private: { hostClass: "private", detail: "is a private address (RFC 1918)" },
+  linkLocal: { hostClass: "link-local", detail: "is a private link-local address (169.254.0.0/16)" },
+  carrierGradeNat: { hostClass: "cgnat", detail: "is a private carrier-grade NAT address (100.64.0.0/10)" },
+  multicast: { hostClass: "multicast", detail: "is a reserved multicast address (224.0.0.0/4)" },
+  broadcast: { hostClass: "broadcast", detail: "is a reserved broadcast address (255.255.255.255)" },
+  // IETF protocol assignments, documentation, benchmarking, the 6to4 relay
+  // anycast, 240/4, AS112 and AMT: never a legitimate webhook receiver.
+  reserved: { hostClass: "reserved", detail: "is a reserved address" },
+  benchmarking: { hostClass: "reserved", detail: "is a reserved benchmarking address" },
+  as112: { hostClass: "reserved", detail: "is a reserved AS112 address" },
+  amt: { hostClass: "reserved", detail: "is a reserved AMT address" },
+};
 
-function parseDottedQuad(hostname: string): IPv4 | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostname);
-  if (match === null) return null;
-  const octets = [match[1], match[2], match[3], match[4]].map(Number);
-  const [a, b, c, d] = octets;
-  if (a === undefined || b === undefined || c === undefined || d === undefined) return null;
-  if (octets.some((octet) => octet > 255)) return null;
-  return [a, b, c, d];
-}
-
-/** Whether `ip` lies in `prefix`/`bits`, comparing as unsigned 32-bit numbers. */
-function inIPv4Range(ip: IPv4, prefix: IPv4, bits: number): boolean {
-  if (bits === 0) return true;
-  const mask = (~0 << (32 - bits)) >>> 0;
-  return (ipv4ToNumber(ip) & mask) >>> 0 === (ipv4ToNumber(prefix) & mask) >>> 0;
-}
-
-function ipv4ToNumber([a, b, c, d]: IPv4): number {
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-}
-
-// Cloud metadata services that hand out instance credentials: AWS/GCP/Azure/
-// OpenStack (169.254.169.254), AWS ECS task metadata (169.254.170.2) and
-// Alibaba Cloud (100.100.100.200). They sit inside link-local and CGNAT
-// ranges, which allowPrivate opens, so they are listed before those ranges.
-const IPV4_METADATA: readonly IPv4[] = [
-  [169, 254, 169, 254],
-  [169, 254, 170, 2],
-  [100, 100, 100, 200],
-];
-
-// Ordered: the first matching range decides, so specific ranges come first.
-const IPV4_RANGES: readonly { prefix: IPv4; bits: number; hostClass: HostClass; detail: string }[] = [
-  { prefix: [0, 0, 0, 0], bits: 8, hostClass: "unspecified", detail: "is an unspecified address (0.0.0.0/8)" },
-  { prefix: [127, 0, 0, 0], bits: 8, hostClass: "loopback", detail: "is a loopback address (127.0.0.0/8)" },
-  { prefix: [10, 0, 0, 0], bits: 8, hostClass: "private", detail: "is a private address (10.0.0.0/8)" },
-  { prefix: [172, 16, 0, 0], bits: 12, hostClass: "private", detail: "is a private address (172.16.0.0/12)" },
-  { prefix: [192, 168, 0, 0], bits: 16, hostClass: "private", detail: "is a private address (192.168.0.0/16)" },
-  {
-    prefix: [169, 254, 0, 0],
-    bits: 16,
-    hostClass: "link-local",
-    detail: "is a private link-local address (169.254.0.0/16)",
-  },
-  {
-    prefix: [100, 64, 0, 0],
-    bits: 10,
-    hostClass: "cgnat",
-    detail: "is a private carrier-grade NAT address (100.64.0.0/10)",
-  },
-  // Special-purpose blocks that are never a legitimate public receiver
-  // (IETF protocol assignments, documentation, benchmarking, 6to4 relay).
-  { prefix: [192, 0, 0, 0], bits: 24, hostClass: "reserved", detail: "is a reserved address (192.0.0.0/24)" },
-  {
-    prefix: [192, 0, 2, 0],
-    bits: 24,
-    hostClass: "reserved",
-    detail: "is a reserved documentation address (192.0.2.0/24)",
-  },
-  {
-    prefix: [198, 51, 100, 0],
-    bits: 24,
-    hostClass: "reserved",
-    detail: "is a reserved documentation address (198.51.100.0/24)",
-  },
-  {
-    prefix: [203, 0, 113, 0],
-    bits: 24,
-    hostClass: "reserved",
-    detail: "is a reserved documentation address (203.0.113.0/24)",
-  },
-  {
-    prefix: [198, 18, 0, 0],
-    bits: 15,
-    hostClass: "reserved",
-    detail: "is a reserved benchmarking address (198.18.0.0/15)",
-  },
-  { prefix: [192, 88, 99, 0], bits: 24, hostClass: "reserved", detail: "is a reserved address (192.88.99.0/24)" },
-  { prefix: [224, 0, 0, 0], bits: 4, hostClass: "multicast", detail: "is a reserved multicast address (224.0.0.0/4)" },
-  {
-    prefix: [255, 255, 255, 255],
-    bits: 32,
-    hostClass: "broadcast",
-    detail: "is a reserved broadcast address (255.255.255.255)",
-  },
-  { prefix: [240, 0, 0, 0], bits: 4, hostClass: "reserved", detail: "is a reserved address (240.0.0.0/4)" },
-];
-
-function classifyIPv4(ip: IPv4): Classified {
-  if (IPV4_METADATA.some((meta) => inIPv4Range(ip, meta, 32))) {
-    return { hostClass: "metadata", detail: "is a cloud metadata address (reserved)" };
-  }
-  for (const range of IPV4_RANGES) {
-    if (inIPv4Range(ip, range.prefix, range.bits)) {
-      return { hostClass: range.hostClass, detail: range.detail };
-    }
-  }
-  return { hostClass: "public", detail: "is a public address" };
+function classifyIPv4(ip: ipaddr.IPv4): Classified {
+  if (METADATA_ADDRESSES.some((meta) => ip.match(meta, 32))) return METADATA;
+  return IPV4_CLASSES[ip.range()];
 }
 
 // ---------------------------------------------------------------------------
 // IPv6
 
-/** Eight 16-bit groups. */
-type IPv6 = readonly number[];
-
-/**
- * Parses the text between the brackets. The URL parser serialises IPv6 as
- * compressed lower-case hex without an embedded dotted quad, but a trailing
- * dotted quad is accepted too so the function does not depend on that detail.
- */
-function parseIPv6(text: string): IPv6 | null {
-  let body = text.toLowerCase();
-  let tail: number[] = [];
-  const dotted = /^(.*:)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(body);
-  if (dotted !== null) {
-    const [, head = "", quad = ""] = dotted;
-    const v4 = parseDottedQuad(quad);
-    if (v4 === null) return null;
-    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
-    // Keep a trailing "::" intact ("::ffff:" -> "::ffff", "::" stays "::").
-    body = head.endsWith("::") ? head : head.slice(0, -1);
-  }
-
-  const parseGroups = (part: string): number[] | null => {
-    if (part === "") return [];
-    const groups: number[] = [];
-    for (const group of part.split(":")) {
-      if (!/^[0-9a-f]{1,4}$/.test(group)) return null;
-      groups.push(parseInt(group, 16));
-    }
-    return groups;
-  };
-
-  const halves = body.split("::");
-  if (halves.length > 2) return null;
-  const head = parseGroups(halves[0] ?? "");
-  if (head === null) return null;
-
-  if (halves.length === 1) {
-    const groups = [...head, ...tail];
-    return groups.length === 8 ? groups : null;
-  }
-  const rest = parseGroups(halves[1] ?? "");
-  if (rest === null) return null;
-  const zeros = 8 - head.length - rest.length - tail.length;
-  if (zeros < 1) return null;
-  return [...head, ...new Array<number>(zeros).fill(0), ...rest, ...tail];
-}
-
-function group(ip: IPv6, index: number): number {
-  return ip[index] ?? 0;
-}
-
-/** The IPv4 address carried in two 16-bit groups. */
-function embeddedIPv4(high: number, low: number): IPv4 {
-  return [high >> 8, high & 0xff, low >> 8, low & 0xff];
-}
-
-function formatIPv4(ip: IPv4): string {
-  return ip.join(".");
-}
-
-function classifyIPv6(ip: IPv6): Classified {
-  const g = (index: number): number => group(ip, index);
-  const firstFiveZero = [0, 1, 2, 3, 4].every((index) => g(index) === 0);
-
-  if (ip.every((value) => value === 0)) {
-    return { hostClass: "unspecified", detail: "is an unspecified address (::)" };
-  }
-  if (firstFiveZero && g(5) === 0 && g(6) === 0 && g(7) === 1) {
-    return { hostClass: "loopback", detail: "is a loopback address (::1)" };
-  }
+function classifyIPv6(ip: ipaddr.IPv6): Classified {
+  if (METADATA_ADDRESSES_V6.some((meta) => ip.match(meta, 128))) return METADATA;
 
   // Forms that carry an IPv4 address, which the network may deliver to that
   // IPv4 host: they are judged by the address they carry, so ::ffff:127.0.0.1
@@ -325,55 +227,73 @@ function classifyIPv6(ip: IPv6): Classified {
   const carried = carriedIPv4(ip);
   if (carried !== null) {
     const inner = classifyIPv4(carried.ipv4);
+    // A local-use prefix only routes inside the operator's own network.
+    const hostClass = carried.localUse && inner.hostClass === "public" ? "private" : inner.hostClass;
+    const scope = carried.localUse && inner.hostClass === "public" ? " but the prefix is local-use (private)" : "";
     return {
-      hostClass: inner.hostClass,
-      detail: `is the ${carried.form} form of ${formatIPv4(carried.ipv4)}, which ${inner.detail}`,
+      hostClass,
+      detail: `is the ${carried.form} form of ${carried.ipv4.toString()}, which ${inner.detail}${scope}`,
     };
   }
 
-  // AWS's IPv6 instance metadata endpoint, inside the ULA range below.
-  if (g(0) === 0xfd00 && g(1) === 0x0ec2 && [2, 3, 4, 5, 6].every((index) => g(index) === 0) && g(7) === 0x0254) {
-    return { hostClass: "metadata", detail: "is a cloud metadata address (reserved)" };
+  switch (ip.range()) {
+    case "unspecified":
+      return { hostClass: "unspecified", detail: "is an unspecified address (::)" };
+    case "loopback":
+      return { hostClass: "loopback", detail: "is a loopback address (::1)" };
+    case "uniqueLocal":
+      return { hostClass: "unique-local", detail: "is a private unique-local address (fc00::/7)" };
+    case "linkLocal":
+      return { hostClass: "link-local", detail: "is a private link-local address (fe80::/10)" };
+    case "multicast":
+      return { hostClass: "multicast", detail: "is a reserved multicast address (ff00::/8)" };
+    case "unicast":
+      // Only 2000::/3 is allocated as global unicast; the rest (site-local,
+      // discard-only, unassigned) is not where a public receiver can live.
+      return ip.match(GLOBAL_UNICAST, 3)
+        ? { hostClass: "public", detail: "is a public address" }
+        : { hostClass: "reserved", detail: "is a reserved address (outside 2000::/3)" };
+    default:
+      // Documentation (2001:db8::/32), benchmarking, ORCHID, AS112, AMT,
+      // segment routing and the other special-purpose blocks.
+      return { hostClass: "reserved", detail: `is a reserved address (${ip.range()})` };
   }
-  if ((g(0) & 0xfe00) === 0xfc00) {
-    return { hostClass: "unique-local", detail: "is a private unique-local address (fc00::/7)" };
-  }
-  if ((g(0) & 0xffc0) === 0xfe80) {
-    return { hostClass: "link-local", detail: "is a private link-local address (fe80::/10)" };
-  }
-  if ((g(0) & 0xff00) === 0xff00) {
-    return { hostClass: "multicast", detail: "is a reserved multicast address (ff00::/8)" };
-  }
-  if (g(0) === 0x2001 && g(1) === 0x0db8) {
-    return { hostClass: "reserved", detail: "is a reserved documentation address (2001:db8::/32)" };
-  }
-  // Only 2000::/3 is allocated as global unicast; everything else left at
-  // this point (site-local, discard-only, local-use NAT64, unassigned) is
-  // not somewhere a public webhook receiver can live.
-  if ((g(0) & 0xe000) !== 0x2000) {
-    return { hostClass: "reserved", detail: "is a reserved address (outside 2000::/3)" };
-  }
-  return { hostClass: "public", detail: "is a public address" };
 }
 
-function carriedIPv4(ip: IPv6): { form: string; ipv4: IPv4 } | null {
-  const g = (index: number): number => group(ip, index);
-  const firstFiveZero = [0, 1, 2, 3, 4].every((index) => g(index) === 0);
-  const lowV4 = embeddedIPv4(g(6), g(7));
+const GLOBAL_UNICAST = ipaddr.IPv6.parse("2000::");
 
-  // ::ffff:a.b.c.d (RFC 4291 IPv4-mapped)
-  if (firstFiveZero && g(5) === 0xffff) return { form: "IPv4-mapped", ipv4: lowV4 };
-  // ::a.b.c.d (RFC 4291 IPv4-compatible, deprecated but still parsed)
-  if (firstFiveZero && g(5) === 0) return { form: "IPv4-compatible", ipv4: lowV4 };
-  // ::ffff:0:a.b.c.d (RFC 2765 IPv4-translated)
-  if ([0, 1, 2, 3].every((index) => g(index) === 0) && g(4) === 0xffff && g(5) === 0) {
-    return { form: "IPv4-translated", ipv4: lowV4 };
+type Carried = { form: string; ipv4: ipaddr.IPv4; localUse: boolean };
+
+/** The IPv4 address carried in two 16-bit groups. */
+function ipv4Of(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+}
+
+function carriedIPv4(ip: ipaddr.IPv6): Carried | null {
+  const g = (index: number): number => ip.parts[index] ?? 0;
+  const low = ipv4Of(g(6), g(7));
+  const global = (form: string, ipv4: ipaddr.IPv4): Carried => ({ form, ipv4, localUse: false });
+
+  switch (ip.range()) {
+    case "ipv4Mapped": // ::ffff:a.b.c.d (RFC 4291)
+      return global("IPv4-mapped", ip.toIPv4Address());
+    case "rfc6145": // ::ffff:0:a.b.c.d (RFC 6145 IPv4-translated)
+      return global("IPv4-translated", low);
+    case "rfc6052": // NAT64 (RFC 6052 64:ff9b::/96, RFC 8215 local-use 64:ff9b:1::/48)
+      // The local-use prefix may be cut anywhere from /48 to /96 by its
+      // operator; the /96 layout (address in the last 32 bits) is the one used.
+      return { form: "NAT64", ipv4: low, localUse: g(2) !== 0 };
+    case "6to4": // 2002:AABB:CCDD::/48 (RFC 3056) carries a.b.c.d in groups 1 and 2
+      return global("6to4", ipv4Of(g(1), g(2)));
+    case "teredo": // 2001:0::/32 (RFC 4380): the client's address is the last 32 bits, inverted
+      return global("Teredo", ipv4Of(~g(6) & 0xffff, ~g(7) & 0xffff));
+    default:
+      break;
   }
-  // 64:ff9b::a.b.c.d (RFC 6052 NAT64 well-known prefix)
-  if (g(0) === 0x0064 && g(1) === 0xff9b && [2, 3, 4, 5].every((index) => g(index) === 0)) {
-    return { form: "NAT64", ipv4: lowV4 };
+  // ::a.b.c.d (RFC 4291 IPv4-compatible, deprecated but still parsed); :: and
+  // ::1 have their own classes and are handled by the caller.
+  if (ip.parts.slice(0, 6).every((part) => part === 0) && (g(6) !== 0 || g(7) > 1)) {
+    return global("IPv4-compatible", low);
   }
-  // 2002:AABB:CCDD::/48 (RFC 3056 6to4) carries a.b.c.d in groups 1 and 2.
-  if (g(0) === 0x2002) return { form: "6to4", ipv4: embeddedIPv4(g(1), g(2)) };
   return null;
 }

@@ -1,8 +1,9 @@
 /**
- * Reading vars and secrets (src/config.ts): defaults, decimals, bad values named.
+ * Reading vars and secrets (src/config.ts): defaults, decimals, bad values
+ * named, and the problems that make the API answer 503.
  */
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../../src/config.ts";
+import { configurationProblem, readConfig } from "../../src/config.ts";
 
 const env = (vars: Record<string, string> = {}) => vars as unknown as Env;
 
@@ -60,5 +61,56 @@ describe("readConfig", () => {
     ["VIDEO_URL_TTL_SECONDS", "1.5"],
   ])("names %s when its value %s is not valid", (name, value) => {
     expect(() => readConfig(env({ [name]: value }))).toThrow(name);
+  });
+});
+
+describe("POLL_INTERVAL_SECONDS", () => {
+  it.each([
+    ["0", 100],
+    ["0.01", 100],
+    ["0.099", 100],
+    ["0.1", 100],
+    ["0.25", 250],
+  ])("polls no more often than every 0.1 s: %s s → %i ms", (value, ms) => {
+    expect(readConfig(env({ POLL_INTERVAL_SECONDS: value })).pollIntervalMs).toBe(ms);
+  });
+});
+
+describe("configurationProblem", () => {
+  const strong = "s".repeat(32);
+
+  it("finds nothing wrong with the defaults", () => {
+    expect(configurationProblem(env())).toBeNull();
+  });
+
+  it("accepts a URL_SIGNING_SECRET of 32 bytes or more", () => {
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: strong }))).toBeNull();
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: "s".repeat(200) }))).toBeNull();
+  });
+
+  it("treats a blank URL_SIGNING_SECRET as unset", () => {
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: "" }))).toBeNull();
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: "   " }))).toBeNull();
+  });
+
+  it.each([
+    ["one byte short", "s".repeat(31)],
+    ["a short word", "hunter2"],
+    ["32 characters once surrounding spaces are trimmed", `  ${"s".repeat(30)}  `],
+  ])("names URL_SIGNING_SECRET, never its value, when it is %s", (_name, secret) => {
+    const problem = configurationProblem(env({ URL_SIGNING_SECRET: secret }));
+    expect(problem).toMatch(/URL_SIGNING_SECRET/);
+    expect(problem).toMatch(/32 bytes/);
+    expect(problem).not.toContain(secret.trim());
+  });
+
+  it("counts UTF-8 bytes, not characters", () => {
+    // 16 two-byte characters: 16 characters but 32 bytes.
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: "é".repeat(16) }))).toBeNull();
+    expect(configurationProblem(env({ URL_SIGNING_SECRET: "é".repeat(15) }))).toMatch(/URL_SIGNING_SECRET/);
+  });
+
+  it("reports a var that cannot be read, by name", () => {
+    expect(configurationProblem(env({ MAX_ACTIVE_PER_KEY: "many" }))).toMatch(/MAX_ACTIVE_PER_KEY/);
   });
 });

@@ -85,12 +85,43 @@ const REFUSED: readonly [name: string, url: string, reason: RegExp][] = [
   ["6to4 of private", "https://[2002:c0a8:101::1]/hook", /6to4.*private/],
   ["IPv6 documentation range", "https://[2001:db8::1]/hook", /reserved/],
   ["IPv6 deprecated site-local", "https://[fec0::1]/hook", /reserved/],
+  // Ports: only 443 (changed: "an explicit port", https://example.com:8443/hook, was accepted before)
+  ["an explicit port", "https://example.com:8443/hook", /port 443/],
+  ["port 80 on https", "https://example.com:80/hook", /port 443/],
+  ["an SSH port on a public address", "https://8.8.8.8:22/", /port 443/],
+  ["a port on a public IPv6 literal", "https://[2606:4700:4700::1111]:8443/hook", /port 443/],
+  // Cloud metadata names and addresses
+  ["Google's metadata name in capitals with a trailing dot", "https://METADATA.GOOGLE.INTERNAL./", /metadata/],
+  ["Google's metadata.goog", "https://metadata.goog/computeMetadata/v1/", /metadata/],
+  ["the single-label metadata name", "https://metadata/computeMetadata/v1/", /metadata/],
+  ["AWS instance-data", "https://instance-data/latest/meta-data/", /metadata/],
+  ["Alibaba Cloud metadata", "https://100.100.100.200/latest/meta-data/", /metadata/],
+  ["Azure WireServer", "https://168.63.129.16/machine", /metadata/],
+  ["Oracle Cloud legacy metadata", "https://192.0.0.192/latest/", /metadata/],
+  ["EKS Pod Identity", "https://169.254.170.23/v1/credentials", /metadata/],
+  ["Google Cloud IPv6 metadata", "https://[fd20:ce::254]/", /metadata/],
+  ["EKS Pod Identity over IPv6", "https://[fd00:ec2::23]/", /metadata/],
+  // IPv4 embedded in IPv6, judged by the embedded address
+  ["IPv4-translated loopback", "https://[::ffff:0:7f00:1]/hook", /IPv4-translated.*loopback/],
+  ["NAT64 of metadata", "https://[64:ff9b::a9fe:a9fe]/", /NAT64.*metadata/],
+  ["local-use NAT64 of private", "https://[64:ff9b:1::a00:1]/hook", /NAT64.*private/],
+  ["local-use NAT64 of a public address", "https://[64:ff9b:1::808:808]/hook", /NAT64.*local-use/],
+  ["6to4 of loopback", "https://[2002:7f00:1::1]/hook", /6to4.*loopback/],
+  ["6to4 of metadata", "https://[2002:a9fe:a9fe::1]/", /6to4.*metadata/],
+  // Teredo: the client address is the last 32 bits, inverted (here ~127.0.0.1, ~192.168.1.1, ~169.254.169.254).
+  ["Teredo of loopback", "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", /Teredo.*127\.0\.0\.1.*loopback/],
+  ["Teredo of private", "https://[2001:0:4136:e378:8000:63bf:3f57:fefe]/hook", /Teredo.*192\.168\.1\.1.*private/],
+  ["Teredo of metadata", "https://[2001:0:4136:e378:8000:63bf:5601:5601]/", /Teredo.*metadata/],
+  // More special-purpose blocks
+  ["IPv6 benchmarking", "https://[2001:2::1]/hook", /reserved/],
+  ["IPv6 documentation 3fff::/20", "https://[3fff::1]/hook", /reserved/],
+  ["AS112", "https://192.175.48.1/hook", /reserved/],
 ];
 
 const ACCEPTED: readonly [name: string, url: string][] = [
   ["a plain public host", "https://example.com/hook"],
   ["a multi-label public suffix", "https://hooks.example.co.uk/wan"],
-  ["an explicit port", "https://example.com:8443/hook"],
+  ["the explicit https port 443", "https://example.com:443/hook"],
   ["a query string", "https://example.com/hook?source=wan&x=1"],
   ["a fragment", "https://example.com/hook#section"],
   ["a fully-qualified name with a trailing dot", "https://example.com./hook"],
@@ -103,6 +134,9 @@ const ACCEPTED: readonly [name: string, url: string][] = [
   ["a name that merely contains 'localhost'", "https://localhost.example.com/hook"],
   ["a name ending in 'internal' without the dot", "https://mycompanyinternal.com/hook"],
   ["a URL exactly at the length limit", urlOfLength(WEBHOOK_URL_MAX_LENGTH)],
+  ["NAT64 of a public address", "https://[64:ff9b::808:808]/hook"],
+  ["6to4 of a public address", "https://[2002:808:808::1]/hook"],
+  ["Teredo with a public client address (~8.8.8.8)", "https://[2001:0:4136:e378:8000:63bf:f7f7:f7f7]/hook"],
 ];
 
 describe("checkWebhookUrl with allowPrivate off", () => {
@@ -152,6 +186,10 @@ describe("checkWebhookUrl with allowPrivate on (local development)", () => {
     ["link-local", "http://169.254.10.10/x"],
     ["CGNAT", "http://100.64.1.1/x"],
     ["a public https host, as before", "https://example.com/hook"],
+    ["any port on a public host", "https://example.com:8443/hook"],
+    ["any port on a private address", "http://10.0.0.5:5432/x"],
+    ["Teredo of a private client", "http://[2001:0:4136:e378:8000:63bf:3f57:fefe]/x"],
+    ["local-use NAT64 of a public address", "http://[64:ff9b:1::808:808]/x"],
   ])("accepts %s", (_name, url) => {
     expect(checkWebhookUrl(url, LOCAL_DEV)).toEqual({ ok: true, url: new URL(url).href });
   });
@@ -166,6 +204,17 @@ describe("checkWebhookUrl with allowPrivate on (local development)", () => {
     ["cloud metadata 169.254.169.254", "http://169.254.169.254/latest/meta-data/", /metadata/],
     ["IPv4-mapped cloud metadata", "http://[::ffff:a9fe:a9fe]/", /metadata/],
     ["IPv6 cloud metadata", "http://[fd00:ec2::254]/", /metadata/],
+    ["Google's metadata name (a .internal name, otherwise allowed)", "http://metadata.google.internal/", /metadata/],
+    ["the single-label metadata name", "http://metadata/computeMetadata/v1/", /metadata/],
+    ["AWS instance-data", "http://instance-data.ec2.internal/latest/", /metadata/],
+    ["Alibaba Cloud metadata (inside CGNAT, otherwise allowed)", "http://100.100.100.200/latest/", /metadata/],
+    ["ECS task metadata (inside link-local, otherwise allowed)", "http://169.254.170.2/v2/credentials", /metadata/],
+    ["cloud metadata in decimal with a port", "http://2852039166:80/latest/", /metadata/],
+    ["Google Cloud IPv6 metadata", "http://[fd20:ce::254]/", /metadata/],
+    ["NAT64 of metadata", "http://[64:ff9b::a9fe:a9fe]/", /NAT64.*metadata/],
+    ["local-use NAT64 of metadata", "http://[64:ff9b:1::a9fe:a9fe]/", /NAT64.*metadata/],
+    ["6to4 of metadata", "http://[2002:a9fe:a9fe::1]/", /6to4.*metadata/],
+    ["Teredo of metadata", "http://[2001:0:4136:e378:8000:63bf:5601:5601]/", /Teredo.*metadata/],
     ["multicast", "http://224.0.0.251/x", /multicast|reserved/],
     ["broadcast", "http://255.255.255.255/x", /broadcast|reserved/],
     ["a URL over the length limit", `http://localhost/${"a".repeat(WEBHOOK_URL_MAX_LENGTH)}`, /2048/],
