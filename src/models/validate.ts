@@ -270,7 +270,8 @@ export function checkModelInput(
   const { model } = lookup;
   const result = schemasFor(model).body.safeParse(body);
   if (!result.success) return { ok: false, details: describeModelIssues(result.error.issues, body) };
-  const { model: _model, ...input } = result.data;
+  // The schemas transform nothing, so the body's own fields are the validated ones, in the caller's order.
+  const { model: _model, ...input } = body;
   const details = [...aliasConflicts(model, input), ...oversizeMedia(model, input, options.maxInlineMediaBytes)];
   return details.length > 0 ? { ok: false, details } : { ok: true, model, input };
 }
@@ -286,13 +287,31 @@ export function validateModelInput(
   throw new ApiError(400, "invalid_request", first ? first.message : "The request is not valid", checked.details);
 }
 
-/** zod issues as `{field, rule, message}`; a custom issue's `params.rule` names its rule. */
+/**
+ * zod issues as `{field, rule, message}` (the project's `describeIssues`),
+ * with two additions: a custom issue's `params.rule` names its rule, and a
+ * missing field is `required` whatever zod calls it (a missing enum field is an
+ * `invalid_value` to zod, a missing union field an `invalid_union`).
+ */
 function describeModelIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
   return issues.flatMap((issue) => {
+    if (issue.code !== "unrecognized_keys" && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
+      const field = issue.path.map(String).join(".");
+      return [{ field, rule: "required", message: `${field} is required` }];
+    }
     const details = describeIssues([issue], raw);
     const rule: unknown = issue.code === "custom" ? issue.params?.["rule"] : undefined;
     return typeof rule === "string" ? details.map((detail) => ({ ...detail, rule })) : details;
   });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current = raw;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 function aliasConflicts(model: CatalogueModel, input: Record<string, unknown>): ErrorDetail[] {
