@@ -14,10 +14,12 @@
  * Nothing is added to the input: no defaults (they appear in the JSON Schema
  * as facts only), no coercion. The validated input is the caller's fields as
  * sent.
+ *
+ * Runs on Workers and under Node's type stripping alike (no runtime import of
+ * the HTTP layer): `validate-request.ts` turns a refusal into the 400 `ApiError`.
  */
 import { z } from "zod";
-import { ApiError, type ErrorDetail } from "../lib/errors.ts";
-import { describeIssues } from "../lib/http.ts";
+import type { ErrorDetail } from "../lib/errors.ts";
 import { DEFAULT_MODEL_ID, findModel } from "./catalogue.ts";
 import { describeMediaTypes, mediaProblem, parseDataUri, type DataUri } from "./media.ts";
 import type { CatalogueModel, FieldSpec, MediaType, ObjectField } from "./types.ts";
@@ -276,32 +278,29 @@ export function checkModelInput(
   return details.length > 0 ? { ok: false, details } : { ok: true, model, input };
 }
 
-/** `checkModelInput`, throwing the 400 `ApiError` that names each field. */
-export function validateModelInput(
-  body: Readonly<Record<string, unknown>>,
-  options: ModelInputOptions = {},
-): { model: CatalogueModel; input: Record<string, unknown> } {
-  const checked = checkModelInput(body, options);
-  if (checked.ok) return { model: checked.model, input: checked.input };
-  const first = checked.details[0];
-  throw new ApiError(400, "invalid_request", first ? first.message : "The request is not valid", checked.details);
-}
-
 /**
- * zod issues as `{field, rule, message}` (the project's `describeIssues`),
- * with two additions: a custom issue's `params.rule` names its rule, and a
- * missing field is `required` whatever zod calls it (a missing enum field is an
- * `invalid_value` to zod, a missing union field an `invalid_union`).
+ * zod issues as `{field, rule, message}`, as the project's `describeIssues`
+ * (src/lib/http.ts) words them, with two additions: a custom issue's
+ * `params.rule` names its rule, and a missing field is `required` whatever
+ * zod calls it (a missing enum field is an `invalid_value` to zod, a missing
+ * union field an `invalid_union`). Not imported from there, so that this
+ * module runs under Node's type stripping too (the fake upstream, benches).
  */
 function describeModelIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
-  return issues.flatMap((issue) => {
-    if (issue.code !== "unrecognized_keys" && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
-      const field = issue.path.map(String).join(".");
+  return issues.flatMap((issue): ErrorDetail[] => {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const field = [...path, key].join(".");
+        return { field, rule: "unknown_field", message: `${field} is not a known field` };
+      });
+    }
+    const field = path.length > 0 ? path.join(".") : "(body)";
+    if (path.length > 0 && valueAt(raw, issue.path) === undefined) {
       return [{ field, rule: "required", message: `${field} is required` }];
     }
-    const details = describeIssues([issue], raw);
-    const rule: unknown = issue.code === "custom" ? issue.params?.["rule"] : undefined;
-    return typeof rule === "string" ? details.map((detail) => ({ ...detail, rule })) : details;
+    const custom: unknown = issue.code === "custom" ? issue.params?.["rule"] : undefined;
+    return [{ field, rule: typeof custom === "string" ? custom : issue.code, message: `${field} ${issue.message}` }];
   });
 }
 

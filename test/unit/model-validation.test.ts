@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/errors.ts";
 import { DEFAULT_MODEL_ID, MODELS, findModel } from "../../src/models/catalogue.ts";
 import type { CatalogueModel, FieldSpec } from "../../src/models/types.ts";
-import { checkModelInput, resolveModel, validateModelInput } from "../../src/models/validate.ts";
+import { checkModelInput, resolveModel } from "../../src/models/validate.ts";
+import { validateModelInput } from "../../src/models/validate-request.ts";
 
 const URL_IMAGE = "https://media.example.com/frame.png";
 const URL_IMAGE_2 = "https://media.example.com/last.jpg";
