@@ -128,7 +128,7 @@ function stringSchema(
       if (problem !== null) ctx.addIssue({ code: "custom", message: problem, params: { rule: "media" } });
     });
   }
-  if (format === "uri") return schema.url({ error: "must be a URL" });
+  if (format === "uri") return schema.refine((value) => URL.canParse(value), { error: "must be a URL" });
   return schema;
 }
 

@@ -12,6 +12,7 @@ import {
   inputsJsonSchema,
   mapMedia,
   toUpstreamFields,
+  zodFor,
 } from "../../src/models/validate.ts";
 
 function model(id: string): CatalogueModel {
@@ -87,6 +88,19 @@ describe("mediaProblem", () => {
       "must be an http(s) URL or a base64 data: URI of an audio file",
     );
     expect(describeMediaTypes(["image", "video", "audio"])).toBe("an image, a video or an audio file");
+  });
+});
+
+describe("zodFor", () => {
+  it("checks a URL that is not media (none in the catalogue today) as any URL", () => {
+    const schema = zodFor({ type: "string", format: "uri" });
+    expect(schema.safeParse("mailto:someone@example.com").success).toBe(true);
+    expect(schema.safeParse("not a url").success).toBe(false);
+  });
+
+  it("builds one schema per spec and reuses it", () => {
+    const spec = { type: "integer" as const, minimum: 1 };
+    expect(zodFor(spec)).toBe(zodFor(spec));
   });
 });
 
