@@ -1,0 +1,49 @@
+/**
+ * The model catalogue (CONTRACT.md §9): every video model of the AI/ML API,
+ * as the project's own data. The rows live in `catalogue-data.ts`, written by
+ * `npm run sync-models`; this module looks them up.
+ */
+import { DEFAULT_MODEL } from "../upstream/port.ts";
+import { CATALOGUE_DATA } from "./catalogue-data.ts";
+import type { CatalogueModel, FieldSpec, MediaType } from "./types.ts";
+
+export type {
+  ArrayField,
+  BooleanField,
+  CatalogueData,
+  CatalogueModel,
+  FieldSpec,
+  MediaType,
+  ModelKind,
+  NumberField,
+  ObjectField,
+  StringField,
+  UnionField,
+} from "./types.ts";
+export { MODEL_KINDS } from "./types.ts";
+
+/** The model used when a request names none. */
+export const DEFAULT_MODEL_ID: string = DEFAULT_MODEL;
+
+/** Every model, sorted by id. */
+export const MODELS: readonly CatalogueModel[] = CATALOGUE_DATA.models;
+
+/** Where the facts come from (repository and commit). */
+export const CATALOGUE_SOURCE = CATALOGUE_DATA.source;
+
+const BY_ID = new Map(MODELS.map((model) => [model.id, model]));
+
+export function findModel(id: string): CatalogueModel | undefined {
+  return BY_ID.get(id);
+}
+
+/**
+ * The media types a field takes when it is a media field: a media string, or a
+ * list of media strings. Null for everything else (including objects that
+ * hold media deeper down: `collectMedia` in validate.ts finds those).
+ */
+export function fieldMediaTypes(field: FieldSpec): MediaType[] | null {
+  if (field.type === "string") return field.media ?? null;
+  if (field.type === "array" && field.items.type === "string") return field.items.media ?? null;
+  return null;
+}

@@ -1,0 +1,247 @@
+/**
+ * `npm run sync-models` on a miniature api-docs checkout written for the test
+ * (test/fixtures/api-docs, see its README). Lives under test/node because it
+ * reads files and runs the script with Node; the committed catalogue itself is
+ * checked in test/unit/sync-models-catalogue.test.ts.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  buildCatalogue,
+  readSource,
+  renderCatalogue,
+  SEED_OVERLAY,
+  type SourceOperation,
+} from "../../scripts/sync-models.ts";
+import type { CatalogueModel } from "../../src/models/types.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const FIXTURE = join(ROOT, "test/fixtures/api-docs");
+const run = promisify(execFile);
+
+const { operations, commit } = readSource(FIXTURE);
+const { data, notes } = buildCatalogue(operations, commit);
+
+function row(id: string): CatalogueModel {
+  const model = data.models.find((m) => m.id === id);
+  if (model === undefined) throw new Error(`${id} is not in the fixture catalogue`);
+  return model;
+}
+
+describe("sync-models on fixture files", () => {
+  it("finds every model id of every POST operation, sorted, and skips files without one", () => {
+    expect(data.models.map((m) => m.id)).toEqual([
+      "alibaba/wan2.5-t2v-preview",
+      "example/image-to-video",
+      "example/reference-to-video",
+      "example/reference-to-video-fast",
+      "example/text-to-video",
+      "legacy-model-v1",
+    ]);
+    expect(commit).toBeNull(); // the fixture folder is not the top of a git work tree
+    expect(data.source).toEqual({ repository: "aimlapi/api-docs", commit: null });
+  });
+
+  it("reads a text-to-video model's facts: types, enums, bounds, required, defaults converted to the field's type", () => {
+    expect(row("example/text-to-video")).toEqual({
+      id: "example/text-to-video",
+      family: "example",
+      kind: "text-to-video",
+      // The /v1/video/generations alias of the same file is not a relay path.
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", required: true, maxLength: 1000 },
+        aspect_ratio: { type: "string", enum: ["16:9", "9:16"], default: "16:9" },
+        duration: { type: "integer", enum: [4, 8], default: 4 },
+        guidance: { type: "number", minimum: 0, maximum: 1, default: 0.5 },
+        seed: { type: "integer", minimum: 0 },
+        generate_audio: { type: "boolean", default: true },
+        style: { type: "string", enum: ["plain", "bold"] },
+      },
+    });
+  });
+
+  it("takes the fuller schema when two files describe the same id, and says so", () => {
+    expect(Object.keys(row("example/text-to-video").fields)).toContain("guidance");
+    expect(
+      notes.some((n) => n.startsWith("example/text-to-video: fields from") && n.includes("example-t2v.json")),
+    ).toBe(true);
+  });
+
+  it("drops a default the field would refuse, with a note", () => {
+    expect(row("example/text-to-video").fields["style"]).not.toHaveProperty("default");
+    expect(notes.some((n) => n.includes('style: default "unlisted"'))).toBe(true);
+  });
+
+  it("marks media fields of an image-to-video model by format and by name, with their media types", () => {
+    const model = row("example/image-to-video");
+    expect(model.kind).toBe("image-to-video");
+    expect(model.fields).toEqual({
+      prompt: { type: "string", required: true, minLength: 1, maxLength: 500 },
+      image_url: { type: "string", required: true, media: ["image"] },
+      last_image_url: { type: "string", media: ["image"] },
+      audio_url: { type: "string", media: ["audio"] }, // no format: by its name
+      mask_video_url: { type: "string", media: ["video"] },
+      resolution: { type: "string", enum: ["720p", "1080p"], default: "720p" },
+      camera: {
+        type: "object",
+        properties: {
+          pan: { type: "number", required: true, minimum: -10, maximum: 10 },
+          zoom: { type: "number", minimum: -10, maximum: 10 },
+        },
+      },
+      negative_prompt: { type: "string", nullable: true },
+    });
+  });
+
+  it("reads list fields, arrays of objects, anyOf and oneOf, for each id of a shared enum", () => {
+    const model = row("example/reference-to-video");
+    expect(model.kind).toBe("reference-to-video");
+    expect(row("example/reference-to-video-fast").fields).toEqual(model.fields);
+    const f = model.fields;
+    expect(f["image_urls"]).toEqual({
+      type: "array",
+      required: true,
+      items: { type: "string", media: ["image"] },
+      minItems: 1,
+      maxItems: 4,
+    });
+    expect(f["image_list"]).toEqual({ type: "array", items: { type: "string", media: ["image"] }, maxItems: 3 });
+    expect(f["video_urls"]).toEqual({ type: "array", items: { type: "string", media: ["video"] }, maxItems: 2 });
+    expect(f["elements"]).toEqual({
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          reference_image_urls: {
+            type: "array",
+            required: true,
+            items: { type: "string", media: ["image"] },
+            minItems: 1,
+            maxItems: 2,
+          },
+          frontal_image_url: { type: "string", media: ["image"] },
+        },
+      },
+      maxItems: 2,
+    });
+    expect(f["style_image"]).toEqual({
+      type: "union",
+      anyOf: [
+        { type: "string", media: ["image"] },
+        { type: "array", items: { type: "string", media: ["image"] } },
+      ],
+    });
+    // `url` says nothing by its name: the sibling `type` enum gives the media type.
+    expect(f["subject"]).toMatchObject({
+      type: "union",
+      anyOf: [
+        { type: "object", properties: { url: { type: "string", required: true, media: ["video"] } } },
+        { type: "object", properties: { url: { type: "string", required: true, media: ["image"] } } },
+      ],
+    });
+    expect(f["shots"]).toEqual({
+      type: "array",
+      items: { type: "string", maxLength: 200 },
+      minItems: 1,
+      maxItems: 3,
+      nullable: true,
+    });
+    // anyOf [object, {nullable: true}] is the object, nullable; a uuid stays a format.
+    expect(f["keyframe"]).toEqual({
+      type: "object",
+      properties: { id: { type: "string", required: true, format: "uuid" } },
+      nullable: true,
+    });
+  });
+
+  it("keeps a model served on a vendor path only, with its path, a typeless enum and a deprecated field", () => {
+    expect(row("legacy-model-v1")).toEqual({
+      id: "legacy-model-v1",
+      family: "other",
+      kind: "text-to-video",
+      paths: ["/v2/generate/video/example/generation"],
+      fields: {
+        prompt: { type: "string", required: true },
+        ratio: { type: "string", enum: ["16:9", "1:1"], deprecated: true },
+        duration: { type: "integer", enum: [5, 10] },
+      },
+    });
+    expect(notes.some((n) => n.includes('required "not_a_property" is not a property'))).toBe(true);
+  });
+
+  it("overlays the seed document's limits on the default model, enable_prompt_expansion as enhance_prompt", () => {
+    expect(row(SEED_OVERLAY.id)).toEqual({
+      id: "alibaba/wan2.5-t2v-preview",
+      family: "alibaba",
+      kind: "text-to-video",
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", required: true, minLength: 1, maxLength: 800 },
+        resolution: { type: "string", enum: ["480p", "720p", "1080p"], default: "720p" },
+        aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
+        duration: { type: "integer", enum: [5, 10], default: 10 },
+        negative_prompt: { type: "string", maxLength: 500 },
+        seed: { type: "integer", minimum: 0, maximum: 2147483647 },
+        enhance_prompt: { type: "boolean", default: true },
+        enable_prompt_expansion: { type: "boolean", default: true, sameAs: "enhance_prompt" },
+      },
+    });
+  });
+
+  it("stops on a schema keyword it does not know, naming the file", () => {
+    const withPattern: SourceOperation[] = operations.map((operation) =>
+      operation.file.endsWith("example-i2v.json")
+        ? {
+            ...operation,
+            schema: {
+              type: "object",
+              properties: { model: { type: "string", enum: operation.ids }, code: { type: "string", pattern: "^a" } },
+            },
+          }
+        : operation,
+    );
+    expect(() => buildCatalogue(withPattern, null)).toThrow(
+      /example-i2v\.json .*code: unsupported schema keyword "pattern"/,
+    );
+  });
+
+  it("refuses a source without the default model", () => {
+    const without = operations.filter((operation) => !operation.ids.includes(SEED_OVERLAY.id));
+    expect(() => buildCatalogue(without, null)).toThrow(/default model/);
+  });
+});
+
+describe("sync-models as a command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sync-models-"));
+  const out = join(dir, "catalogue-data.ts");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const sync = (...args: string[]) =>
+    run(process.execPath, [join(ROOT, "scripts/sync-models.ts"), FIXTURE, "--out", out, ...args], { cwd: ROOT });
+
+  it("writes the data file, prints the counts and the gzip size, and gives the same bytes when run again", async () => {
+    const first = await sync();
+    expect(first.stdout).toMatch(/^6 models from aimlapi\/api-docs$/m);
+    expect(first.stdout).toMatch(/^by family: example 4, alibaba 1, other 1$/m);
+    expect(first.stdout).toMatch(/^data file: \d+ bytes, \d+ bytes gzip$/m);
+    const text = readFileSync(out, "utf8");
+    expect(text).toBe(await renderCatalogue(data));
+    expect(text).toContain("export const CATALOGUE_DATA: CatalogueData = {");
+    expect(text).not.toContain("Fixture"); // no description is copied
+
+    await sync("--quiet");
+    expect(readFileSync(out, "utf8")).toBe(text);
+  });
+
+  it("--check passes on a fresh file and fails on a stale one", async () => {
+    await sync("--quiet");
+    await expect(sync("--check", "--quiet")).resolves.toBeDefined();
+    writeFileSync(out, readFileSync(out, "utf8").replace("maxLength: 1000", "maxLength: 999"));
+    await expect(sync("--check", "--quiet")).rejects.toMatchObject({ code: 1 });
+  });
+});
