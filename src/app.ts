@@ -12,6 +12,7 @@ import { compat } from "./routes/compat.ts";
 import { generations } from "./routes/generations.ts";
 import { pages } from "./routes/pages.ts";
 import { video } from "./routes/video.ts";
+import { webhooks } from "./routes/webhooks.ts";
 
 // Sub-apps have no hook of their own: OpenAPIHono hands them this one when mounted.
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -19,6 +20,7 @@ export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 app.route("/", pages);
 app.route("/v1", generations);
 app.route("/v1", video);
+app.route("/v1", webhooks);
 app.route("/v2", compat);
 
 app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {

@@ -8,6 +8,7 @@ import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
 import { hex } from "../lib/encoding.ts";
 import { newGenerationId } from "../lib/ids.ts";
+import { keyring } from "../lib/keyring.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
 import type { CreateGenerationRequest, Generation } from "./schema.ts";
@@ -72,7 +73,7 @@ export async function createGeneration(
     normalized = { ...request, webhook_url: check.url };
   }
 
-  const id = newGenerationId();
+  const id = await newGenerationId((await keyring(env)).idKey);
   const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(normalized))));
   const index = env.CLIENT_INDEX.getByName(clientId);
   const reserved = await index.reserve({

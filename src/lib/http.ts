@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
+import { configurationProblem } from "../config.ts";
 import { authenticate } from "./client-keys.ts";
 import { ApiError, notFound, type ErrorDetail } from "./errors.ts";
 import { GENERATION_ID_PATTERN } from "./ids.ts";
@@ -15,8 +16,15 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export type AppEnv = { Bindings: Env; Variables: { clientId: string } };
 export type AppContext = Context<AppEnv>;
 
-/** The client that the request's bearer key belongs to. */
+/** 503 `not_configured`, naming the setting, while the relay's configuration cannot be used. */
+export function assertConfigured(env: Env): void {
+  const problem = configurationProblem(env);
+  if (problem !== null) throw new ApiError(503, "not_configured", problem);
+}
+
+/** The client that the request's bearer key belongs to (503 first while the relay is misconfigured). */
 export async function requireClient(c: AppContext): Promise<string> {
+  assertConfigured(c.env);
   const configured = c.env.RELAY_API_KEYS;
   if (configured === undefined || configured.trim() === "") {
     throw new ApiError(

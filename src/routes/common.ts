@@ -15,7 +15,8 @@ import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
 } from "../generation/schema.ts";
 import { notFound } from "../lib/errors.ts";
-import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
+import { verifyGenerationId } from "../lib/ids.ts";
+import { keyring } from "../lib/keyring.ts";
 
 /** Security scheme names, registered on the root app (src/app.ts). */
 export const BEARER_SCHEME = "bearer";
@@ -102,10 +103,11 @@ export const IdempotencyHeadersSchema = z.object({
 
 /**
  * The Durable Object of a generation id. The one place an id reaches
- * storage: whatever decides that an id was never issued belongs here, before
- * `getByName`, so a made-up id costs no storage.
+ * storage: an id carries its own MAC (src/lib/ids.ts), checked here before
+ * `getByName`, so an id the relay did not issue is answered 404 without
+ * naming, let alone creating, a Durable Object.
  */
-export function generationStub(env: Env, id: string) {
-  if (!GENERATION_ID_PATTERN.test(id)) throw notFound();
+export async function generationStub(env: Env, id: string) {
+  if (!(await verifyGenerationId((await keyring(env)).idKey, id))) throw notFound();
   return env.GENERATION.getByName(id);
 }

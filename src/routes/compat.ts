@@ -81,7 +81,8 @@ for (const routes of compatRoutes) {
   });
 
   compat.openapi(routes.status, async (c) => {
-    const generation = await generationStub(c.env, c.req.valid("query").generation_id).get(c.var.clientId);
+    const stub = await generationStub(c.env, c.req.valid("query").generation_id);
+    const generation = await stub.get(c.var.clientId);
     if (!generation) throw notFound();
     return c.json(toCompat(generation), 200);
   });

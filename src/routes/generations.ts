@@ -103,7 +103,8 @@ export const getGenerationRoute = createRoute({
 });
 
 generations.openapi(getGenerationRoute, async (c) => {
-  const generation = await generationStub(c.env, c.req.valid("param").id).get(c.var.clientId);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
+  const generation = await stub.get(c.var.clientId);
   if (!generation) throw notFound();
   return c.json(generation, 200);
 });
@@ -122,7 +123,8 @@ export const cancelGenerationRoute = createRoute({
 });
 
 generations.openapi(cancelGenerationRoute, async (c) => {
-  const result = await generationStub(c.env, c.req.valid("param").id).cancel(c.var.clientId);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
+  const result = await stub.cancel(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "conflict") {
     throw new ApiError(409, "already_terminal", `The generation is already ${result.status} and cannot be canceled`);
@@ -144,7 +146,8 @@ export const listEventsRoute = createRoute({
 });
 
 generations.openapi(listEventsRoute, async (c) => {
-  const events = await generationStub(c.env, c.req.valid("param").id).events(c.var.clientId);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
+  const events = await stub.events(c.var.clientId);
   if (!events) throw notFound();
   return c.json({ data: events }, 200);
 });
@@ -163,7 +166,8 @@ export const redeliverWebhookRoute = createRoute({
 });
 
 generations.openapi(redeliverWebhookRoute, async (c) => {
-  const result = await generationStub(c.env, c.req.valid("param").id).redeliverWebhook(c.var.clientId);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
+  const result = await stub.redeliverWebhook(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
   return c.json(result.generation, 202);
@@ -190,7 +194,7 @@ export const streamGenerationRoute = createRoute({
  * was at that change, kept by the object), closed after the terminal state.
  */
 generations.openapi(streamGenerationRoute, async (c) => {
-  const stub = generationStub(c.env, c.req.valid("param").id);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
   const clientId = c.var.clientId;
   const first = await stub.changes(clientId, 0);
   if (!first) throw notFound();

@@ -5,7 +5,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { ApiError, notFound } from "../lib/errors.ts";
-import { requireClient, type AppEnv } from "../lib/http.ts";
+import { assertConfigured, requireClient, type AppEnv } from "../lib/http.ts";
 import { serveVideo } from "../storage/serve-video.ts";
 import { BEARER_OR_SIGNED_LINK, generationStub, GenerationIdParamsSchema, nativeErrors } from "./common.ts";
 
@@ -18,7 +18,8 @@ const isSignedLinkRequest = (request: {
 }) => request.header("Authorization") === undefined && request.query("signature") !== undefined;
 
 const requireKeyOrSignedLink = createMiddleware<AppEnv>(async (c, next) => {
-  if (!isSignedLinkRequest(c.req)) c.set("clientId", await requireClient(c));
+  if (isSignedLinkRequest(c.req)) assertConfigured(c.env);
+  else c.set("clientId", await requireClient(c));
   await next();
 });
 
@@ -49,7 +50,7 @@ export const getVideoRoute = createRoute({
 });
 
 video.openapi(getVideoRoute, async (c) => {
-  const stub = generationStub(c.env, c.req.valid("param").id);
+  const stub = await generationStub(c.env, c.req.valid("param").id);
   const { expires = "", signature = "" } = c.req.valid("query");
   const access = await stub.videoAccess(
     isSignedLinkRequest(c.req) ? { expires, signature } : { clientId: c.var.clientId },

@@ -24,6 +24,8 @@ import {
 } from "../../src/routes/generations.ts";
 import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
+import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
+import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 import { call, create, get, isStatus, ORIGIN, postJson, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
 
 interface DeclaredRoute {
@@ -285,6 +287,23 @@ describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const
     });
   },
 );
+
+describe("the webhook secret answers what it declares", () => {
+  it("GET /v1/webhooks/secret", async () => {
+    await expectAll(getWebhookSecretRoute, [
+      [200, () => call("/v1/webhooks/secret")],
+      [401, () => call("/v1/webhooks/secret", { as: null })],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/webhooks/secret")],
+      [
+        503,
+        () =>
+          callWith({ WEBHOOK_SECRET: "" }, "/v1/webhooks/secret", {
+            headers: { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}` },
+          }),
+      ],
+    ]);
+  });
+});
 
 describe("the pages answer what they declare", () => {
   it.each([

@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
 import type { Generation } from "../../src/generation/schema.ts";
 import { newGenerationId } from "../../src/lib/ids.ts";
-import { TEST_CLIENT_KEYS } from "../support/constants.ts";
+import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
+import { TEST_CLIENT_KEYS, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
 import {
   call,
   create,
@@ -495,5 +496,67 @@ describe("pages without auth", () => {
 
   it("answers an unknown /v1 route with a native 404", async () => {
     await expectNativeError(await call("/v1/nothing-here"), 404, "not_found");
+  });
+});
+
+describe("GET /v1/webhooks/secret", () => {
+  it("answers each client its own stable whsec_ secret, never WEBHOOK_SECRET itself", async () => {
+    const secretOf = async (as: Client) => {
+      const response = await call("/v1/webhooks/secret", { as });
+      expect(response.status).toBe(200);
+      return (await response.json<{ key: string }>()).key;
+    };
+    const alice = await secretOf("alice");
+    expect(alice).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(await secretOf("alice")).toBe(alice);
+    expect(await secretOf("bob")).not.toBe(alice);
+    expect(alice).not.toBe(TEST_WEBHOOK_SECRET);
+    expect(alice).toBe(await clientWebhookSecret(TEST_WEBHOOK_SECRET, "alice"));
+  });
+});
+
+describe("URL_SIGNING_SECRET", () => {
+  const fetchWith = async (secret: string, path: string, init: RequestInit = {}): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const headers = new Headers(init.headers);
+    if (!path.includes("signature=")) headers.set("Authorization", `Bearer ${TEST_CLIENT_KEYS.alice}`);
+    const response = await app.fetch(
+      new Request(`${ORIGIN}${path}`, { ...init, headers }),
+      { ...env, URL_SIGNING_SECRET: secret },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+
+  it("under 32 bytes: every API call answers 503 not_configured naming it, and nothing is created", async () => {
+    const short = "x".repeat(31);
+    const { id } = await create({ prompt: uniquePrompt() });
+    const prompt = uniquePrompt();
+    const calls: [string, RequestInit][] = [
+      [
+        "/v1/generations",
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ prompt }) },
+      ],
+      ["/v1/generations", {}],
+      [`/v1/generations/${id}`, {}],
+      [`/v1/generations/${id}/events`, {}],
+      [`/v1/generations/${id}/video?expires=4102444800&signature=${"A".repeat(43)}`, {}],
+      ["/v1/webhooks/secret", {}],
+      [`/v2/video/generations?generation_id=${id}`, {}],
+    ];
+    for (const [path, init] of calls) {
+      const response = await fetchWith(short, path, init);
+      const text = await response.text();
+      expect(response.status, `${path}: ${text}`).toBe(503);
+      expect(text).toContain("URL_SIGNING_SECRET");
+      expect(text).not.toContain(short);
+    }
+    expect((await upstreamStats({ prompt })).submits).toBe(0);
+  });
+
+  it("of 32 bytes or more is accepted", async () => {
+    const response = await fetchWith("y".repeat(32), "/v1/generations");
+    expect(response.status).toBe(200);
   });
 });
