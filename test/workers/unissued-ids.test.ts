@@ -47,7 +47,13 @@ describe("ids the relay did not issue", () => {
     // One real generation, so tampered copies of a real id are among the cases.
     const issued = (await create({ prompt: uniquePrompt() })).id;
     const before = await generationObjectCount();
-    const key = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      crypto.getRandomValues(new Uint8Array(32)),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     const candidates: string[] = [];
     for (let i = 0; i < 4; i++) candidates.push(newGenerationId().toString()); // right shape, random MAC
     candidates.push(await newGenerationId(key)); // a MAC under another key
