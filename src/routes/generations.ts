@@ -72,15 +72,16 @@ generations.delete("/generations/:id", async (c) => {
 });
 
 generations.get("/generations/:id/events", async (c) => {
-  const events = await stubFor(c, c.req.param("id")).events(c.var.clientId);
+  const events = await stubFor(c, c.req.param("id")).events(c.var.clientId, { limit: 1000, cursor: null });
   if (!events) throw notFound();
-  return c.json({ data: events });
+  return c.json({ data: events.data });
 });
 
 generations.post("/generations/:id/webhook/redeliver", async (c) => {
   const result = await stubFor(c, c.req.param("id")).redeliverWebhook(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
+  if (result.kind === "pending") throw new ApiError(409, "webhook_pending", "This event's delivery is still pending");
   return c.json(result.generation, 202);
 });
 
