@@ -2,6 +2,24 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./test/support/constants.ts";
 
+/** The Worker inside workerd, against the local fake upstream and webhook receiver, with these vars on top. */
+const workerd = (vars: Record<string, string>) =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: "./wrangler.jsonc" },
+    miniflare: {
+      bindings: {
+        AIMLAPI_BASE_URL: inject("upstreamUrl"),
+        AIMLAPI_KEY: TEST_UPSTREAM_KEY,
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+        WEBHOOK_ALLOW_PRIVATE: "true",
+        WEBHOOK_TIMEOUT_SECONDS: "2",
+        MAX_ACTIVE_PER_KEY: "100",
+        ...vars,
+      },
+    },
+  }));
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/support/global-setup.ts"],
@@ -21,30 +39,32 @@ export default defineConfig({
       },
       {
         // The Worker, its Durable Objects, alarms and R2, inside workerd.
+        // Alarms are stepped by hand (runDurableObjectAlarm): a long poll
+        // interval and retry schedule keep them from also firing on their own
+        // mid-test, and a stepped alarm performs the work it was set for.
         extends: true,
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.jsonc" },
-            miniflare: {
-              bindings: {
-                AIMLAPI_BASE_URL: inject("upstreamUrl"),
-                AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-                RELAY_API_KEYS: TEST_RELAY_API_KEYS,
-                WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-                WEBHOOK_ALLOW_PRIVATE: "true",
-                // Alarms are stepped by hand (runDurableObjectAlarm); a long
-                // interval keeps them from also firing on their own mid-test.
-                POLL_INTERVAL_SECONDS: "30",
-                WEBHOOK_RETRY_SCHEDULE_SECONDS: "30,30,30",
-                WEBHOOK_TIMEOUT_SECONDS: "2",
-                MAX_ACTIVE_PER_KEY: "100",
-              },
-            },
-          })),
-        ],
+        plugins: [workerd({ POLL_INTERVAL_SECONDS: "30", WEBHOOK_RETRY_SCHEDULE_SECONDS: "30,30,30" })],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          exclude: ["test/workers/realtime/**"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The same, in real time: short deadlines and intervals, alarms
+        // firing on their own, tests waiting for the state they expect.
+        extends: true,
+        plugins: [
+          workerd({
+            POLL_INTERVAL_SECONDS: "0.1",
+            GENERATION_TIMEOUT_SECONDS: "2",
+            WEBHOOK_RETRY_SCHEDULE_SECONDS: "0.2,0.2",
+          }),
+        ],
+        test: {
+          name: "workers-realtime",
+          include: ["test/workers/realtime/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

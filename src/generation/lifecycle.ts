@@ -2,7 +2,7 @@
  * The generation lifecycle as a pure reducer: (state, event, now) → new state,
  * timeline notes and webhook events to send. No I/O, no clock, no bindings:
  * the Durable Object (object.ts) performs the effects and feeds their
- * outcomes back in as events.
+ * outcomes back in as events, with the wall-clock time they happened at.
  *
  *   queued ──accepted, first non-queued status──▶ generating ──completed──▶ storing ──stored──▶ completed
  *      │                                             │                       │
@@ -11,6 +11,7 @@
  */
 import { backoffMs } from "../lib/backoff.ts";
 import type { PollOutcome, SubmitOutcome } from "../upstream/port.ts";
+import { nextDeliveryAt } from "../webhook/delivery.ts";
 import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
 import { isTerminal, type GenerationState, type StoredVideo } from "./state.ts";
 
@@ -20,7 +21,8 @@ export type LifecycleEvent =
   | { type: "submitted"; outcome: SubmitOutcome }
   | { type: "polled"; outcome: PollOutcome }
   | { type: "stored"; video: StoredVideo }
-  | { type: "store_failed"; reason: string; retryAfterMs?: number }
+  /** `permanent`: trying again cannot help (the link itself is refused), so the generation fails now. */
+  | { type: "store_failed"; reason: string; retryAfterMs?: number; permanent?: boolean }
   | { type: "cancel" }
   /** A step threw (a bug, not an outcome): retried with backoff; the deadline still bounds it. */
   | { type: "step_crashed"; reason: string }
@@ -58,6 +60,21 @@ export function nextStep(state: GenerationState): Step | null {
   return state.upstream.id === null ? "submit" : "poll";
 }
 
+/**
+ * When the alarm must next run for this state: the next step, the deadline
+ * while the generation runs, the next webhook attempt, or a retry of the
+ * client index update. Null when nothing is left to do.
+ */
+export function nextAlarmAt(state: GenerationState, now: number, indexRetryMs: number): number | null {
+  const candidates: number[] = [];
+  if (nextStep(state) !== null && state.nextActionAt !== null) candidates.push(state.nextActionAt);
+  if (!isTerminal(state.status)) candidates.push(state.deadlineAt);
+  const delivery = nextDeliveryAt(state.webhook);
+  if (delivery !== null) candidates.push(delivery);
+  if (state.status !== state.indexedStatus) candidates.push(now + indexRetryMs);
+  return candidates.length === 0 ? null : Math.max(Math.min(...candidates), now);
+}
+
 export function reduce(state: GenerationState, event: LifecycleEvent, ctx: LifecycleContext): Transition {
   // Terminal states absorb everything: a result that arrives after a cancel
   // (the input gate opens while the alarm awaits a fetch) changes nothing.
@@ -83,6 +100,12 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
         .status("completed")
         .done();
     case "store_failed": {
+      if (event.permanent === true) {
+        return t
+          .set({ download: { ...state.download, attempts: state.download.attempts + 1, lastError: event.reason } })
+          .fail("download_failed", `The video could not be copied: ${event.reason}`)
+          .done();
+      }
       const failures = state.failures + 1;
       const delay = Math.max(backoffMs(ctx.pollIntervalMs, failures), event.retryAfterMs ?? 0);
       return t

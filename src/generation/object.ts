@@ -1,46 +1,29 @@
 /**
- * One Durable Object per generation: a thin shell around the pure lifecycle.
- * Every change goes load → reduce → persist → schedule, with no await in
- * between, so a request that runs while the alarm awaits a fetch (the input
- * gate opens there) always sees, and is seen by, a consistent state.
+ * One Durable Object per generation: a thin shell around the pure lifecycle
+ * (lifecycle.ts). Every change goes load → reduce → persist → schedule, with
+ * no await in between, so a request that runs while the alarm awaits a fetch
+ * (the input gate opens there) always sees, and is seen by, a consistent
+ * state. Persistence is store.ts, the alarm's steps steps.ts, links links.ts,
+ * webhooks webhook/dispatch.ts.
  *
  * The alarm is the only place that talks to the upstream. It is safe to run
  * twice: it decides from the persisted state, never from memory.
  */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config } from "../config.ts";
-import { randomToken } from "../lib/ids.ts";
-import { signVideoLink, verifyVideoLink } from "../lib/link-signing.ts";
-import { copyVideoToR2, videoKey, VIDEO_CONTENT_TYPE } from "../storage/copy-to-r2.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
-import { errorMessage } from "../lib/errors.ts";
-import {
-  dueMessages,
-  enqueue,
-  lease,
-  nextDeliveryAt,
-  recordAttempt,
-  redeliver,
-  type AttemptResult,
-  wantsEvent,
-  type WebhookEventType,
-  type WebhookState,
-} from "../webhook/delivery.ts";
-import { sendWebhook } from "../webhook/send.ts";
-import { importWebhookSecret } from "../webhook/sign.ts";
-import { nextStep, reduce, type JsonValue, type LifecycleEvent, type TimelineNote } from "./lifecycle.ts";
-import { DEFAULT_WEBHOOK_EVENTS, type CreateGenerationRequest, type Generation, type TimelineEvent } from "./schema.ts";
-import { isTerminal, type GenerationState, type StoredVideo } from "./state.ts";
+import { redeliver } from "../webhook/delivery.ts";
+import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
+import { nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
+import { checkVideoLink, signedVideoLink } from "./links.ts";
+import type { Generation } from "./schema.ts";
+import { isTerminal, newGenerationState, type GenerationState, type NewGeneration, type StoredVideo } from "./state.ts";
+import { syncClientIndex } from "./index-sync.ts";
+import { performStep } from "./steps.ts";
+import { GenerationStore, type TimelinePage } from "./store.ts";
 import { toGeneration } from "./view.ts";
 
-export interface StartParams {
-  id: string;
-  clientId: string;
-  request: CreateGenerationRequest;
-  /** Origin of the creating request, for links when PUBLIC_BASE_URL is unset. */
-  requestOrigin: string;
-}
-
+export type StartParams = NewGeneration;
 export type VideoAuth = { clientId: string } | { expires: string; signature: string };
 export type VideoAccess =
   | { kind: "ok"; video: StoredVideo }
@@ -48,55 +31,36 @@ export type VideoAccess =
   | { kind: "not_ready"; status: string }
   | { kind: "invalid_signature" }
   | { kind: "expired" };
-
 export type CancelResult =
   { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "conflict"; status: string };
 export type RedeliverResult =
-  { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "nothing_to_send"; reason: string };
+  | { kind: "ok"; generation: Generation }
+  | { kind: "not_found" }
+  | { kind: "nothing_to_send"; reason: string }
+  /** That terminal event's delivery is still scheduled or in flight. */
+  | { kind: "pending" };
 
 /** How long an index update that failed waits before the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
-/** Slack on top of the webhook timeout before an attempt in flight is presumed lost. */
-const WEBHOOK_LEASE_SLACK_MS = 30_000;
+/** Steps one alarm may chain when each makes the next due at once (a poll that finds the video, then the copy). */
+const MAX_STEPS_PER_ALARM = 3;
 
 export class GenerationObject extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  /**
-   * While an alarm runs: the time it was scheduled for. Alarms never fire
-   * early in production, so there `now()` is the wall clock; a test that steps
-   * alarms with runDurableObjectAlarm runs them early, and then each alarm
-   * acts as if at its scheduled time, so tests step through real schedules
-   * (poll intervals, backoff, the deadline) without waiting for them.
-   */
-  private alarmTime = 0;
-  /**
-   * True while this instance runs alarm(). The input gate opens while an
-   * alarm awaits the upstream, and a newly due alarm can then be delivered;
-   * it must not act on a step that is still in flight (a live submission
-   * would look like one the runtime never finished).
-   */
+  private readonly store: GenerationStore;
+  private readonly webhooks: WebhookDispatcher;
+  /** The alarm runs, chained one after another (see alarm()). */
+  private alarms: Promise<void> = Promise.resolve();
   private alarmRunning = false;
-  /**
-   * Deliveries this instance has in flight. While it lives, this (not the
-   * persisted lease, which only outlasts a dead runtime) keeps a message
-   * from being sent twice at once.
-   */
-  private readonly delivering = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
-    // The Generation as it was at each status change, for the SSE stream.
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
-    );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`,
-    );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
-    );
+    this.store = new GenerationStore(ctx.storage);
+    this.webhooks = new WebhookDispatcher({
+      store: this.store,
+      config: () => this.config,
+      waitUntil: (promise) => ctx.waitUntil(promise),
+      reschedule: () => this.scheduleAlarm(),
+    });
   }
 
   private get config(): Config {
@@ -107,66 +71,35 @@ export class GenerationObject extends DurableObject<Env> {
 
   /** Creates the generation if this object is new; idempotent. Submission happens in the alarm. */
   async start(params: StartParams): Promise<Generation> {
-    const existing = this.load();
+    const existing = this.store.load();
     if (existing) return this.render(existing);
+    const now = Date.now();
     const config = this.config;
-    const now = this.now();
-    const { request } = params;
-    const { webhook_url, webhook_events, metadata, ...input } = request;
-    const webhook: WebhookState | null = webhook_url
-      ? { url: webhook_url, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS, messages: [] }
-      : null;
-    const state: GenerationState = {
-      id: params.id,
-      clientId: params.clientId,
-      model: input.model,
-      input,
-      metadata: metadata ?? {},
-      status: "queued",
-      upstream: { adapter: adapterFor(config), id: null, status: null, polls: 0, lastOutcome: null },
-      submit: { attempts: 0, inFlight: false },
-      download: { url: null, attempts: 0, lastError: null },
-      video: null,
-      error: null,
-      failures: 0,
-      nextActionAt: now,
-      createdAt: now,
-      updatedAt: now,
-      completedAt: null,
-      deadlineAt: now + config.generationTimeoutMs,
-      publicBaseUrl: params.requestOrigin,
-      signingKey: randomToken(),
-      webhook,
-      indexedStatus: "queued",
-    };
+    const state = newGenerationState(params, {
+      adapter: adapterFor(config),
+      timeoutMs: config.generationTimeoutMs,
+      now,
+    });
     const generation = await this.render(state);
     // Another start() may have run during that await (the same Idempotency-Key twice at once).
-    const raced = this.load();
+    const raced = this.store.load();
     if (raced) return this.render(raced);
-    this.save(state);
-    this.appendTimeline(now, [
-      { type: "generation.created", detail: { upstream: state.upstream.adapter, webhook: webhook !== null } },
-    ]);
-    this.snapshot(generation);
-    await this.scheduleAlarm(state);
+    this.store.save(state);
+    const detail = { upstream: state.upstream.adapter, webhook: state.webhook !== null };
+    this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
+    this.store.snapshot(generation);
+    await this.scheduleAlarm();
     return generation;
   }
 
   /** The Generation at each status change after `afterSeq`, oldest first (for the SSE stream). */
   async changes(clientId: string, afterSeq: number): Promise<{ seq: number; generation: Generation }[] | null> {
-    if (!this.owned(clientId)) return null;
-    return this.sql
-      .exec<{ seq: number; generation: string }>(
-        `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
-        afterSeq,
-      )
-      .toArray()
-      .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
+    return this.owned(clientId) ? this.store.changes(afterSeq) : null;
   }
 
   /** The status, or null if this object was never started (for the client index's reconciliation). */
   async probe(): Promise<Generation["status"] | null> {
-    return this.load()?.status ?? null;
+    return this.store.load()?.status ?? null;
   }
 
   async get(clientId: string): Promise<Generation | null> {
@@ -174,23 +107,19 @@ export class GenerationObject extends DurableObject<Env> {
     return state ? this.render(state) : null;
   }
 
-  async events(clientId: string): Promise<TimelineEvent[] | null> {
-    if (!this.owned(clientId)) return null;
-    return this.sql
-      .exec<{ at: number; type: string; detail: string }>(`SELECT at, type, detail FROM events ORDER BY seq`)
-      .toArray()
-      .map((row) => ({ at: new Date(row.at).toISOString(), type: row.type, detail: JSON.parse(row.detail) }));
+  /** The timeline, oldest first, `limit` events after the one numbered `cursor`. */
+  async events(clientId: string, page: { limit: number; cursor: number | null }): Promise<TimelinePage | null> {
+    return this.owned(clientId) ? this.store.timeline(page.limit, page.cursor) : null;
   }
 
   async cancel(clientId: string): Promise<CancelResult> {
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (isTerminal(state.status)) return { kind: "conflict", status: state.status };
-    this.appendTimeline(this.now(), [{ type: "generation.cancel_requested", detail: {} }]);
+    this.store.appendTimeline(Date.now(), [{ type: "generation.cancel_requested", detail: {} }]);
     const next = await this.apply({ type: "cancel" });
     // The generation may have reached another terminal state meanwhile.
     if (next === null || next.status !== "canceled") return { kind: "conflict", status: next?.status ?? state.status };
-    this.startDueDeliveries();
     return { kind: "ok", generation: await this.render(next) };
   }
 
@@ -198,30 +127,27 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (!state.webhook) return { kind: "nothing_to_send", reason: "This generation has no webhook_url" };
-    const now = this.now();
-    const webhook = redeliver(state.webhook, now);
-    if (!webhook) return { kind: "nothing_to_send", reason: "No terminal event has been sent yet" };
-    const next = { ...state, webhook, updatedAt: now };
-    this.save(next);
-    this.appendTimeline(now, [{ type: "webhook.redeliver", detail: {} }]);
-    await this.scheduleAlarm(next);
-    this.startDueDeliveries();
-    return { kind: "ok", generation: await this.render(next) };
+    const now = Date.now();
+    const outcome = redeliver(state.webhook, now);
+    if (outcome.kind === "pending") return outcome;
+    if (outcome.kind === "nothing_to_send") {
+      return { kind: "nothing_to_send", reason: "No terminal event has been sent yet" };
+    }
+    this.store.save({ ...state, webhook: outcome.webhook, updatedAt: now });
+    this.store.appendTimeline(now, [{ type: "webhook.redeliver", detail: {} }]);
+    this.webhooks.startDue(now);
+    await this.scheduleAlarm();
+    const latest = this.store.load();
+    return latest ? { kind: "ok", generation: await this.render(latest) } : { kind: "not_found" };
   }
 
   async videoAccess(auth: VideoAuth): Promise<VideoAccess> {
-    const state = this.load();
+    const state = this.store.load();
     if (!state) return { kind: "not_found" };
     if ("clientId" in auth) {
       if (state.clientId !== auth.clientId) return { kind: "not_found" };
     } else {
-      const verdict = await verifyVideoLink(
-        this.linkSecret(state),
-        state.id,
-        auth.expires,
-        auth.signature,
-        this.now() / 1000,
-      );
+      const verdict = await checkVideoLink(this.env, state, auth.expires, auth.signature, Date.now());
       if (verdict === "invalid") return { kind: "invalid_signature" };
       if (verdict === "expired") return { kind: "expired" };
     }
@@ -229,265 +155,103 @@ export class GenerationObject extends DurableObject<Env> {
     return { kind: "ok", video: state.video };
   }
 
-  /** Whether this instance is inside alarm() right now (tests wait for it before stepping). */
-  isAlarmRunning(): boolean {
-    return this.alarmRunning;
-  }
-
   // ---- the alarm ----------------------------------------------------------
 
-  override async alarm(): Promise<void> {
-    // One alarm at a time: the running one schedules the next when it ends.
-    if (this.alarmRunning) return;
+  /**
+   * Alarms are at-least-once, and one can be delivered while another runs
+   * (the input gate opens while a run awaits the upstream). Runs are chained:
+   * a delivery waits for the run before it, then decides from the state that
+   * run left, so no step is performed twice at once and no schedule is lost.
+   */
+  override alarm(): Promise<void> {
+    // Read on delivery: the time this alarm was set for.
+    const scheduledFor = this.store.alarmAt() ?? 0;
+    const run = this.alarms.then(() => this.runAlarm(scheduledFor));
+    this.alarms = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Performs the work the alarm was set for: every step due by the time it
+   * was scheduled for, or by now. Alarms never fire early in production, so
+   * there this is simply "due by now", and timestamps are the wall clock
+   * throughout. Reading the scheduled time from the alarm row instead of
+   * trusting the clock keeps an alarm that fires a little early (or one a
+   * test steps early with runDurableObjectAlarm) from waking up and doing
+   * nothing: it does exactly the work it was set for.
+   */
+  private async runAlarm(scheduledFor: number): Promise<void> {
     this.alarmRunning = true;
+    let finished = false;
     try {
-      this.alarmTime = this.sql.exec<{ at: number }>(`SELECT at FROM alarm`).toArray()[0]?.at ?? 0;
       await this.apply({ type: "tick" });
-      const state = this.load();
-      if (!state) return;
-      const step = nextStep(state);
-      if (step !== null && state.nextActionAt !== null && state.nextActionAt <= this.now()) {
-        try {
-          if (step === "submit") await this.submit(state);
-          else if (step === "poll") await this.poll(state);
-          else await this.store(state);
-        } catch (error) {
-          // Expected failures are outcomes, never throws: this is a bug. Log it,
-          // and let the generation carry on from its stored state after a
-          // backoff rather than lose it to the runtime's limited alarm retries.
-          console.error(
-            JSON.stringify({ message: "alarm step failed", generation: state.id, step, error: errorMessage(error) }),
-          );
-          await this.apply({ type: "step_crashed", reason: `${step}: ${errorMessage(error)}` });
-        }
+      for (let steps = 0; steps < MAX_STEPS_PER_ALARM; steps++) {
+        const state = this.store.load();
+        const step = state === null ? null : nextStep(state);
+        const dueBy = Math.max(Date.now(), scheduledFor);
+        if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy) break;
+        const ctx = { bucket: this.env.VIDEOS, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
+        await performStep(step, state, { ...ctx, upstream: createUpstream(state.upstream.adapter, this.config) });
       }
-      this.startDueDeliveries();
-      await this.syncIndex();
-      const latest = this.load();
-      if (latest) await this.scheduleAlarm(latest);
+      this.webhooks.startDue(Math.max(Date.now(), scheduledFor));
+      await syncClientIndex(this.env, this.store);
+      finished = true;
     } finally {
+      // Whatever happened above, the next alarm is set; after a throw (a bug)
+      // no sooner than a poll interval, as if still running, so it cannot spin.
+      this.alarmRunning = !finished;
+      await this.scheduleAlarm();
       this.alarmRunning = false;
     }
   }
 
-  private async submit(state: GenerationState): Promise<void> {
-    // Persisted before the request leaves (the output gate holds the fetch
-    // until the write is durable): if the runtime dies mid-request, the next
-    // alarm finds `inFlight` and fails with submit_uncertain instead of paying twice.
-    await this.apply({ type: "submit_started" });
-    const outcome = await this.upstream(state).submit(state.input);
-    await this.apply({ type: "submitted", outcome });
-  }
+  // ---- the one transition path ----------------------------------------------
 
-  private async poll(state: GenerationState): Promise<void> {
-    if (state.upstream.id === null) return;
-    const outcome = await this.upstream(state).poll(state.upstream.id);
-    await this.apply({ type: "polled", outcome });
-  }
-
-  private async store(state: GenerationState): Promise<void> {
-    const url = state.download.url;
-    if (url === null) return;
-    this.appendTimeline(this.now(), [{ type: "storage.started", detail: { attempt: state.download.attempts + 1 } }]);
-    const result = await this.upstream(state).download(url);
-    if (result.kind === "failed") {
-      await this.apply({
-        type: "store_failed",
-        reason: result.reason,
-        ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
-      });
-      return;
-    }
-    // A cancel may have run while the download started.
-    if (this.load()?.status !== "storing") {
-      await result.download.body.cancel();
-      return;
-    }
-    const key = videoKey(state.id);
-    try {
-      const copied = await copyVideoToR2(this.env.VIDEOS, key, result.download);
-      const after = await this.apply({ type: "stored", video: { key, ...copied, contentType: VIDEO_CONTENT_TYPE } });
-      // Canceled during the copy: the bytes belong to nobody.
-      if (after && after.status !== "completed") await this.env.VIDEOS.delete(key);
-    } catch (error) {
-      await this.apply({ type: "store_failed", reason: errorMessage(error) });
-    }
-  }
-
-  private upstream(state: GenerationState) {
-    return createUpstream(state.upstream.adapter, this.config);
-  }
-
-  // ---- webhooks -----------------------------------------------------------
-
-  /**
-   * Starts every due delivery without awaiting it, so a slow receiver never
-   * delays polling or storing. Each attempt holds a persisted lease; if the
-   * runtime dies mid-attempt the lease expires and the alarm tries again.
-   */
-  private startDueDeliveries(): void {
-    const state = this.load();
-    if (!state?.webhook) return;
-    const now = this.now();
-    const due = dueMessages(state.webhook, now);
-    if (due.length === 0) return;
-    // Due messages still in flight here (a slow receiver outlived its lease)
-    // get their lease extended rather than a second attempt.
-    let webhook = state.webhook;
-    const leaseUntil = now + this.config.webhookTimeoutMs + WEBHOOK_LEASE_SLACK_MS;
-    for (const message of due) webhook = lease(webhook, message.msgId, leaseUntil);
-    this.save({ ...state, webhook });
-    for (const message of due) {
-      if (this.delivering.has(message.msgId)) continue;
-      this.delivering.add(message.msgId);
-      const delivery = this.deliver(webhook.url, message.msgId, message.body, message.type).finally(() =>
-        this.delivering.delete(message.msgId),
-      );
-      this.ctx.waitUntil(delivery);
-    }
-  }
-
-  private async deliver(url: string, msgId: string, body: string, type: WebhookEventType): Promise<void> {
-    const config = this.config;
-    const started = this.now();
-    let result: AttemptResult;
-    try {
-      if (config.webhookSecret === null) throw new Error("WEBHOOK_SECRET is not set");
-      const key = await importWebhookSecret(config.webhookSecret);
-      result = await sendWebhook(url, { msgId, body }, key, config.webhookTimeoutMs);
-    } catch (error) {
-      // A secret that cannot sign counts as a failed attempt, so the series
-      // still ends (visibly failed) instead of retrying forever.
-      result = { kind: "error", reason: errorMessage(error) };
-    }
-    const now = this.now();
-    const state = this.load();
-    if (!state?.webhook) return;
-    const webhook = recordAttempt(state.webhook, msgId, result, now, config.webhookRetryScheduleMs);
-    const message = webhook.messages.find((m) => m.msgId === msgId);
-    const next = { ...state, webhook };
-    this.save(next);
-    const detail: Record<string, JsonValue> = {
-      webhook_id: msgId,
-      event: type,
-      attempt: message?.attempts ?? 0,
-      duration_ms: now - started,
-      outcome: message?.state ?? "pending",
-      next_attempt_at: message?.nextAttemptAt ? new Date(message.nextAttemptAt).toISOString() : null,
-    };
-    if (result.kind === "response") detail.status = result.status;
-    else detail.error = result.reason;
-    this.appendTimeline(now, [{ type: "webhook.attempt", detail }]);
-    await this.scheduleAlarm(next);
-  }
-
-  // ---- persistence and the shell's one transition path --------------------
-
-  /** Applies one lifecycle event: load → reduce → enqueue webhooks → persist → schedule. */
+  /** Applies one lifecycle event: load → reduce → enqueue webhooks → persist → start deliveries → schedule. */
   private async apply(event: LifecycleEvent): Promise<GenerationState | null> {
-    const before = this.load();
+    const before = this.store.load();
     if (!before) return null;
-    const now = this.now();
+    const now = Date.now();
     // Async work (signing the link) happens before the synchronous section,
     // and only when a rendered Generation can carry a video.
-    const link = before.video !== null || event.type === "stored" ? await this.signedLink(before, now) : null;
-    const state = this.load();
+    const link = before.video !== null || event.type === "stored" ? await signedVideoLink(this.env, before, now) : null;
+    const state = this.store.load();
     if (!state) return null;
     const transition = reduce(state, event, { now, pollIntervalMs: this.config.pollIntervalMs });
+    const view = (s: GenerationState): Generation => toGeneration(s, s.video ? link : null);
     let next = transition.state;
-    for (const name of transition.notify) {
-      if (!wantsEvent(next.webhook, name)) continue;
-      const type: WebhookEventType = `generation.${name}`;
-      const data = toGeneration(next, next.video ? link : null);
-      const body = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
-      next = { ...next, webhook: enqueue(next.webhook, { msgId: `msg_${randomToken(18)}`, type, body }, now) };
-    }
-    if (next !== state) this.save(next);
-    this.appendTimeline(now, transition.timeline);
-    if (next.status !== state.status) this.snapshot(toGeneration(next, next.video ? link : null));
-    await this.scheduleAlarm(next);
-    if (next.status !== next.indexedStatus) await this.syncIndex();
-    return this.load();
+    if (transition.notify.length > 0) next = withWebhookEvents(next, transition.notify, view(next), now);
+    if (next !== state) this.store.save(next);
+    this.store.appendTimeline(now, transition.timeline);
+    if (next.status !== state.status) this.store.snapshot(view(next));
+    this.webhooks.startDue(now);
+    await this.scheduleAlarm();
+    if (next.status !== next.indexedStatus) await syncClientIndex(this.env, this.store);
+    return this.store.load();
   }
 
-  /** Tells the client index about a status change; retried by the alarm when it fails. */
-  private async syncIndex(): Promise<void> {
-    const state = this.load();
-    if (!state || state.status === state.indexedStatus) return;
-    const status = state.status;
-    try {
-      await this.env.CLIENT_INDEX.getByName(state.clientId).setStatus(state.id, status);
-    } catch (error) {
-      console.warn(
-        JSON.stringify({ message: "client index update failed", generation: state.id, error: errorMessage(error) }),
-      );
-      return;
-    }
-    const latest = this.load();
-    if (latest) this.save({ ...latest, indexedStatus: status });
-  }
-
-  private async scheduleAlarm(state: GenerationState): Promise<void> {
-    const candidates: number[] = [];
-    if (nextStep(state) !== null && state.nextActionAt !== null) candidates.push(state.nextActionAt);
-    if (!isTerminal(state.status)) candidates.push(state.deadlineAt);
-    const delivery = nextDeliveryAt(state.webhook);
-    if (delivery !== null) candidates.push(delivery);
-    if (state.status !== state.indexedStatus) candidates.push(this.now() + INDEX_RETRY_MS);
-    if (candidates.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    const at = Math.max(Math.min(...candidates), this.now());
-    this.sql.exec(`INSERT OR REPLACE INTO alarm (one, at) VALUES (1, ?)`, at);
-    await this.ctx.storage.setAlarm(at);
-  }
-
-  private now(): number {
-    return Math.max(Date.now(), this.alarmTime);
-  }
-
-  private load(): GenerationState | null {
-    const row = this.sql.exec<{ state: string }>(`SELECT state FROM generation WHERE one = 1`).toArray()[0];
-    return row ? (JSON.parse(row.state) as GenerationState) : null;
-  }
-
-  private save(state: GenerationState): void {
-    this.sql.exec(`INSERT OR REPLACE INTO generation (one, state) VALUES (1, ?)`, JSON.stringify(state));
-  }
-
-  private appendTimeline(now: number, notes: TimelineNote[]): void {
-    for (const note of notes) {
-      this.sql.exec(
-        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
-        now,
-        note.type,
-        JSON.stringify(note.detail),
-      );
-    }
-  }
-
-  private snapshot(generation: Generation): void {
-    this.sql.exec(`INSERT INTO snapshots (generation) VALUES (?)`, JSON.stringify(generation));
+  /**
+   * Sets the alarm from the latest state. While an alarm runs it is set no
+   * earlier than one poll interval ahead: it is then only where to resume if
+   * the run dies, and the run sets the real time when it ends. Setting work
+   * that is due now mid-run would have the runtime deliver a second alarm for
+   * the work this run is doing.
+   */
+  private async scheduleAlarm(): Promise<void> {
+    const state = this.store.load();
+    if (!state) return;
+    const now = Date.now();
+    const at = nextAlarmAt(state, now, INDEX_RETRY_MS);
+    const floor = this.alarmRunning ? now + this.config.pollIntervalMs : now;
+    await this.store.scheduleAlarm(at === null ? null : Math.max(at, floor));
   }
 
   private owned(clientId: string): GenerationState | null {
-    const state = this.load();
+    const state = this.store.load();
     return state && state.clientId === clientId ? state : null;
   }
 
-  private linkSecret(state: GenerationState): string {
-    return this.config.urlSigningSecret ?? state.signingKey;
-  }
-
-  private async signedLink(state: GenerationState, now: number): Promise<string> {
-    const expires = Math.floor(now / 1000) + this.config.videoUrlTtlSeconds;
-    const signature = await signVideoLink(this.linkSecret(state), state.id, expires);
-    const base = this.config.publicBaseUrl ?? state.publicBaseUrl;
-    return `${base}/v1/generations/${state.id}/video?expires=${expires}&signature=${signature}`;
-  }
-
   private async render(state: GenerationState): Promise<Generation> {
-    return toGeneration(state, state.video ? await this.signedLink(state, this.now()) : null);
+    return toGeneration(state, state.video ? await signedVideoLink(this.env, state, Date.now()) : null);
   }
 }

@@ -176,7 +176,24 @@ export const GenerationListSchema = z
   })
   .openapi("GenerationList");
 
-export const EventListSchema = z.object({ data: z.array(EventSchema) }).openapi("EventList");
+export const EventListSchema = z
+  .object({ data: z.array(EventSchema), next_cursor: z.string().nullable() })
+  .openapi("EventList");
+
+/** `GET …/events`: `limit` 1..1000 (default 1000); `cursor` is the `next_cursor` of the previous page. */
+export const EventsQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: "must be an integer" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be between 1 and 1000" })
+    .max(1000, { error: "must be between 1 and 1000" })
+    .default(1000),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, { error: "is not a valid cursor" })
+    .optional()
+    .openapi({ description: "`next_cursor` of the previous page" }),
+});
 
 /** The upstream-compatible answers (CONTRACT.md §4), in the upstream's own shapes and status words. */
 export const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);

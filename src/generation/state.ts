@@ -2,8 +2,16 @@
  * What one Durable Object remembers about its generation. Plain JSON: it is
  * stored as one row and handed to the pure lifecycle reducer.
  */
-import type { ErrorCode, GenerationInput, GenerationStatus, JsonValue } from "./schema.ts";
+import { randomToken } from "../lib/ids.ts";
 import type { WebhookState } from "../webhook/delivery.ts";
+import {
+  DEFAULT_WEBHOOK_EVENTS,
+  type CreateGenerationRequest,
+  type ErrorCode,
+  type GenerationInput,
+  type GenerationStatus,
+  type JsonValue,
+} from "./schema.ts";
 
 export type { GenerationStatus };
 
@@ -57,4 +65,44 @@ export interface GenerationState {
   webhook: WebhookState | null;
   /** The status the client index last acknowledged; differs from `status` until synced. */
   indexedStatus: GenerationStatus | null;
+}
+
+export interface NewGeneration {
+  id: string;
+  clientId: string;
+  request: CreateGenerationRequest;
+  /** Origin of the creating request, for links when PUBLIC_BASE_URL is unset. */
+  requestOrigin: string;
+}
+
+/** The state of a generation just created: queued, its submission due at once. */
+export function newGenerationState(
+  params: NewGeneration,
+  options: { adapter: GenerationState["upstream"]["adapter"]; timeoutMs: number; now: number },
+): GenerationState {
+  const { now } = options;
+  const { webhook_url, webhook_events, metadata, ...input } = params.request;
+  return {
+    id: params.id,
+    clientId: params.clientId,
+    model: input.model,
+    input,
+    metadata: metadata ?? {},
+    status: "queued",
+    upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null },
+    submit: { attempts: 0, inFlight: false },
+    download: { url: null, attempts: 0, lastError: null },
+    video: null,
+    error: null,
+    failures: 0,
+    nextActionAt: now,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    deadlineAt: now + options.timeoutMs,
+    publicBaseUrl: params.requestOrigin,
+    signingKey: randomToken(),
+    webhook: webhook_url ? { url: webhook_url, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS, messages: [] } : null,
+    indexedStatus: "queued",
+  };
 }

@@ -10,6 +10,7 @@ import { createGeneration } from "../generation/create.ts";
 import {
   CreateGenerationSchema,
   EventListSchema,
+  EventsQuerySchema,
   GenerationListSchema,
   GenerationSchema,
   ListQuerySchema,
@@ -138,18 +139,19 @@ export const listEventsRoute = createRoute({
   summary: "The generation's timeline, oldest first",
   security: BEARER,
   middleware: [requireKey],
-  request: { params: GenerationIdParamsSchema },
+  request: { params: GenerationIdParamsSchema, query: EventsQuerySchema },
   responses: {
-    200: json(EventListSchema, "The timeline"),
-    ...nativeErrors([401, 404, 503]),
+    200: json(EventListSchema, "One page of the timeline; `next_cursor` continues it"),
+    ...nativeErrors([400, 401, 404, 503]),
   },
 });
 
 generations.openapi(listEventsRoute, async (c) => {
   const stub = await generationStub(c.env, c.req.valid("param").id);
-  const events = await stub.events(c.var.clientId);
-  if (!events) throw notFound();
-  return c.json({ data: events }, 200);
+  const { limit, cursor } = c.req.valid("query");
+  const page = await stub.events(c.var.clientId, { limit, cursor: cursor === undefined ? null : Number(cursor) });
+  if (!page) throw notFound();
+  return c.json({ data: page.data, next_cursor: page.nextCursor === null ? null : String(page.nextCursor) }, 200);
 });
 
 export const redeliverWebhookRoute = createRoute({
@@ -161,7 +163,9 @@ export const redeliverWebhookRoute = createRoute({
   request: { params: GenerationIdParamsSchema },
   responses: {
     202: json(GenerationSchema, "Queued for delivery"),
-    ...nativeErrors([401, 404, 409, 503], { 409: "nothing_to_redeliver: no webhook or no terminal event yet" }),
+    ...nativeErrors([401, 404, 409, 503], {
+      409: "webhook_pending: that event's delivery is still scheduled or in flight; nothing_to_redeliver: no webhook or no terminal event yet",
+    }),
   },
 });
 
@@ -170,6 +174,7 @@ generations.openapi(redeliverWebhookRoute, async (c) => {
   const result = await stub.redeliverWebhook(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
+  if (result.kind === "pending") throw new ApiError(409, "webhook_pending", "This event's delivery is still pending");
   return c.json(result.generation, 202);
 });
 

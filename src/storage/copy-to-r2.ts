@@ -8,8 +8,15 @@
 import { hex } from "../lib/encoding.ts";
 import type { VideoDownload } from "../upstream/port.ts";
 
-/** R2 parts must be at least 5 MiB (except the last) and all the same size. */
-export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
+/**
+ * Part size of a multipart copy, which holds one part in memory at a time.
+ * R2 parts must be at least 5 MiB (except the last) and all the same size, so
+ * 5 MiB is the least memory a copy can hold. An isolate has 128 MB and may
+ * host many generations' objects copying at once: at 5 MiB each, ten
+ * concurrent copies hold 50 MiB of part buffers and leave room for the rest.
+ * A 60 MB video is then 12 parts, well under R2's limit of 10,000.
+ */
+export const MULTIPART_PART_BYTES = 5 * 1024 * 1024;
 export const VIDEO_CONTENT_TYPE = "video/mp4";
 /** A download that sends no byte for this long is given up (and retried by the lifecycle). */
 export const COPY_IDLE_TIMEOUT_MS = 60_000;
@@ -116,22 +123,27 @@ function fixedLengthSink(bucket: R2Bucket, key: string, length: number): Sink {
   };
 }
 
-/** Unknown length: a multipart upload with one part buffer at a time. */
+/**
+ * Unknown length: a multipart upload through one part buffer, allocated at
+ * the first byte (a copy that fails before any byte costs no memory) and
+ * reused for every part once R2 has taken the previous one.
+ */
 async function multipartSink(bucket: R2Bucket, key: string, partBytes: number): Promise<Sink> {
   const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType: VIDEO_CONTENT_TYPE } });
   const parts: R2UploadedPart[] = [];
-  let buffer = new Uint8Array(partBytes);
+  let buffer: Uint8Array | null = null;
   let filled = 0;
   let total = 0;
   const flush = async (): Promise<void> => {
-    parts.push(await upload.uploadPart(parts.length + 1, buffer.subarray(0, filled)));
-    buffer = new Uint8Array(partBytes);
+    const part = buffer === null ? new Uint8Array(0) : buffer.subarray(0, filled);
+    parts.push(await upload.uploadPart(parts.length + 1, part));
     filled = 0;
   };
   return {
     async write(chunk) {
       let offset = 0;
       while (offset < chunk.byteLength) {
+        buffer ??= new Uint8Array(partBytes);
         const take = Math.min(partBytes - filled, chunk.byteLength - offset);
         buffer.set(chunk.subarray(offset, offset + take), filled);
         filled += take;

@@ -10,9 +10,14 @@ export function adapterFor(config: Config): Upstream["name"] {
   return config.aimlapiKey === null ? "simulator" : "aimlapi";
 }
 
+/**
+ * The adapter a generation was created with, for life. An `aimlapi`
+ * generation whose key is momentarily missing (a secret being rotated, a
+ * deployment without it) stays with the AI/ML API: its submissions and polls
+ * answer "retry later" until the key is back, so a task that may already be
+ * paid for is neither moved to the simulator nor failed.
+ */
 export function createUpstream(adapter: Upstream["name"], config: Config): Upstream {
-  if (adapter === "aimlapi" && config.aimlapiKey !== null) {
-    return createAimlapiClient({ baseUrl: config.aimlapiBaseUrl, apiKey: config.aimlapiKey });
-  }
-  return createSimulator({ durationMs: config.simulatorMs });
+  if (adapter === "simulator") return createSimulator({ durationMs: config.simulatorMs });
+  return createAimlapiClient({ baseUrl: config.aimlapiBaseUrl, apiKey: config.aimlapiKey });
 }

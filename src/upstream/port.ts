@@ -47,7 +47,9 @@ export interface VideoDownload {
 }
 
 export type DownloadOutcome =
-  { kind: "ok"; download: VideoDownload } | { kind: "failed"; reason: string; retryAfterMs?: number };
+  | { kind: "ok"; download: VideoDownload }
+  /** `permanent`: the link itself is refused, so asking again cannot help. */
+  | { kind: "failed"; reason: string; retryAfterMs?: number; permanent?: boolean };
 
 export interface Upstream {
   /** Which adapter this is, for the timeline. */

@@ -1,7 +1,7 @@
 /**
  * Webhook delivery bookkeeping, pure: which message is due, and what an
- * attempt's outcome does to the retry series (CONTRACT.md §5). The Durable
- * Object performs the HTTP request; this module decides everything else.
+ * attempt's outcome does to the retry series (CONTRACT.md §5). dispatch.ts
+ * performs the HTTP requests; this module decides everything else.
  */
 import type { WebhookEventName } from "../generation/schema.ts";
 
@@ -25,6 +25,13 @@ export interface WebhookMessage {
    * mid-attempt leaves only this lease, and the attempt is made again after it.
    */
   leaseUntil: number | null;
+  /**
+   * Which retry series this is: 1 for the first, one more per redelivery. An
+   * attempt carries the series it was started in, so the late result of an
+   * earlier series is never counted into the current one. Absent in messages
+   * stored before series existed, which are series 1.
+   */
+  series?: number;
 }
 
 export interface WebhookState {
@@ -45,6 +52,8 @@ export interface WebhookSummary {
   next_attempt_at: string | null;
 }
 
+export const seriesOf = (message: WebhookMessage): number => message.series ?? 1;
+
 export function wantsEvent(webhook: WebhookState | null, event: WebhookEventName): webhook is WebhookState {
   return webhook !== null && webhook.events.includes(event);
 }
@@ -61,6 +70,7 @@ export function enqueue(
     lastStatus: null,
     nextAttemptAt: now,
     leaseUntil: null,
+    series: 1,
   };
   return { ...webhook, messages: [...webhook.messages, fresh] };
 }
@@ -101,38 +111,51 @@ export function lease(webhook: WebhookState, msgId: string, until: number): Webh
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 /**
- * Applies one attempt's outcome. 2xx delivers; 410 stops for good; anything
- * else waits for the next delay of the schedule (longer if Retry-After on
- * 429/503 says so) and fails once the schedule is used up.
+ * Applies one attempt's outcome to the series it was started in. 2xx
+ * delivers; 410 stops for good; anything else waits for the next delay of the
+ * schedule (longer if Retry-After on 429/503 says so) and fails once the
+ * schedule is used up. A result for a series that is no longer the pending
+ * one (a redelivery started a new series meanwhile, or a duplicate attempt
+ * after a lost lease) changes nothing: the same `webhook` is returned.
  */
 export function recordAttempt(
   webhook: WebhookState,
   msgId: string,
+  series: number,
   result: AttemptResult,
   now: number,
   scheduleMs: readonly number[],
 ): WebhookState {
-  const messages = webhook.messages.map((original): WebhookMessage => {
-    let message = original;
-    if (message.msgId !== msgId || message.state !== "pending") return message;
-    const attempts = message.attempts + 1;
-    message = { ...message, leaseUntil: null };
-    const lastStatus = result.kind === "response" ? result.status : null;
-    if (result.kind === "response" && isSuccess(result.status)) {
-      return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null };
-    }
-    if (result.kind === "response" && result.status === 410) {
-      return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
-    }
-    const delay = scheduleMs[attempts - 1];
-    if (delay === undefined) return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
-    const honoured =
-      result.kind === "response" && (result.status === 429 || result.status === 503) && result.retryAfterMs !== null
-        ? Math.max(delay, result.retryAfterMs)
-        : delay;
-    return { ...message, attempts, lastStatus, nextAttemptAt: now + honoured };
-  });
+  const index = webhook.messages.findIndex((message) => message.msgId === msgId);
+  const original = webhook.messages[index];
+  if (original === undefined || original.state !== "pending" || seriesOf(original) !== series) return webhook;
+  const messages = [...webhook.messages];
+  messages[index] = applyResult(original, result, now, scheduleMs);
   return { ...webhook, messages };
+}
+
+function applyResult(
+  original: WebhookMessage,
+  result: AttemptResult,
+  now: number,
+  scheduleMs: readonly number[],
+): WebhookMessage {
+  const attempts = original.attempts + 1;
+  const message = { ...original, leaseUntil: null };
+  const lastStatus = result.kind === "response" ? result.status : null;
+  if (result.kind === "response" && isSuccess(result.status)) {
+    return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null };
+  }
+  if (result.kind === "response" && result.status === 410) {
+    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+  }
+  const delay = scheduleMs[attempts - 1];
+  if (delay === undefined) return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+  const honoured =
+    result.kind === "response" && (result.status === 429 || result.status === 503) && result.retryAfterMs !== null
+      ? Math.max(delay, result.retryAfterMs)
+      : delay;
+  return { ...message, attempts, lastStatus, nextAttemptAt: now + honoured };
 }
 
 const TERMINAL_TYPES: ReadonlySet<WebhookEventType> = new Set([
@@ -141,16 +164,34 @@ const TERMINAL_TYPES: ReadonlySet<WebhookEventType> = new Set([
   "generation.canceled",
 ]);
 
-/** Starts a fresh retry series for the latest terminal event, keeping its `webhook-id`. */
-export function redeliver(webhook: WebhookState, now: number): WebhookState | null {
+export type RedeliverOutcome =
+  | { kind: "ok"; webhook: WebhookState }
+  /** The latest terminal event's series has not ended: it is still scheduled or in flight. */
+  | { kind: "pending" }
+  | { kind: "nothing_to_send" };
+
+/**
+ * Starts a fresh retry series for the latest terminal event, keeping its
+ * `webhook-id`, once its current series has ended (delivered or failed).
+ */
+export function redeliver(webhook: WebhookState, now: number): RedeliverOutcome {
   const latest = [...webhook.messages].reverse().find((message) => TERMINAL_TYPES.has(message.type));
-  if (!latest) return null;
+  if (!latest) return { kind: "nothing_to_send" };
+  if (latest.state === "pending") return { kind: "pending" };
   const messages = webhook.messages.map((message): WebhookMessage =>
-    message.msgId === latest.msgId
-      ? { ...message, state: "pending", attempts: 0, lastStatus: null, nextAttemptAt: now, leaseUntil: null }
+    message === latest
+      ? {
+          ...message,
+          state: "pending",
+          attempts: 0,
+          lastStatus: null,
+          nextAttemptAt: now,
+          leaseUntil: null,
+          series: seriesOf(message) + 1,
+        }
       : message,
   );
-  return { ...webhook, messages };
+  return { kind: "ok", webhook: { ...webhook, messages } };
 }
 
 /** The `webhook` field of the public Generation: the latest event's delivery. */

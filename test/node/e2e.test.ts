@@ -5,7 +5,9 @@
  * local webhook receiver.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
@@ -135,6 +137,85 @@ describe("against the AI/ML API (local imitation)", () => {
     const video = await fetch(answer.video?.url ?? "");
     expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
   });
+});
+
+describe("with AIMLAPI_KEY missing for a while", () => {
+  async function generation(relay: RelayProcess, id: string): Promise<Generation> {
+    return (await (await fetch(`${relay.url}/v1/generations/${id}`, { headers: auth })).json()) as Generation;
+  }
+  async function timeline(
+    relay: RelayProcess,
+    id: string,
+  ): Promise<{ type: string; detail: Record<string, unknown> }[]> {
+    const response = await fetch(`${relay.url}/v1/generations/${id}/events`, { headers: auth });
+    return ((await response.json()) as { data: { type: string; detail: Record<string, unknown> }[] }).data;
+  }
+  async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== null) return value;
+      if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const stats = async (prompt: string) =>
+    (await (await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)).json()) as {
+      submits: number;
+      polls: number;
+    };
+
+  it(
+    "keeps an accepted generation waiting while the key is missing, then completes it with one submit",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // Three runtimes in turn on the same local state: with the key, without it, with it again.
+      const persistDir = mkdtempSync(join(tmpdir(), "wan-relay-e2e-key-"));
+      const withKey = testRelayVars(inject("upstreamUrl"));
+      // An empty value overrides any AIMLAPI_KEY a local .dev.vars may hold.
+      const withoutKey = { ...withKey, AIMLAPI_KEY: "" };
+      let relay = await startRelay({ vars: withKey, persistDir });
+      try {
+        const steps = ["queued", ...Array<string>(8).fill("generating"), "completed"].join(",");
+        const prompt = `e2e key missing ${crypto.randomUUID()} [[fake steps=${steps}]]`;
+        const created = await createGeneration(relay, { prompt });
+        await until("the first poll", async () =>
+          (await generation(relay, created.id)).upstream.polls >= 1 ? true : null,
+        );
+        await relay.stop();
+
+        relay = await startRelay({ vars: withoutKey, persistDir });
+        const waiting = await until("a poll answered retryable for the missing key", async () => {
+          const events = await timeline(relay, created.id);
+          const failed = events.find(
+            (event) => event.type === "upstream.poll_failed" && String(event.detail.reason).includes("AIMLAPI_KEY"),
+          );
+          return failed ?? null;
+        });
+        expect(String(waiting.detail.reason)).toContain("AIMLAPI_KEY is not set");
+        const polls = (await stats(prompt)).polls;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        // Nothing reached the upstream, nothing went to the simulator, nothing failed.
+        expect((await stats(prompt)).polls).toBe(polls);
+        const held = await generation(relay, created.id);
+        expect(["queued", "generating"]).toContain(held.status);
+        expect(held.upstream.id).not.toMatch(/^sim-/);
+        await relay.stop();
+
+        relay = await startRelay({ vars: withKey, persistDir });
+        const done = await waitForTerminal(relay, created.id);
+        expect(done.status, JSON.stringify(done.error)).toBe("completed");
+        expect((await stats(prompt)).submits).toBe(1);
+        const video = await fetch(`${relay.url}/v1/generations/${created.id}/video`, { headers: auth });
+        expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+      } finally {
+        await relay.stop();
+        rmSync(persistDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("the seed's own Python client", () => {

@@ -2,7 +2,13 @@
  * The lifecycle reducer, pure: every transition, without any binding.
  */
 import { describe, expect, it } from "vitest";
-import { describeUpstreamError, nextStep, reduce, type LifecycleEvent } from "../../src/generation/lifecycle.ts";
+import {
+  describeUpstreamError,
+  nextAlarmAt,
+  nextStep,
+  reduce,
+  type LifecycleEvent,
+} from "../../src/generation/lifecycle.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { PollOutcome } from "../../src/upstream/port.ts";
 
@@ -256,6 +262,21 @@ describe("storing", () => {
     expect(delays).toEqual([POLL_MS, 2 * POLL_MS, 4 * POLL_MS, 6 * POLL_MS]);
   });
 
+  it("fails with download_failed at once when the video link is refused for good", () => {
+    const { state, notify } = reduce(
+      storing(),
+      { type: "store_failed", reason: "refused a video link that is not https (http:)", permanent: true },
+      ctx(),
+    );
+    expect(state.status).toBe("failed");
+    expect(state.error).toEqual({
+      code: "download_failed",
+      message: "The video could not be copied: refused a video link that is not https (http:)",
+    });
+    expect(state.download.attempts).toBe(1);
+    expect(notify).toEqual(["failed"]);
+  });
+
   it("fails with download_failed when the deadline passes while copies keep failing", () => {
     const failing = reduce(storing(), { type: "store_failed", reason: "cut" }, ctx()).state;
     const { state } = reduce(failing, { type: "tick" }, ctx(T0 + 1_800_000));
@@ -309,6 +330,58 @@ describe("a step that crashed", () => {
     ).state;
     expect(crashed.submit.inFlight).toBe(true);
     expect(reduce(crashed, { type: "tick" }, ctx()).state.error?.code).toBe("submit_uncertain");
+  });
+});
+
+describe("when the alarm next runs", () => {
+  const INDEX_RETRY_MS = 5_000;
+  const now = T0 + 1_000;
+  const webhook = (nextAttemptAt: number | null, leaseUntil: number | null = null): GenerationState["webhook"] => ({
+    url: "https://hooks.example/x",
+    events: ["completed"],
+    messages: [
+      {
+        msgId: "msg_1",
+        type: "generation.completed",
+        body: "{}",
+        state: nextAttemptAt === null ? "delivered" : "pending",
+        attempts: 1,
+        lastStatus: null,
+        nextAttemptAt,
+        leaseUntil,
+        series: 1,
+      },
+    ],
+  });
+
+  it("wakes for the next step of a running generation", () => {
+    expect(nextAlarmAt(submitted({ nextActionAt: now + POLL_MS }), now, INDEX_RETRY_MS)).toBe(now + POLL_MS);
+  });
+
+  it("wakes at the deadline when no step is due before it", () => {
+    const state = submitted({ nextActionAt: T0 + 3_600_000 });
+    expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBe(state.deadlineAt);
+  });
+
+  it("wakes for a webhook attempt, or the end of its lease, before the next step", () => {
+    const state = submitted({ nextActionAt: now + POLL_MS, webhook: webhook(now + 2_000) });
+    expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBe(now + 2_000);
+    const leased = submitted({ nextActionAt: now + POLL_MS, webhook: webhook(now, now + 3_000) });
+    expect(nextAlarmAt(leased, now, INDEX_RETRY_MS)).toBe(now + 3_000);
+  });
+
+  it("retries an index update the client index has not acknowledged", () => {
+    const state = submitted({ status: "completed", nextActionAt: null, indexedStatus: "generating" });
+    expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBe(now + INDEX_RETRY_MS);
+  });
+
+  it("sets no alarm once the generation is terminal, indexed and its webhook ended", () => {
+    const state = submitted({ status: "failed", nextActionAt: null, indexedStatus: "failed", webhook: webhook(null) });
+    expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBeNull();
+  });
+
+  it("never asks for a time in the past: overdue work is due now", () => {
+    expect(nextAlarmAt(fresh({ nextActionAt: T0 }), now, INDEX_RETRY_MS)).toBe(now);
   });
 });
 

@@ -2,15 +2,18 @@
  * The AI/ML API adapter against a real local HTTP server that behaves like
  * the upstream, including its failures (test/support/fake-aimlapi.ts).
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import { readConfig } from "../../src/config.ts";
 import { createAimlapiClient } from "../../src/upstream/aimlapi/client.ts";
+import { adapterFor, createUpstream } from "../../src/upstream/index.ts";
 import type { UpstreamInput } from "../../src/upstream/port.ts";
 import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
 import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
 
-const client = (options: { apiKey?: string; requestTimeoutMs?: number } = {}) =>
+const client = (options: { apiKey?: string; requestTimeoutMs?: number; baseUrl?: string } = {}) =>
   createAimlapiClient({
-    baseUrl: inject("upstreamUrl"),
+    baseUrl: options.baseUrl ?? inject("upstreamUrl"),
     apiKey: options.apiKey ?? TEST_UPSTREAM_KEY,
     requestTimeoutMs: options.requestTimeoutMs,
   });
@@ -170,9 +173,64 @@ describe("download", () => {
     });
   });
 
+  it("fetches only https video links when the API itself is reached over https", async () => {
+    const task = await acceptedId("steps=completed size=1000");
+    const polled = await client().poll(task);
+    if (polled.kind !== "status" || polled.videoUrl === null) throw new Error(JSON.stringify(polled));
+    const url = polled.videoUrl;
+    const before = (await upstreamStats({ task })).downloads;
+    // The same http link, handed out by an API on https, is refused for good without a request.
+    const secure = client({ baseUrl: "https://api.aimlapi.invalid" });
+    expect(await secure.download(url)).toEqual({
+      kind: "failed",
+      reason: "refused a video link that is not https (http:)",
+      permanent: true,
+    });
+    expect((await upstreamStats({ task })).downloads).toBe(before);
+    // A local test upstream on http may hand out http links; never another scheme.
+    expect((await client().download(url)).kind).toBe("ok");
+    expect(await client().download("ftp://127.0.0.1/video.mp4")).toMatchObject({ kind: "failed", permanent: true });
+    expect(await client().download("not a url")).toMatchObject({ kind: "failed", permanent: true });
+  });
+
   it("hands over a body that errors when the connection is cut mid-way", async () => {
     const outcome = await client().download(await videoUrlFor("size=400000 download=cut"));
     if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
     await expect(streamSha256(outcome.download.body)).rejects.toThrow();
+  });
+});
+
+describe("a missing key", () => {
+  const noKey = { ...readConfig(env), aimlapiKey: null };
+
+  it("sends new generations to the simulator", () => {
+    expect(adapterFor(noKey)).toBe("simulator");
+    expect(adapterFor(readConfig(env))).toBe("aimlapi");
+  });
+
+  it("keeps an aimlapi generation with the AI/ML API, waiting: submit and poll answer retryable and send nothing", async () => {
+    const upstream = createUpstream("aimlapi", noKey);
+    expect(upstream.name).toBe("aimlapi");
+    const body = input();
+    const submitted = await upstream.submit(body);
+    expect(submitted).toEqual({ kind: "retryable", reason: expect.stringContaining("AIMLAPI_KEY is not set") });
+    expect((await upstreamStats({ prompt: body.prompt })).submits).toBe(0);
+    const id = await acceptedId();
+    expect(await upstream.poll(id)).toEqual({
+      kind: "retryable",
+      reason: expect.stringContaining("AIMLAPI_KEY is not set"),
+    });
+    expect((await upstreamStats({ task: id })).polls).toBe(0);
+    // With the key back, the same task answers again.
+    expect((await createUpstream("aimlapi", readConfig(env)).poll(id)).kind).toBe("status");
+  });
+
+  it("still downloads a finished video: the link needs no key", async () => {
+    const id = await acceptedId("steps=completed size=2000");
+    const polled = await client().poll(id);
+    if (polled.kind !== "status" || polled.videoUrl === null) throw new Error(JSON.stringify(polled));
+    const outcome = await createUpstream("aimlapi", noKey).download(polled.videoUrl);
+    if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
+    expect((await streamSha256(outcome.download.body)).bytes).toBe(2000);
   });
 });

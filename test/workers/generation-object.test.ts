@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import {
+  alarmOf,
   call,
   create,
   get,
@@ -52,17 +53,29 @@ describe("the happy path", () => {
     expect(stats.submits).toBe(1);
   });
 
-  it("walks queued → generating → storing → completed, visible in GET", async () => {
+  it("walks queued → generating → storing → completed, recorded in the timeline and visible in GET", async () => {
     const created = await create({ prompt: uniquePrompt("steps=queued,generating,completed") });
     const seen: string[] = [];
     await stepUntil(created.id, (state) => {
       if (seen.at(-1) !== state.status) seen.push(state.status);
       return finished(state);
     });
-    expect(seen).toEqual(["queued", "generating", "storing", "completed"]);
-    const timelineTypes = (await timeline(created.id)).map((event) => event.type);
-    expect(timelineTypes).toContain("storage.started");
-    expect(timelineTypes).toContain("storage.stored");
+    // The copy runs in the alarm whose poll found the video, so `storing`
+    // lasts as long as the copy: the timeline and the snapshots record it.
+    expect(seen).toEqual(["queued", "generating", "completed"]);
+    const events = await timeline(created.id);
+    const changes = events.filter((event) => event.type === "status.changed").map((event) => event.detail.to);
+    expect(changes).toEqual(["generating", "storing", "completed"]);
+    const types = events.map((event) => event.type);
+    expect(types.indexOf("storage.started")).toBeGreaterThan(types.lastIndexOf("upstream.status"));
+    expect(types).toContain("storage.stored");
+    const snapshots = await stubOf(created.id).changes("alice", 0);
+    expect(snapshots?.map((change) => change.generation.status)).toEqual([
+      "queued",
+      "generating",
+      "storing",
+      "completed",
+    ]);
     const generation = await get(created.id);
     expect(generation.completed_at).not.toBeNull();
     expect(generation.video?.url).toMatch(
@@ -196,17 +209,6 @@ describe("polling faults", () => {
     const state = await stepUntil(created.id, finished);
     expect(state.status).toBe("completed");
   });
-
-  it("fails with timeout when the upstream never finishes before GENERATION_TIMEOUT_SECONDS", async () => {
-    const prompt = uniquePrompt("steps=queued,generating");
-    const created = await create({ prompt });
-    const state = await stepUntil(created.id, finished, 100);
-    expect(state.error?.code).toBe("timeout");
-    expect(state.completedAt).toBe(state.deadlineAt);
-    const polls = (await upstreamStats({ prompt })).polls;
-    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
-    expect((await upstreamStats({ prompt })).polls).toBe(polls);
-  });
 });
 
 describe("storing faults", () => {
@@ -229,13 +231,6 @@ describe("storing faults", () => {
     const stored = await r2Sha256(`videos/${created.id}.mp4`);
     expect(stored).toEqual({ sha256: state.video?.sha256, bytes: size });
     expect(stored).toEqual(await upstreamVideoSha256(state));
-  });
-
-  it("fails with download_failed when every copy fails until the deadline", async () => {
-    const created = await create({ prompt: uniquePrompt(`download=${Array(80).fill("500").join(",")}`) });
-    const state = await stepUntil(created.id, finished, 100);
-    expect(state.error?.code).toBe("download_failed");
-    expect(await env.VIDEOS.head(`videos/${created.id}.mp4`)).toBeNull();
   });
 });
 
@@ -279,6 +274,78 @@ describe("cancel and restarts", () => {
     const listed = await env.VIDEOS.list({ prefix: `videos/${created.id}` });
     expect(listed.objects.map((object) => object.key)).toEqual([`videos/${created.id}.mp4`]);
     expect(state.video?.key).toBe(`videos/${created.id}.mp4`);
+  });
+});
+
+describe("the alarm", () => {
+  it("runs an alarm delivered while another runs after it: one poll at a time, and the next alarm stays set", async () => {
+    const prompt = uniquePrompt("slow=300 steps=generating");
+    const created = await create({ prompt });
+    await stepUntil(created.id, (state) => state.upstream.polls === 1);
+    const stub = stubOf(created.id);
+    // The runtime may deliver an alarm while one awaits the upstream: call alarm() twice, overlapping.
+    const finished: string[] = [];
+    const deliver = (name: string) =>
+      runInDurableObject(stub, (instance: GenerationObject) => instance.alarm()).then(() => finished.push(name));
+    const first = deliver("first");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = deliver("second");
+    await Promise.all([first, second]);
+    // The second waited for the first rather than returning at once with nothing scheduled.
+    expect(finished).toEqual(["first", "second"]);
+    const state = await stateOf(created.id);
+    expect(state?.upstream.polls).toBe(2);
+    expect((await upstreamStats({ prompt })).polls).toBe(2);
+    expect(await alarmOf(created.id)).toBe(state?.nextActionAt);
+    expect((await stepUntil(created.id, (s) => s.upstream.polls === 3)).status).toBe("generating");
+  });
+
+  it("still sets the next alarm when a run throws", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    await stepUntil(created.id, (state) => state.upstream.polls === 1);
+    const stub = stubOf(created.id);
+    // A state the reducer cannot read (a bug, not an outcome) makes the run throw.
+    const edit = (change: (state: GenerationState) => unknown) =>
+      runInDurableObject(stub, (_instance: GenerationObject, ctx) => {
+        const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+        ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify(change(JSON.parse(row.state))));
+      });
+    const submit = (await stateOf(created.id))?.submit;
+    await edit((state) => ({ ...state, submit: null }));
+    const before = Date.now();
+    await expect(runDurableObjectAlarm(stub)).rejects.toThrow();
+    const alarm = await alarmOf(created.id);
+    // Set again, and no sooner than a poll interval (30 s here), so a bug cannot spin.
+    expect(alarm).toBeGreaterThanOrEqual(before + 30_000);
+    await edit((state) => ({ ...state, submit: submit ?? { attempts: 1, inFlight: false } }));
+    expect((await stepUntil(created.id, (state) => state.upstream.polls === 2)).status).toBe("generating");
+  });
+});
+
+describe("the timeline", () => {
+  it("pages oldest first, and the pages joined are the whole timeline", async () => {
+    const created = await create({ prompt: uniquePrompt("poll=500 steps=queued,generating,completed") });
+    await stepUntil(created.id, finished);
+    const stub = stubOf(created.id);
+    const whole = await stub.events("alice", { limit: 1000, cursor: null });
+    expect(whole?.nextCursor).toBeNull();
+    const all = whole?.data ?? [];
+    expect(all.length).toBeGreaterThan(7);
+    expect(all[0]?.type).toBe("generation.created");
+    const joined: typeof all = [];
+    let cursor: number | null = null;
+    let pages = 0;
+    do {
+      const page = await stub.events("alice", { limit: 3, cursor });
+      if (!page) throw new Error("not found");
+      expect(page.data.length).toBe(page.nextCursor === null ? all.length - joined.length : 3);
+      joined.push(...page.data);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null);
+    expect(joined).toEqual(all);
+    expect(pages).toBe(Math.ceil(all.length / 3));
+    expect(await stub.events("bob", { limit: 3, cursor: null })).toBeNull();
   });
 });
 

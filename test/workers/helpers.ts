@@ -54,33 +54,35 @@ export function alarmOf(id: string): Promise<number | null> {
   return runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => ctx.storage.getAlarm());
 }
 
-/** Waits until the object is not inside alarm() (a step's fetch may outlast runDurableObjectAlarm's view of it). */
-async function idle(id: string): Promise<void> {
+/** A step due within this is due now: its alarm fires by itself, and `settle` waits for it. */
+const DUE_NOW_MS = 1_000;
+
+/**
+ * Whether the work that was due has been done, read from the persisted
+ * state alone: no submission in flight and no step due now. A new
+ * generation's first alarm is due at once and fires by itself; steps after it
+ * are due a poll interval (30 s in this project) later, so tests step them.
+ */
+function settled(state: GenerationState | null): boolean {
+  if (state === null || state.submit.inFlight) return false;
+  return state.nextActionAt === null || state.nextActionAt > Date.now() + DUE_NOW_MS;
+}
+
+/** Waits until the work due now (the first alarm, a step made due at once) is done. */
+export async function settle(id: string): Promise<void> {
   await vi.waitFor(
     async () => {
-      const running = await runInDurableObject(stubOf(id), (instance: GenerationObject) => instance.isAlarmRunning());
-      if (running) throw new Error("an alarm is running");
+      if (!settled(await stateOf(id))) throw new Error("a step is still due or in flight");
     },
-    { timeout: 20_000, interval: 10 },
+    { timeout: 20_000, interval: 20 },
   );
 }
 
 /**
- * A new generation's first alarm is due at once and fires by itself; wait
- * for it (and anything else due now) so the test can step the rest by hand.
+ * Steps the generation's alarm until `done(state)` holds, at most `maxSteps`
+ * times. Each step runs the alarm at once (runDurableObjectAlarm), and the
+ * alarm performs the work it was set for.
  */
-export async function settle(id: string): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const alarm = await alarmOf(id);
-      if (alarm !== null && alarm < Date.now() + 5_000) throw new Error("an alarm is still due");
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-  await idle(id);
-}
-
-/** Runs the generation's alarm until `done(state)` holds, at most `maxSteps` times. */
 export async function stepUntil(
   id: string,
   done: (state: GenerationState) => boolean,
@@ -91,7 +93,7 @@ export async function stepUntil(
     const state = await stateOf(id);
     if (state && done(state)) return state;
     await runDurableObjectAlarm(stubOf(id));
-    await idle(id);
+    await settle(id);
   }
   const last = await stateOf(id);
   throw new Error(
@@ -195,12 +197,7 @@ export async function expectNativeError(
   return body.error;
 }
 
-/**
- * Waits until the generation's first alarm has finished its submission.
- * `settle` alone is not enough for that: while an alarm runs, `getAlarm()`
- * answers null (or the next poll time), so `settle` can return with the
- * submit request still in flight, and `stepUntil` then finds no alarm to run.
- */
+/** Waits until the generation's first alarm has finished its submission (or ended the generation). */
 export async function waitForSubmission(id: string): Promise<void> {
   await vi.waitFor(
     async () => {

@@ -4,10 +4,23 @@
  * signature with the published `standardwebhooks` package.
  * Test bindings: WEBHOOK_RETRY_SCHEDULE_SECONDS=30,30,30, WEBHOOK_TIMEOUT_SECONDS=2.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
+import type { GenerationObject } from "../../src/generation/object.ts";
 import type { Generation } from "../../src/generation/schema.ts";
-import { call, create, get, isStatus, stateOf, stepUntil, stubOf, timeline, uniquePrompt } from "./helpers.ts";
+import type { GenerationState } from "../../src/generation/state.ts";
+import {
+  call,
+  create,
+  expectNativeError,
+  get,
+  isStatus,
+  stateOf,
+  stepUntil,
+  stubOf,
+  timeline,
+  uniquePrompt,
+} from "./helpers.ts";
 
 interface Delivery {
   path: string;
@@ -168,6 +181,87 @@ describe("webhook delivery", () => {
     expect(seen[1]?.verified).toBe(true);
     const generation = await waitForAttempts(id, 1);
     expect(generation.webhook?.state).toBe("delivered");
+  });
+
+  it("answers 409 webhook_pending while the event is in flight or scheduled, writing nothing, then accepts", async () => {
+    const { id, hook } = await completedGeneration("hang,200");
+    await waitForDeliveries(hook.path, 1);
+    const redeliverNow = () => call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" });
+    // In flight: the receiver holds the first attempt.
+    await expectNativeError(await redeliverNow(), 409, "webhook_pending");
+    // Scheduled: the attempt timed out and the next waits for its turn.
+    const waiting = await waitForAttempts(id, 1);
+    expect(waiting.webhook).toMatchObject({ state: "pending", attempts: 1 });
+    const rows = (await timeline(id)).length;
+    await expectNativeError(await redeliverNow(), 409, "webhook_pending");
+    expect((await timeline(id)).length).toBe(rows);
+    expect((await get(id)).webhook).toEqual(waiting.webhook);
+    // Ended (delivered): accepted, and sent again with the same webhook-id.
+    expect((await stepAttempts(id, 2)).webhook?.state).toBe("delivered");
+    const accepted = await redeliverNow();
+    expect(accepted.status).toBe(202);
+    const seen = await waitForDeliveries(hook.path, 3);
+    expect(new Set(seen.map((d) => d.headers["webhook-id"])).size).toBe(1);
+    expect((await timeline(id)).filter((event) => event.type === "webhook.redeliver")).toHaveLength(1);
+    expect((await waitForAttempts(id, 1)).webhook).toMatchObject({ state: "delivered", last_status: 200 });
+  });
+
+  it("honours a redeliver while an attempt of another event is in flight", async () => {
+    const hook = hookUrl("hang,200");
+    const created = await create({
+      prompt: uniquePrompt("steps=generating,completed"),
+      webhook_url: hook.url,
+      webhook_events: ["started", "completed"],
+    });
+    await stepUntil(created.id, isStatus("completed"));
+    // `started` hangs at the receiver; `completed` is delivered.
+    const [started, completed] = await waitForDeliveries(hook.path, 2);
+    expect(started?.answeredStatus).toBeNull();
+    expect((await waitForAttempts(created.id, 1)).webhook?.state).toBe("pending");
+    const response = await call(`/v1/generations/${created.id}/webhook/redeliver`, { method: "POST" });
+    expect(response.status).toBe(202);
+    const seen = await waitForDeliveries(hook.path, 3);
+    expect(seen[2]?.headers["webhook-id"]).toBe(completed?.headers["webhook-id"]);
+    expect(seen[2]?.answeredStatus).toBe(200);
+  });
+
+  it("honours a redeliver while the tail of an earlier series is still in flight, and never counts it in", async () => {
+    const { id, hook } = await completedGeneration("hang,200");
+    await waitForDeliveries(hook.path, 1);
+    // The first attempt hangs at the receiver. Record the series as delivered,
+    // as a second attempt after a lost lease (a restarted runtime) leaves it.
+    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
+      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+      const state = JSON.parse(row.state) as GenerationState;
+      const messages = (state.webhook?.messages ?? []).map((message) => ({
+        ...message,
+        state: "delivered",
+        attempts: 1,
+        lastStatus: 200,
+        nextAttemptAt: null,
+        leaseUntil: null,
+      }));
+      ctx.storage.sql.exec(
+        "UPDATE generation SET state = ?",
+        JSON.stringify({ ...state, webhook: state.webhook && { ...state.webhook, messages } }),
+      );
+    });
+    expect((await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" })).status).toBe(202);
+    // Sent at once, not held back by the attempt still in flight (nor left for
+    // a retry 30 s later, as if the old attempt's failure were the new series').
+    const seen = await waitForDeliveries(hook.path, 2);
+    expect(seen[1]?.answeredStatus).toBe(200);
+    // The old attempt times out later: recorded, not counted into the new series.
+    const tail = await vi.waitFor(
+      async () => {
+        const row = (await timeline(id)).find((event) => event.type === "webhook.attempt" && event.detail.series === 1);
+        if (!row) throw new Error("the first attempt has not ended yet");
+        return row;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(tail.detail).toMatchObject({ outcome: "superseded", attempt: null });
+    expect((await get(id)).webhook).toMatchObject({ state: "delivered", attempts: 1, last_status: 200 });
   });
 
   it("refuses to redeliver before any terminal event", async () => {

@@ -2,6 +2,10 @@
  * The AI/ML API adapter (CONTRACT.md §1): create and poll over HTTP, download
  * the finished video from the signed object-store link. Every answer becomes
  * an outcome value; only bugs throw.
+ *
+ * Without a key (AIMLAPI_KEY unset after the generation was created with it)
+ * submit and poll send nothing and answer "retry later": the generation waits
+ * for the key to come back. The download needs no key.
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { retryAfter } from "../../lib/retry-after.ts";
@@ -11,10 +15,17 @@ export const GENERATION_PATH = "/v2/generate/video/alibaba/generation";
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** A download only has to start within this; the copy itself may take longer. */
 export const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
+/**
+ * Largest JSON answer read from the upstream (a status answer is well under
+ * 1 KB). A longer body is dropped unread past this point instead of being
+ * buffered whole by `response.text()` in a 128 MB isolate.
+ */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 export interface AimlapiOptions {
   baseUrl: string;
-  apiKey: string;
+  /** Null: the key is missing right now; submit and poll wait for it (see above). */
+  apiKey: string | null;
   fetch?: typeof fetch;
   requestTimeoutMs?: number;
 }
@@ -23,12 +34,19 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const endpoint = `${options.baseUrl.replace(/\/+$/, "")}${GENERATION_PATH}`;
-  const auth = { Authorization: `Bearer ${options.apiKey}` };
+  const apiKey = options.apiKey;
+  const auth = { Authorization: `Bearer ${apiKey ?? ""}` };
+  // The real API hands out https links. An http link is fetched only when the
+  // API itself is reached over http, which is a local test upstream: anywhere
+  // else the video (and the link's signature) would travel in clear, open to
+  // rewriting on the way.
+  const allowHttpVideo = /^http:/i.test(options.baseUrl);
 
   return {
     name: "aimlapi",
 
     async submit(input: UpstreamInput): Promise<SubmitOutcome> {
+      if (apiKey === null) return { kind: "retryable", reason: KEY_MISSING };
       let response: Response;
       try {
         response = await doFetch(endpoint, {
@@ -42,7 +60,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
         // same error, so a network failure here is always "uncertain".
         return { kind: "uncertain", reason: `network error: ${errorMessage(error)}` };
       }
-      const body = await readJson(response);
+      const body = await readJson(response, MAX_JSON_BODY_BYTES);
       if (response.status === 429 || response.status >= 500) {
         return {
           kind: "retryable",
@@ -61,10 +79,12 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
         return { kind: "accepted", upstreamId: body.value.id };
       }
       // A 2xx without a task id: the upstream may well have taken the task.
-      return { kind: "uncertain", reason: `HTTP ${response.status} without a task id` };
+      const what = body.kind === "too_large" ? `an answer over ${MAX_JSON_BODY_BYTES} bytes` : "no task id";
+      return { kind: "uncertain", reason: `HTTP ${response.status} with ${what}` };
     },
 
     async poll(upstreamId: string): Promise<PollOutcome> {
+      if (apiKey === null) return { kind: "retryable", reason: KEY_MISSING };
       let response: Response;
       try {
         const url = `${endpoint}?${new URLSearchParams({ generation_id: upstreamId })}`;
@@ -75,7 +95,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       } catch (error) {
         return { kind: "retryable", reason: `network error: ${errorMessage(error)}` };
       }
-      const body = await readJson(response);
+      const body = await readJson(response, MAX_JSON_BODY_BYTES);
       if (response.status === 404) return { kind: "lost", reason: `HTTP 404${upstreamMessage(body)}` };
       if (!response.ok) {
         return {
@@ -84,6 +104,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
           ...retryAfter(response),
         };
       }
+      if (body.kind === "too_large") return { kind: "retryable", reason: `answer over ${MAX_JSON_BODY_BYTES} bytes` };
       if (body.kind !== "json" || !isRecord(body.value) || typeof body.value.status !== "string") {
         return { kind: "retryable", reason: "answer is not a status object" };
       }
@@ -93,6 +114,14 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
     },
 
     async download(videoUrl: string): Promise<DownloadOutcome> {
+      const scheme = URL.canParse(videoUrl) ? new URL(videoUrl).protocol : null;
+      if (scheme !== "https:" && !(scheme === "http:" && allowHttpVideo)) {
+        return {
+          kind: "failed",
+          reason: `refused a video link that is not https (${scheme ?? "not a URL"})`,
+          permanent: true,
+        };
+      }
       let response: Response;
       try {
         // No Authorization header: the link is signed, and the key must not
@@ -115,15 +144,43 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
   };
 }
 
-type JsonBody = { kind: "json"; value: unknown } | { kind: "text"; text: string };
+const KEY_MISSING = "AIMLAPI_KEY is not set: waiting for it to come back (nothing was sent)";
 
-async function readJson(response: Response): Promise<JsonBody> {
-  let text: string;
+type JsonBody = { kind: "json"; value: unknown } | { kind: "text"; text: string } | { kind: "too_large" };
+
+/** The body as JSON if it parses, read as a stream and given up past `maxBytes`. */
+async function readJson(response: Response, maxBytes: number): Promise<JsonBody> {
+  const body = response.body;
+  if (body === null) return { kind: "text", text: "" };
+  const declared = Number(response.headers.get("Content-Length") ?? "0");
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    text = await response.text();
+    if (declared > maxBytes) {
+      await reader.cancel();
+      return { kind: "too_large" };
+    }
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        return { kind: "too_large" };
+      }
+      chunks.push(value);
+    }
   } catch (error) {
     return { kind: "text", text: `(body unreadable: ${errorMessage(error)})` };
   }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  const text = new TextDecoder().decode(bytes);
   try {
     return { kind: "json", value: JSON.parse(text) };
   } catch {

@@ -1,0 +1,110 @@
+/**
+ * A generation's persistence, in its Durable Object's SQLite storage:
+ *
+ *   generation  one row: the GenerationState as JSON (what the reducer reads)
+ *   events      the timeline, append-only, `seq` is the page cursor
+ *   snapshots   the public Generation at each status change, for the SSE stream
+ *   alarm       one row: the time the pending alarm was set for
+ *
+ * Every method is synchronous SQL except `scheduleAlarm`, whose row write and
+ * `setAlarm` call happen together before its only await, so a caller that
+ * computed the time from the state it just saved never races another writer.
+ */
+import type { TimelineNote } from "./lifecycle.ts";
+import type { Generation, TimelineEvent } from "./schema.ts";
+import type { GenerationState } from "./state.ts";
+
+export interface TimelinePage {
+  data: TimelineEvent[];
+  /** The `seq` of the last event returned when more follow, else null. */
+  nextCursor: number | null;
+}
+
+export class GenerationStore {
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`,
+    );
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
+    );
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
+    );
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
+  }
+
+  load(): GenerationState | null {
+    const row = this.sql.exec<{ state: string }>(`SELECT state FROM generation WHERE one = 1`).toArray()[0];
+    return row ? (JSON.parse(row.state) as GenerationState) : null;
+  }
+
+  save(state: GenerationState): void {
+    this.sql.exec(`INSERT OR REPLACE INTO generation (one, state) VALUES (1, ?)`, JSON.stringify(state));
+  }
+
+  appendTimeline(at: number, notes: readonly TimelineNote[]): void {
+    for (const note of notes) {
+      this.sql.exec(
+        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
+        at,
+        note.type,
+        JSON.stringify(note.detail),
+      );
+    }
+  }
+
+  /** Oldest first, after the event numbered `cursor` (exclusive); `limit` events at most. */
+  timeline(limit: number, cursor: number | null): TimelinePage {
+    const rows = this.sql
+      .exec<{ seq: number; at: number; type: string; detail: string }>(
+        `SELECT seq, at, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+        cursor ?? 0,
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((row) => ({
+        at: new Date(row.at).toISOString(),
+        type: row.type,
+        detail: JSON.parse(row.detail) as TimelineEvent["detail"],
+      })),
+      nextCursor: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+    };
+  }
+
+  snapshot(generation: Generation): void {
+    this.sql.exec(`INSERT INTO snapshots (generation) VALUES (?)`, JSON.stringify(generation));
+  }
+
+  /** The Generation at each status change after `afterSeq`, oldest first. */
+  changes(afterSeq: number): { seq: number; generation: Generation }[] {
+    return this.sql
+      .exec<{ seq: number; generation: string }>(
+        `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
+        afterSeq,
+      )
+      .toArray()
+      .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
+  }
+
+  /** The time the pending alarm was set for (null when none is). */
+  alarmAt(): number | null {
+    return this.sql.exec<{ at: number }>(`SELECT at FROM alarm WHERE one = 1`).toArray()[0]?.at ?? null;
+  }
+
+  /** Sets (or, for null, deletes) the alarm, remembering the time it was set for. */
+  async scheduleAlarm(at: number | null): Promise<void> {
+    if (at === null) {
+      this.sql.exec(`DELETE FROM alarm`);
+      await this.storage.deleteAlarm();
+      return;
+    }
+    this.sql.exec(`INSERT OR REPLACE INTO alarm (one, at) VALUES (1, ?)`, at);
+    await this.storage.setAlarm(at);
+  }
+}
