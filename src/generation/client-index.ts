@@ -13,9 +13,12 @@ import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../lib/errors.ts";
 import type { Generation, GenerationStatus } from "./schema.ts";
 
-/** The public Generation without its signed video link (links are signed when read, never stored). */
+/**
+ * The public Generation without its signed video link (links are signed when
+ * read, never stored): `video.link` is the URL the reader signs.
+ */
 export type GenerationSummary = Omit<Generation, "video"> & {
-  video: Omit<NonNullable<Generation["video"]>, "url"> | null;
+  video: (Omit<NonNullable<Generation["video"]>, "url"> & { link: string }) | null;
 };
 
 /**
@@ -65,11 +68,16 @@ export const isActiveStatus = (status: string): boolean => (ACTIVE_STATUSES as r
 const activeDelta = (from: string | null, to: string | null): number =>
   (to !== null && isActiveStatus(to) ? 1 : 0) - (from !== null && isActiveStatus(from) ? 1 : 0);
 
+/** A link without its query (`expires` and `signature`). */
+const unsigned = (url: string): string => url.split("?", 1)[0] ?? url;
+
 export function toSummary(generation: Generation): GenerationSummary {
   const { video, ...rest } = generation;
   return {
     ...rest,
-    video: video ? { content_type: video.content_type, bytes: video.bytes, sha256: video.sha256 } : null,
+    video: video
+      ? { content_type: video.content_type, bytes: video.bytes, sha256: video.sha256, link: unsigned(video.url) }
+      : null,
   };
 }
 

@@ -1,22 +1,36 @@
 /**
- * Keeps the client's index (client-index.ts) told of this generation's
- * status. The state remembers what the index last acknowledged, so an update
- * that fails is simply tried again by the next alarm.
+ * Keeps the client's index (client-index.ts) told of this generation: its
+ * summary row (what `GET /v1/generations` lists) whenever the status or the
+ * webhook's outcome changes. Each update carries a version the index only
+ * accepts when newer, taken and persisted before it is sent, so a retry or a
+ * late answer can never put an older summary over a newer one. An update that
+ * fails is tried again by the next alarm (see nextAlarmAt).
  */
+import { toSummary } from "./client-index.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { videoLinkBase } from "./links.ts";
+import { indexFingerprint, needsIndexSync } from "./state.ts";
 import type { GenerationStore } from "./store.ts";
+import { toGeneration } from "./view.ts";
 
 export async function syncClientIndex(env: Env, store: GenerationStore): Promise<void> {
   const state = store.load();
-  if (!state || state.status === state.indexedStatus) return;
-  const status = state.status;
+  if (!state || !needsIndexSync(state)) return;
+  const fingerprint = indexFingerprint(state);
+  const version = (state.indexed?.version ?? 0) + 1;
+  // Persisted first: a version is never sent twice with different contents.
+  store.save({ ...state, indexed: { version, fingerprint: state.indexed?.fingerprint ?? null } });
+  // Unsigned: whoever reads the summary signs a fresh link (links.ts withSignedLink).
+  const summary = toSummary(toGeneration(state, videoLinkBase(env, state)));
   try {
-    await env.CLIENT_INDEX.getByName(state.clientId).setStatus(state.id, status);
+    await env.CLIENT_INDEX.getByName(state.clientId).record({ id: state.id, version, summary });
   } catch (error) {
     const reason = errorMessage(error);
     console.warn(JSON.stringify({ message: "client index update failed", generation: state.id, error: reason }));
     return;
   }
   const latest = store.load();
-  if (latest) store.save({ ...latest, indexedStatus: status });
+  if (latest && (latest.indexed?.version ?? 0) === version) {
+    store.save({ ...latest, indexed: { version, fingerprint } });
+  }
 }

@@ -13,7 +13,7 @@ import { backoffMs } from "../lib/backoff.ts";
 import type { PollOutcome, SubmitOutcome } from "../upstream/port.ts";
 import { nextDeliveryAt } from "../webhook/delivery.ts";
 import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
-import { isTerminal, type GenerationState, type StoredVideo } from "./state.ts";
+import { isTerminal, needsIndexSync, type GenerationState, type StoredVideo } from "./state.ts";
 
 export type LifecycleEvent =
   /** The alarm is about to send the create request (persisted before it leaves). */
@@ -71,7 +71,7 @@ export function nextAlarmAt(state: GenerationState, now: number, indexRetryMs: n
   if (!isTerminal(state.status)) candidates.push(state.deadlineAt);
   const delivery = nextDeliveryAt(state.webhook);
   if (delivery !== null) candidates.push(delivery);
-  if (state.status !== state.indexedStatus) candidates.push(now + indexRetryMs);
+  if (needsIndexSync(state)) candidates.push(now + indexRetryMs);
   return candidates.length === 0 ? null : Math.max(Math.min(...candidates), now);
 }
 

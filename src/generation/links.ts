@@ -4,33 +4,34 @@
  * lib/link-signing.ts; this module only decides with which key and for how long.
  */
 import { readConfig } from "../config.ts";
-import { signVideoLink, verifyVideoLink } from "../lib/link-signing.ts";
+import { keyring } from "../lib/keyring.ts";
+import { signVideoLink } from "../lib/link-signing.ts";
+import type { GenerationSummary } from "./client-index.ts";
+import type { Generation } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
 
-/**
- * The key video links of this generation are signed with: URL_SIGNING_SECRET
- * when set, else the random key kept with the generation. The one place to
- * change when the key comes from elsewhere.
- */
-async function linkKey(env: Env, state: GenerationState): Promise<string> {
-  return readConfig(env).urlSigningSecret ?? state.signingKey;
+/** The video's URL before signing: PUBLIC_BASE_URL, else the origin the generation was created on. */
+export function videoLinkBase(env: Env, state: Pick<GenerationState, "id" | "publicBaseUrl">): string {
+  const base = readConfig(env).publicBaseUrl ?? state.publicBaseUrl;
+  return `${base}/v1/generations/${state.id}/video`;
 }
 
-/** A link to the stored video, valid for VIDEO_URL_TTL_SECONDS from `nowMs`. */
-export async function signedVideoLink(env: Env, state: GenerationState, nowMs: number): Promise<string> {
-  const config = readConfig(env);
-  const expires = Math.floor(nowMs / 1000) + config.videoUrlTtlSeconds;
-  const signature = await signVideoLink(await linkKey(env, state), state.id, expires);
-  const base = config.publicBaseUrl ?? state.publicBaseUrl;
-  return `${base}/v1/generations/${state.id}/video?expires=${expires}&signature=${signature}`;
+/** `link` (a videoLinkBase) signed for generation `id`, valid for VIDEO_URL_TTL_SECONDS from `nowMs`. */
+export async function signLink(env: Env, id: string, link: string, nowMs: number): Promise<string> {
+  const expires = Math.floor(nowMs / 1000) + readConfig(env).videoUrlTtlSeconds;
+  const signature = await signVideoLink((await keyring(env)).linkKey, id, expires);
+  return `${link}?expires=${expires}&signature=${signature}`;
 }
 
-export async function checkVideoLink(
-  env: Env,
-  state: GenerationState,
-  expires: string,
-  signature: string,
-  nowMs: number,
-): Promise<"ok" | "expired" | "invalid"> {
-  return verifyVideoLink(await linkKey(env, state), state.id, expires, signature, nowMs / 1000);
+/** A signed link to the stored video, valid for VIDEO_URL_TTL_SECONDS from `nowMs`. */
+export function signedVideoLink(env: Env, state: GenerationState, nowMs: number): Promise<string> {
+  return signLink(env, state.id, videoLinkBase(env, state), nowMs);
+}
+
+/** A summary from the client index as the public Generation, with a freshly signed link. */
+export async function withSignedLink(env: Env, summary: GenerationSummary, nowMs: number): Promise<Generation> {
+  const { video, ...rest } = summary;
+  if (video === null) return { ...rest, video: null };
+  const { link, ...stored } = video;
+  return { ...rest, video: { url: await signLink(env, summary.id, link, nowMs), ...stored } };
 }

@@ -15,22 +15,26 @@ import { adapterFor, createUpstream } from "../upstream/index.ts";
 import { redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
 import { nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
-import { checkVideoLink, signedVideoLink } from "./links.ts";
+import { signedVideoLink } from "./links.ts";
 import type { Generation } from "./schema.ts";
-import { isTerminal, newGenerationState, type GenerationState, type NewGeneration, type StoredVideo } from "./state.ts";
+import {
+  isTerminal,
+  needsIndexSync,
+  newGenerationState,
+  type GenerationState,
+  type NewGeneration,
+  type StoredVideo,
+} from "./state.ts";
 import { syncClientIndex } from "./index-sync.ts";
 import { performStep } from "./steps.ts";
 import { GenerationStore, type TimelinePage } from "./store.ts";
 import { toGeneration } from "./view.ts";
 
 export type StartParams = NewGeneration;
-export type VideoAuth = { clientId: string } | { expires: string; signature: string };
+/** Who asks for the video: the owning client's key, or a signed link the Worker has already verified. */
+export type VideoAuth = { clientId: string } | { verifiedLink: true };
 export type VideoAccess =
-  | { kind: "ok"; video: StoredVideo }
-  | { kind: "not_found" }
-  | { kind: "not_ready"; status: string }
-  | { kind: "invalid_signature" }
-  | { kind: "expired" };
+  { kind: "ok"; video: StoredVideo } | { kind: "not_found" } | { kind: "not_ready"; status: string };
 export type CancelResult =
   { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "conflict"; status: string };
 export type RedeliverResult =
@@ -59,7 +63,11 @@ export class GenerationObject extends DurableObject<Env> {
       store: this.store,
       config: () => this.config,
       waitUntil: (promise) => ctx.waitUntil(promise),
-      reschedule: () => this.scheduleAlarm(),
+      reschedule: async () => {
+        // A webhook's series that ends changes what the client's list shows.
+        await syncClientIndex(this.env, this.store);
+        await this.scheduleAlarm();
+      },
     });
   }
 
@@ -89,6 +97,8 @@ export class GenerationObject extends DurableObject<Env> {
     this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
     this.store.snapshot(generation);
     await this.scheduleAlarm();
+    // At once, so the client's list shows the generation as soon as it is created.
+    await syncClientIndex(this.env, this.store);
     return generation;
   }
 
@@ -144,13 +154,7 @@ export class GenerationObject extends DurableObject<Env> {
   async videoAccess(auth: VideoAuth): Promise<VideoAccess> {
     const state = this.store.load();
     if (!state) return { kind: "not_found" };
-    if ("clientId" in auth) {
-      if (state.clientId !== auth.clientId) return { kind: "not_found" };
-    } else {
-      const verdict = await checkVideoLink(this.env, state, auth.expires, auth.signature, Date.now());
-      if (verdict === "invalid") return { kind: "invalid_signature" };
-      if (verdict === "expired") return { kind: "expired" };
-    }
+    if ("clientId" in auth && state.clientId !== auth.clientId) return { kind: "not_found" };
     if (!state.video) return { kind: "not_ready", status: state.status };
     return { kind: "ok", video: state.video };
   }
@@ -226,7 +230,7 @@ export class GenerationObject extends DurableObject<Env> {
     if (next.status !== state.status) this.store.snapshot(view(next));
     this.webhooks.startDue(now);
     await this.scheduleAlarm();
-    if (next.status !== next.indexedStatus) await syncClientIndex(this.env, this.store);
+    if (needsIndexSync(next)) await syncClientIndex(this.env, this.store);
     return this.store.load();
   }
 

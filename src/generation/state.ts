@@ -2,8 +2,7 @@
  * What one Durable Object remembers about its generation. Plain JSON: it is
  * stored as one row and handed to the pure lifecycle reducer.
  */
-import { randomToken } from "../lib/ids.ts";
-import type { WebhookState } from "../webhook/delivery.ts";
+import { summarize, type WebhookState } from "../webhook/delivery.ts";
 import {
   DEFAULT_WEBHOOK_EVENTS,
   type CreateGenerationRequest,
@@ -60,12 +59,30 @@ export interface GenerationState {
   deadlineAt: number;
   /** Origin for links handed out when PUBLIC_BASE_URL is unset. */
   publicBaseUrl: string;
-  /** Random per-generation key for video links when URL_SIGNING_SECRET is unset. */
-  signingKey: string;
   webhook: WebhookState | null;
-  /** The status the client index last acknowledged; differs from `status` until synced. */
-  indexedStatus: GenerationStatus | null;
+  /**
+   * What the client index last acknowledged: the version sent (it only
+   * accepts newer ones) and the `indexFingerprint` it carried. Absent until
+   * the first update.
+   */
+  indexed?: { version: number; fingerprint: string | null };
 }
+
+/**
+ * What the client index's row of this generation depends on: its status and
+ * its webhook's state. A change of either is sent to the index (the list and
+ * the quota read it); poll counts and each webhook attempt are not, to spare
+ * a write per poll and per attempt, so a listed row may show them as they
+ * were at the last change.
+ */
+export function indexFingerprint(state: GenerationState): string {
+  const webhook = summarize(state.webhook);
+  return JSON.stringify([state.status, webhook?.state ?? null]);
+}
+
+/** Whether the client index has not yet acknowledged this state. */
+export const needsIndexSync = (state: GenerationState): boolean =>
+  state.indexed?.fingerprint !== indexFingerprint(state);
 
 export interface NewGeneration {
   id: string;
@@ -101,8 +118,6 @@ export function newGenerationState(
     completedAt: null,
     deadlineAt: now + options.timeoutMs,
     publicBaseUrl: params.requestOrigin,
-    signingKey: randomToken(),
     webhook: webhook_url ? { url: webhook_url, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS, messages: [] } : null,
-    indexedStatus: "queued",
   };
 }

@@ -20,7 +20,7 @@ export function toGeneration(state: GenerationState, videoUrl: string | null): G
     input,
     upstream: { id: state.upstream.id, status: state.upstream.status, polls: state.upstream.polls },
     video:
-      state.video && videoUrl
+      state.video && videoUrl !== null
         ? { url: videoUrl, content_type: state.video.contentType, bytes: state.video.bytes, sha256: state.video.sha256 }
         : null,
     error: state.error,

@@ -14,8 +14,8 @@ import {
   GenerationListSchema,
   GenerationSchema,
   ListQuerySchema,
-  type Generation,
 } from "../generation/schema.ts";
+import { withSignedLink } from "../generation/links.ts";
 import { isTerminal } from "../generation/state.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
@@ -80,13 +80,14 @@ generations.openapi(listGenerationsRoute, async (c) => {
       { field: "cursor", rule: "format", message: "cursor is not a valid cursor" },
     ]);
   }
-  const page = await c.env.CLIENT_INDEX.getByName(c.var.clientId).list({
+  // One call: the index keeps a summary row per generation; only the links are signed here.
+  const page = await c.env.CLIENT_INDEX.getByName(c.var.clientId).listSummaries({
     limit: query.limit,
     cursor: query.cursor ?? null,
     status: query.status ?? null,
   });
-  const found = await Promise.all(page.ids.map((id) => c.env.GENERATION.getByName(id).get(c.var.clientId)));
-  const data = found.filter((generation): generation is Generation => generation !== null);
+  const now = Date.now();
+  const data = await Promise.all(page.data.map((summary) => withSignedLink(c.env, summary, now)));
   return c.json({ data, next_cursor: page.nextCursor }, 200);
 });
 

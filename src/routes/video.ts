@@ -6,6 +6,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { assertConfigured, requireClient, type AppEnv } from "../lib/http.ts";
+import type { VideoAuth } from "../generation/object.ts";
+import { keyring } from "../lib/keyring.ts";
+import { verifyVideoLink } from "../lib/link-signing.ts";
 import { serveVideo } from "../storage/serve-video.ts";
 import { BEARER_OR_SIGNED_LINK, generationStub, GenerationIdParamsSchema, nativeErrors } from "./common.ts";
 
@@ -50,18 +53,25 @@ export const getVideoRoute = createRoute({
 });
 
 video.openapi(getVideoRoute, async (c) => {
-  const stub = await generationStub(c.env, c.req.valid("param").id);
-  const { expires = "", signature = "" } = c.req.valid("query");
-  const access = await stub.videoAccess(
-    isSignedLinkRequest(c.req) ? { expires, signature } : { clientId: c.var.clientId },
-  );
+  const id = c.req.valid("param").id;
+  const stub = await generationStub(c.env, id);
+  let auth: VideoAuth = { verifiedLink: true };
+  if (isSignedLinkRequest(c.req)) {
+    // Checked here, before the object is asked: a forged link costs it nothing.
+    const { expires = "", signature = "" } = c.req.valid("query");
+    const { linkKey } = await keyring(c.env);
+    const verdict = await verifyVideoLink(linkKey, id, expires, signature, Date.now() / 1000);
+    if (verdict === "invalid") throw new ApiError(403, "invalid_signature", "The video link's signature is not valid");
+    if (verdict === "expired") {
+      throw new ApiError(403, "link_expired", "The video link has expired; GET the generation for a fresh one");
+    }
+  } else {
+    auth = { clientId: c.var.clientId };
+  }
+  const access = await stub.videoAccess(auth);
   switch (access.kind) {
     case "not_found":
       throw notFound();
-    case "invalid_signature":
-      throw new ApiError(403, "invalid_signature", "The video link's signature is not valid");
-    case "expired":
-      throw new ApiError(403, "link_expired", "The video link has expired; GET the generation for a fresh one");
     case "not_ready":
       throw new ApiError(404, "video_not_ready", `The generation is ${access.status}; its video is not stored yet`);
     case "ok":

@@ -24,6 +24,7 @@ import {
   type WebhookEventType,
 } from "./delivery.ts";
 import { sendWebhook } from "./send.ts";
+import { clientWebhookSecret } from "./client-secret.ts";
 import { importWebhookSecret } from "./sign.ts";
 
 /** Slack on top of the webhook timeout before an attempt in flight is presumed lost. */
@@ -64,9 +65,10 @@ export function withWebhookEvents(
 }
 
 /** The key this client's webhooks are signed with. The one place to change when each client gets its own. */
-async function signingKey(config: Config, _clientId: string): Promise<CryptoKey> {
+/** The owning client's own secret (client-secret.ts), so no client can sign for another's receiver. */
+async function signingKey(config: Config, clientId: string): Promise<CryptoKey> {
   if (config.webhookSecret === null) throw new Error("WEBHOOK_SECRET is not set");
-  return importWebhookSecret(config.webhookSecret);
+  return importWebhookSecret(await clientWebhookSecret(config.webhookSecret, clientId));
 }
 
 export class WebhookDispatcher {

@@ -7,10 +7,20 @@ import type { TestProject } from "vitest/node";
 import { startFakeAimlapi } from "./fake-aimlapi.ts";
 import { startWebhookReceiver } from "./webhook-receiver.ts";
 import { TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./constants.ts";
+import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
-  const receiver = await startWebhookReceiver({ hangMs: 20_000, secret: TEST_WEBHOOK_SECRET });
+  // Webhooks are signed with the owning client's secret (CONTRACT §5): most tests create as alice.
+  const receiver = await startWebhookReceiver({
+    hangMs: 20_000,
+    secret: await clientWebhookSecret(TEST_WEBHOOK_SECRET, "alice"),
+    verifyAlsoWith: {
+      alice: await clientWebhookSecret(TEST_WEBHOOK_SECRET, "alice"),
+      bob: await clientWebhookSecret(TEST_WEBHOOK_SECRET, "bob"),
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    },
+  });
   project.provide("upstreamUrl", upstream.url);
   project.provide("receiverUrl", receiver.url);
   return async () => {

@@ -48,6 +48,8 @@ export interface Delivery {
   answeredStatus: number | null;
   /** Only when the receiver has a secret: did `standardwebhooks` accept the delivery? */
   verified?: boolean;
+  /** The labels of `verifyAlsoWith` whose secret accepted the delivery (only when that option is given). */
+  verifiedWith?: string[];
 }
 
 export interface WebhookReceiver {
@@ -69,6 +71,8 @@ export interface WebhookReceiverOptions {
   hangMs?: number;
   /** A `whsec_...` secret: verify every delivery with the `standardwebhooks` package. */
   secret?: string;
+  /** More secrets by label, each tried on every delivery; the ones that verify are in `verifiedWith`. */
+  verifyAlsoWith?: Record<string, string>;
   /** Called with one human-readable line per delivery (the command line prints them). */
   log?: (line: string) => void;
 }
@@ -175,10 +179,22 @@ function eventType(body: string): string {
 
 // ---------------------------------------------------------------------------
 
+function accepts(webhook: Webhook, body: string, headers: Record<string, string>): boolean {
+  try {
+    webhook.verify(body, headers, { jsonParse: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startWebhookReceiver(opts: WebhookReceiverOptions = {}): Promise<WebhookReceiver> {
   const host = opts.host ?? "127.0.0.1";
   const hangMs = opts.hangMs ?? 60_000;
   const verifier = opts.secret === undefined ? null : new Webhook(opts.secret);
+  const others = Object.entries(opts.verifyAlsoWith ?? {}).map(
+    ([label, secret]) => [label, new Webhook(secret)] as const,
+  );
   const log = opts.log;
 
   let deliveries: Delivery[] = [];
@@ -226,6 +242,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions = {}): P
         delivery.verified = false;
         rejectReasons.set(delivery, verifyReason(err));
       }
+    }
+    if (others.length > 0) {
+      delivery.verifiedWith = others.filter(([, webhook]) => accepts(webhook, body, delivery.headers)).map(([l]) => l);
     }
     deliveries.push(delivery);
 

@@ -9,15 +9,16 @@ import {
   reduce,
   type LifecycleEvent,
 } from "../../src/generation/lifecycle.ts";
-import type { GenerationState } from "../../src/generation/state.ts";
+import { indexFingerprint, type GenerationState } from "../../src/generation/state.ts";
 import type { PollOutcome } from "../../src/upstream/port.ts";
 
 const POLL_MS = 10_000;
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const ctx = (now = T0 + 1_000) => ({ now, pollIntervalMs: POLL_MS });
 
+/** A state as the client index last saw it (unless `overrides` says otherwise). */
 function fresh(overrides: Partial<GenerationState> = {}): GenerationState {
-  return {
+  const state: GenerationState = {
     id: "gen_0000000000aaaaaaaaaaaaaaaa",
     clientId: "alice",
     model: "alibaba/wan2.5-t2v-preview",
@@ -42,11 +43,10 @@ function fresh(overrides: Partial<GenerationState> = {}): GenerationState {
     completedAt: null,
     deadlineAt: T0 + 1_800_000,
     publicBaseUrl: "https://relay.example",
-    signingKey: "k",
     webhook: null,
-    indexedStatus: "queued",
     ...overrides,
   };
+  return "indexed" in overrides ? state : { ...state, indexed: { version: 1, fingerprint: indexFingerprint(state) } };
 }
 
 const submitted = (overrides: Partial<GenerationState> = {}): GenerationState =>
@@ -371,12 +371,17 @@ describe("when the alarm next runs", () => {
   });
 
   it("retries an index update the client index has not acknowledged", () => {
-    const state = submitted({ status: "completed", nextActionAt: null, indexedStatus: "generating" });
+    const acknowledged = indexFingerprint(submitted({ status: "generating" }));
+    const state = submitted({
+      status: "completed",
+      nextActionAt: null,
+      indexed: { version: 3, fingerprint: acknowledged },
+    });
     expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBe(now + INDEX_RETRY_MS);
   });
 
   it("sets no alarm once the generation is terminal, indexed and its webhook ended", () => {
-    const state = submitted({ status: "failed", nextActionAt: null, indexedStatus: "failed", webhook: webhook(null) });
+    const state = submitted({ status: "failed", nextActionAt: null, webhook: webhook(null) });
     expect(nextAlarmAt(state, now, INDEX_RETRY_MS)).toBeNull();
   });
 

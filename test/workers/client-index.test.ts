@@ -64,7 +64,15 @@ function summaryOf(id: string, status: GenerationStatus, createdAt = Date.now())
     status,
     input: { prompt: "a raccoon", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
     upstream: { id: "task-1", status: null, polls: 0 },
-    video: status === "completed" ? { content_type: "video/mp4", bytes: 1234, sha256: "ab".repeat(32) } : null,
+    video:
+      status === "completed"
+        ? {
+            content_type: "video/mp4",
+            bytes: 1234,
+            sha256: "ab".repeat(32),
+            link: `https://relay.example/v1/generations/${id}/video`,
+          }
+        : null,
     error: status === "failed" ? { code: "upstream_error", message: "boom" } : null,
     webhook: null,
     metadata: { order: 7 },

@@ -2,13 +2,12 @@
  * Serving the stored video: bearer or signed link, Range, ETag, If-None-Match,
  * If-Range, HEAD, a missing object.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { GenerationObject } from "../../src/generation/object.ts";
+import { keyring } from "../../src/lib/keyring.ts";
 import { signVideoLink } from "../../src/lib/link-signing.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
-import { call, create, get, isStatus, ORIGIN, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
+import { call, create, get, isStatus, ORIGIN, stepUntil, uniquePrompt } from "./helpers.ts";
 
 const SIZE = 1_000_003;
 let generation: Generation;
@@ -213,12 +212,9 @@ describe("GET /v1/generations/{id}/video", () => {
   });
 
   it("refuses an expired link with 403 link_expired", async () => {
-    const secret = await runInDurableObject(stubOf(generation.id), (_instance: GenerationObject, ctx) => {
-      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
-      return (JSON.parse(row.state) as { signingKey: string }).signingKey;
-    });
+    const { linkKey } = await keyring(env);
     const expires = Math.floor(Date.now() / 1000) - 1;
-    const signature = await signVideoLink(secret, generation.id, expires);
+    const signature = await signVideoLink(linkKey, generation.id, expires);
     const response = await call(`${videoPath()}?expires=${expires}&signature=${signature}`, { as: null });
     expect(response.status).toBe(403);
     expect((await response.json<{ error: { code: string } }>()).error.code).toBe("link_expired");

@@ -28,6 +28,7 @@ interface Delivery {
   body: string;
   answeredStatus: number | null;
   verified?: boolean;
+  verifiedWith?: string[];
 }
 
 function hookUrl(script: string): { url: string; path: string } {
@@ -85,6 +86,16 @@ const completedGeneration = async (script: string, extra: Record<string, unknown
 };
 
 describe("webhook delivery", () => {
+  it("signs each client's webhooks with that client's own secret: never another's, never WEBHOOK_SECRET", async () => {
+    for (const client of ["alice", "bob"] as const) {
+      const hook = hookUrl("200");
+      const created = await create({ prompt: uniquePrompt(), webhook_url: hook.url }, client);
+      expect((await call(`/v1/generations/${created.id}`, { method: "DELETE", as: client })).status).toBe(200);
+      const [delivery] = await waitForDeliveries(hook.path, 1);
+      expect(delivery?.verifiedWith).toEqual([client]);
+    }
+  });
+
   it("delivers generation.completed once, signed, with the Generation as GET shows it", async () => {
     const { id, hook } = await completedGeneration("200", { metadata: { order: 42 } });
     const [delivery] = await waitForDeliveries(hook.path, 1);
