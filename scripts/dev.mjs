@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the relay on localhost with the simulated upstream, no set-up.
 // On first run it writes .dev.vars (git-ignored) with a development client key
-// and webhook secret, then runs `wrangler dev` with WEBHOOK_ALLOW_PRIVATE=true
+// and master webhook secret, prints the key and that client's own webhook
+// secret, then runs `wrangler dev` with WEBHOOK_ALLOW_PRIVATE=true
 // so webhooks can reach a receiver on this machine. Extra arguments go to
 // wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`.
 import { spawn } from "node:child_process";
@@ -37,7 +38,13 @@ const args = process.argv.slice(2);
 const portIndex = args.indexOf("--port");
 const port = portIndex >= 0 ? args[portIndex + 1] : "8787";
 if (portIndex < 0) args.push("--port", port);
-const devKey = vars.RELAY_API_KEYS.split(",")[0].split(":").slice(1).join(":") || vars.RELAY_API_KEYS.split(",")[0];
+const [firstEntry = ""] = vars.RELAY_API_KEYS.split(",");
+const devKey = firstEntry.includes(":") ? firstEntry.slice(firstEntry.indexOf(":") + 1) : firstEntry;
+const devClient = firstEntry.includes(":") ? firstEntry.slice(0, firstEntry.indexOf(":")) : null;
+// Webhooks are signed with the creating client's own secret, derived from WEBHOOK_SECRET
+// (the same code the Worker runs; GET /v1/webhooks/secret answers the same value).
+const { clientWebhookSecret } = await import("../src/webhook/client-secret.ts");
+const devSecret = devClient === null ? "(GET /v1/webhooks/secret)" : await clientWebhookSecret(vars.WEBHOOK_SECRET, devClient);
 const url = `http://localhost:${port}`;
 
 process.stderr.write(`
@@ -45,7 +52,7 @@ process.stderr.write(`
   URL:             ${url}
   playground:      ${url}/
   client key:      ${devKey}
-  webhook secret:  ${vars.WEBHOOK_SECRET}
+  webhook secret:  ${devSecret}   (this client's; verify its webhooks with it)
 
   curl -s -X POST ${url}/v1/generations -H "Authorization: Bearer ${devKey}" \\
     -H "Content-Type: application/json" -d '{"prompt":"A raccoon eating ice cream"}'

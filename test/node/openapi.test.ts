@@ -34,7 +34,7 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["get", "/v1/generations", [200, 400, 401, 503], "GenerationList"],
   ["get", "/v1/generations/{id}", [200, 401, 404, 503], "Generation"],
   ["delete", "/v1/generations/{id}", [200, 401, 404, 409, 503], "Generation"],
-  ["get", "/v1/generations/{id}/events", [200, 401, 404, 503], "EventList"],
+  ["get", "/v1/generations/{id}/events", [200, 400, 401, 404, 503], "EventList"],
   ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 503], "Generation"],
   ["get", "/v1/generations/{id}/stream", [200, 401, 404, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
