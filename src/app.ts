@@ -11,6 +11,7 @@ import { BEARER, BEARER_SCHEME, EXPIRES_SCHEME, NO_AUTH, SIGNATURE_SCHEME } from
 import { compat } from "./routes/compat.ts";
 import { generations } from "./routes/generations.ts";
 import { pages } from "./routes/pages.ts";
+import { stream } from "./routes/stream.ts";
 import { video } from "./routes/video.ts";
 import { webhooks } from "./routes/webhooks.ts";
 
@@ -19,6 +20,7 @@ export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.route("/", pages);
 app.route("/v1", generations);
+app.route("/v1", stream);
 app.route("/v1", video);
 app.route("/v1", webhooks);
 app.route("/v2", compat);

@@ -15,7 +15,9 @@ import { adapterFor, createUpstream } from "../upstream/index.ts";
 import { redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
 import { nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
-import { signedVideoLink } from "./links.ts";
+import { toSummary } from "./client-index.ts";
+import { signedVideoLink, withSignedLink } from "./links.ts";
+import { Watchers, type Frame } from "./watchers.ts";
 import type { Generation } from "./schema.ts";
 import {
   isTerminal,
@@ -52,6 +54,7 @@ const MAX_STEPS_PER_ALARM = 3;
 export class GenerationObject extends DurableObject<Env> {
   private readonly store: GenerationStore;
   private readonly webhooks: WebhookDispatcher;
+  private readonly watchers = new Watchers();
   /** The alarm runs, chained one after another (see alarm()). */
   private alarms: Promise<void> = Promise.resolve();
   private alarmRunning = false;
@@ -95,16 +98,32 @@ export class GenerationObject extends DurableObject<Env> {
     this.store.save(state);
     const detail = { upstream: state.upstream.adapter, webhook: state.webhook !== null };
     this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
-    this.store.snapshot(generation);
+    this.store.snapshot(toSummary(generation));
     await this.scheduleAlarm();
     // At once, so the client's list shows the generation as soon as it is created.
     await syncClientIndex(this.env, this.store);
     return generation;
   }
 
-  /** The Generation at each status change after `afterSeq`, oldest first (for the SSE stream). */
-  async changes(clientId: string, afterSeq: number): Promise<{ seq: number; generation: Generation }[] | null> {
-    return this.owned(clientId) ? this.store.changes(afterSeq) : null;
+  /**
+   * A live feed for the SSE route (watchers.ts): the Generation at each status
+   * change after `afterSeq`, then each new one as it happens, ending after the
+   * terminal one. Every link in it is signed when its frame is sent.
+   */
+  async watch(clientId: string, afterSeq: number): Promise<ReadableStream<Uint8Array> | null> {
+    if (!this.owned(clientId)) return null;
+    const history: Frame[] = [];
+    // Signing awaits, so changes made meanwhile are picked up before the feed opens.
+    for (
+      let rows = this.store.changes(afterSeq);
+      rows.length > 0;
+      rows = this.store.changes(history.at(-1)?.seq ?? 0)
+    ) {
+      for (const { seq, summary } of rows)
+        history.push({ seq, generation: await withSignedLink(this.env, summary, Date.now()) });
+    }
+    const state = this.store.load();
+    return this.watchers.open(history, state === null || isTerminal(state.status));
   }
 
   /** The status, or null if this object was never started (for the client index's reconciliation). */
@@ -134,11 +153,16 @@ export class GenerationObject extends DurableObject<Env> {
   }
 
   async redeliverWebhook(clientId: string): Promise<RedeliverResult> {
+    const before = this.owned(clientId);
+    if (!before) return { kind: "not_found" };
+    // Signed before the synchronous section: the event goes out again with a link valid from now.
+    const now = Date.now();
+    const link = before.video ? await signedVideoLink(this.env, before, now) : null;
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (!state.webhook) return { kind: "nothing_to_send", reason: "This generation has no webhook_url" };
-    const now = Date.now();
-    const outcome = redeliver(state.webhook, now);
+    const data = toGeneration(state, state.video ? link : null);
+    const outcome = redeliver(state.webhook, now, (body) => JSON.stringify({ ...(JSON.parse(body) as object), data }));
     if (outcome.kind === "pending") return outcome;
     if (outcome.kind === "nothing_to_send") {
       return { kind: "nothing_to_send", reason: "No terminal event has been sent yet" };
@@ -227,7 +251,11 @@ export class GenerationObject extends DurableObject<Env> {
     if (transition.notify.length > 0) next = withWebhookEvents(next, transition.notify, view(next), now);
     if (next !== state) this.store.save(next);
     this.store.appendTimeline(now, transition.timeline);
-    if (next.status !== state.status) this.store.snapshot(view(next));
+    if (next.status !== state.status) {
+      const generation = view(next);
+      const seq = this.store.snapshot(toSummary(generation));
+      this.watchers.publish({ seq, generation }, isTerminal(next.status));
+    }
     this.webhooks.startDue(now);
     await this.scheduleAlarm();
     if (needsIndexSync(next)) await syncClientIndex(this.env, this.store);

@@ -3,7 +3,7 @@
  *
  *   generation  one row: the GenerationState as JSON (what the reducer reads)
  *   events      the timeline, append-only, `seq` is the page cursor
- *   snapshots   the public Generation at each status change, for the SSE stream
+ *   snapshots   the public Generation at each status change (link unsigned), for the SSE stream
  *   alarm       one row: the time the pending alarm was set for
  *
  * Every method is synchronous SQL except `scheduleAlarm`, whose row write and
@@ -11,7 +11,8 @@
  * computed the time from the state it just saved never races another writer.
  */
 import type { TimelineNote } from "./lifecycle.ts";
-import type { Generation, TimelineEvent } from "./schema.ts";
+import type { GenerationSummary } from "./client-index.ts";
+import type { TimelineEvent } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
 
 export interface TimelinePage {
@@ -77,19 +78,22 @@ export class GenerationStore {
     };
   }
 
-  snapshot(generation: Generation): void {
-    this.sql.exec(`INSERT INTO snapshots (generation) VALUES (?)`, JSON.stringify(generation));
+  /** Keeps the Generation as it is at a status change (without a signed link); returns its sequence number. */
+  snapshot(summary: GenerationSummary): number {
+    return this.sql
+      .exec<{ seq: number }>(`INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`, JSON.stringify(summary))
+      .one().seq;
   }
 
-  /** The Generation at each status change after `afterSeq`, oldest first. */
-  changes(afterSeq: number): { seq: number; generation: Generation }[] {
+  /** The Generation at each status change after `afterSeq`, oldest first (links to be signed by the reader). */
+  changes(afterSeq: number): { seq: number; summary: GenerationSummary }[] {
     return this.sql
       .exec<{ seq: number; generation: string }>(
         `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
         afterSeq,
       )
       .toArray()
-      .map((row) => ({ seq: row.seq, generation: JSON.parse(row.generation) as Generation }));
+      .map((row) => ({ seq: row.seq, summary: JSON.parse(row.generation) as GenerationSummary }));
   }
 
   /** The time the pending alarm was set for (null when none is). */

@@ -3,9 +3,7 @@
  * Each route is declared once (path, auth, request schemas, responses) and
  * its handler follows it; the video has its own file (video.ts).
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
-import { readConfig } from "../config.ts";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createGeneration } from "../generation/create.ts";
 import {
   CreateGenerationSchema,
@@ -16,7 +14,6 @@ import {
   ListQuerySchema,
 } from "../generation/schema.ts";
 import { withSignedLink } from "../generation/links.ts";
-import { isTerminal } from "../generation/state.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
@@ -177,47 +174,4 @@ generations.openapi(redeliverWebhookRoute, async (c) => {
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
   if (result.kind === "pending") throw new ApiError(409, "webhook_pending", "This event's delivery is still pending");
   return c.json(result.generation, 202);
-});
-
-export const streamGenerationRoute = createRoute({
-  method: "get",
-  path: "/generations/{id}/stream",
-  summary: "Server-sent events: one `generation` event per status change, closed after the terminal one",
-  security: BEARER,
-  middleware: [requireKey],
-  request: { params: GenerationIdParamsSchema },
-  responses: {
-    200: {
-      description: "`event: generation`, `data:` the Generation as it was at that change",
-      content: { "text/event-stream": { schema: z.string() } },
-    },
-    ...nativeErrors([401, 404, 503]),
-  },
-});
-
-/**
- * Server-sent events: one `generation` event per status change (each as it
- * was at that change, kept by the object), closed after the terminal state.
- */
-generations.openapi(streamGenerationRoute, async (c) => {
-  const stub = await generationStub(c.env, c.req.valid("param").id);
-  const clientId = c.var.clientId;
-  const first = await stub.changes(clientId, 0);
-  if (!first) throw notFound();
-  const config = readConfig(c.env);
-  const intervalMs = Math.min(Math.max(config.pollIntervalMs / 4, 100), 1000);
-  const deadline = Date.now() + config.generationTimeoutMs + 60_000;
-  return streamSSE(c, async (stream) => {
-    let pending = first;
-    let seq = 0;
-    while (!stream.aborted && Date.now() < deadline) {
-      for (const change of pending) {
-        seq = change.seq;
-        await stream.writeSSE({ event: "generation", id: String(change.seq), data: JSON.stringify(change.generation) });
-        if (isTerminal(change.generation.status)) return;
-      }
-      await stream.sleep(intervalMs);
-      pending = (await stub.changes(clientId, seq)) ?? [];
-    }
-  });
 });

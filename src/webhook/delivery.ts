@@ -174,7 +174,12 @@ export type RedeliverOutcome =
  * Starts a fresh retry series for the latest terminal event, keeping its
  * `webhook-id`, once its current series has ended (delivered or failed).
  */
-export function redeliver(webhook: WebhookState, now: number): RedeliverOutcome {
+export function redeliver(
+  webhook: WebhookState,
+  now: number,
+  /** Rewrites the message's body for the new series (e.g. its `data` with a freshly signed link). */
+  refresh: (body: string) => string = (body) => body,
+): RedeliverOutcome {
   const latest = [...webhook.messages].reverse().find((message) => TERMINAL_TYPES.has(message.type));
   if (!latest) return { kind: "nothing_to_send" };
   if (latest.state === "pending") return { kind: "pending" };
@@ -182,6 +187,7 @@ export function redeliver(webhook: WebhookState, now: number): RedeliverOutcome 
     message === latest
       ? {
           ...message,
+          body: refresh(message.body),
           state: "pending",
           attempts: 0,
           lastStatus: null,

@@ -69,13 +69,13 @@ describe("the happy path", () => {
     const types = events.map((event) => event.type);
     expect(types.indexOf("storage.started")).toBeGreaterThan(types.lastIndexOf("upstream.status"));
     expect(types).toContain("storage.stored");
-    const snapshots = await stubOf(created.id).changes("alice", 0);
-    expect(snapshots?.map((change) => change.generation.status)).toEqual([
-      "queued",
-      "generating",
-      "storing",
-      "completed",
-    ]);
+    const snapshots = await runInDurableObject(stubOf(created.id), (_instance: GenerationObject, ctx) =>
+      ctx.storage.sql
+        .exec<{ generation: string }>("SELECT generation FROM snapshots ORDER BY seq")
+        .toArray()
+        .map((row) => (JSON.parse(row.generation) as { status: string }).status),
+    );
+    expect(snapshots).toEqual(["queued", "generating", "storing", "completed"]);
     const generation = await get(created.id);
     expect(generation.completed_at).not.toBeNull();
     expect(generation.video?.url).toMatch(

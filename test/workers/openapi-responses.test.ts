@@ -20,9 +20,9 @@ import {
   listEventsRoute,
   listGenerationsRoute,
   redeliverWebhookRoute,
-  streamGenerationRoute,
 } from "../../src/routes/generations.ts";
 import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.ts";
+import { streamGenerationRoute } from "../../src/routes/stream.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
 import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";

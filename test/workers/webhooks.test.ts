@@ -181,15 +181,24 @@ describe("webhook delivery", () => {
     expect((await get(created.id)).webhook?.state).toBe("failed");
   });
 
-  it("redelivers the latest terminal event with the same webhook-id and a fresh series", async () => {
+  it("redelivers the latest terminal event with the same webhook-id, a fresh series and a freshly signed link", async () => {
     const { id, hook } = await completedGeneration("200");
     await waitForAttempts(id, 1);
+    // A second later, so a link signed now expires later than the one first sent.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const response = await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" });
     expect(response.status).toBe(202);
     const seen = await waitForDeliveries(hook.path, 2);
     expect(seen[1]?.headers["webhook-id"]).toBe(seen[0]?.headers["webhook-id"]);
-    expect(seen[1]?.body).toBe(seen[0]?.body);
     expect(seen[1]?.verified).toBe(true);
+    type Body = { type: string; timestamp: string; data: Generation };
+    const [first, again] = seen.map((delivery) => JSON.parse(delivery.body) as Body);
+    expect(again?.type).toBe(first?.type);
+    expect(again?.timestamp).toBe(first?.timestamp);
+    expect(again?.data.video?.sha256).toBe(first?.data.video?.sha256);
+    const expires = (body: Body | undefined) =>
+      Number(new URL(body?.data.video?.url ?? "http://x/").searchParams.get("expires"));
+    expect(expires(again)).toBeGreaterThan(expires(first));
     const generation = await waitForAttempts(id, 1);
     expect(generation.webhook?.state).toBe("delivered");
   });
