@@ -29,16 +29,9 @@ const PREFIX = "gen_";
 export const GENERATION_ID_PATTERN = /^gen_[0-9a-hjkmnp-tv-z]{42}$/;
 
 /** A new id for a generation created at `now`, carrying its own MAC. */
-export function newGenerationId(idKey: CryptoKey, now?: number): Promise<string>;
-/**
- * @deprecated Transitional, until the create flow passes the keyring's id key:
- * a well-formed id whose MAC part is random, so it never verifies.
- */
-export function newGenerationId(): string;
-export function newGenerationId(idKey?: CryptoKey, now = Date.now()): string | Promise<string> {
+export async function newGenerationId(idKey: CryptoKey, now = Date.now()): Promise<string> {
   const body = `${PREFIX}${timePart(now)}${randomChars(RANDOM_CHARS)}`;
-  if (idKey === undefined) return `${body}${randomChars(MAC_CHARS)}`;
-  return macChars(idKey, body).then((mac) => `${body}${mac}`);
+  return `${body}${await macChars(idKey, body)}`;
 }
 
 /**

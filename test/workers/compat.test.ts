@@ -6,7 +6,6 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
 import { toCompat, type CompatGeneration } from "../../src/generation/view.ts";
-import { newGenerationId } from "../../src/lib/ids.ts";
 import {
   call,
   create,
@@ -20,6 +19,7 @@ import {
   upstreamStats,
   waitForSubmission,
   type Client,
+  unissuedId,
 } from "./helpers.ts";
 
 const LEGACY = "/v2/generate/video/alibaba/generation";
@@ -157,7 +157,7 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
   });
 
   it("answers 401 on GET without a key", async () => {
-    await expectUpstreamError(await call(`${path}?generation_id=${newGenerationId()}`, { as: null }), 401);
+    await expectUpstreamError(await call(`${path}?generation_id=${unissuedId()}`, { as: null }), 401);
   });
 
   it("answers 400 naming prompt when it is missing", async () => {
@@ -184,7 +184,7 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
   });
 
   it("answers 404 for an unknown generation_id", async () => {
-    await expectUpstreamError(await call(`${path}?generation_id=${newGenerationId()}`), 404);
+    await expectUpstreamError(await call(`${path}?generation_id=${unissuedId()}`), 404);
   });
 
   it("answers 404 for a malformed generation_id, and for an upstream-style task id", async () => {

@@ -211,3 +211,11 @@ export async function waitForSubmission(id: string): Promise<void> {
   );
   await settle(id);
 }
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** An id of the right shape that the relay never issued (its MAC part is random). */
+export function unissuedId(): string {
+  const chars = [...crypto.getRandomValues(new Uint8Array(42))].map((byte) => ID_ALPHABET[byte % 32] ?? "0");
+  return `gen_${chars.join("")}`;
+}

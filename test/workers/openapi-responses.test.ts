@@ -11,7 +11,6 @@ import { z } from "@hono/zod-openapi";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import type { Generation } from "../../src/generation/schema.ts";
-import { newGenerationId } from "../../src/lib/ids.ts";
 import { compatRoutes } from "../../src/routes/compat.ts";
 import {
   cancelGenerationRoute,
@@ -26,7 +25,18 @@ import { streamGenerationRoute } from "../../src/routes/stream.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
 import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
-import { call, create, get, isStatus, ORIGIN, postJson, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
+import {
+  call,
+  create,
+  get,
+  isStatus,
+  ORIGIN,
+  postJson,
+  stepUntil,
+  stubOf,
+  uniquePrompt,
+  unissuedId,
+} from "./helpers.ts";
 
 interface DeclaredRoute {
   responses: Record<string | number, { description: string; content?: Record<string, { schema?: unknown }> }>;
@@ -139,7 +149,7 @@ describe("the native API answers what it declares", () => {
       [200, () => call(`/v1/generations/${id}`)],
       [401, () => call(`/v1/generations/${id}`, { as: null })],
       [404, () => call(`/v1/generations/${id}`, { as: "bob" })],
-      [404, () => call(`/v1/generations/${newGenerationId()}`)],
+      [404, () => call(`/v1/generations/${unissuedId()}`)],
       [404, () => call("/v1/generations/not-an-id")],
       [503, () => callWith(NOT_CONFIGURED, `/v1/generations/${id}`)],
     ]);
@@ -162,7 +172,7 @@ describe("the native API answers what it declares", () => {
     await expectAll(listEventsRoute, [
       [200, () => call(`/v1/generations/${id}/events`)],
       [401, () => call(`/v1/generations/${id}/events`, { as: null })],
-      [404, () => call(`/v1/generations/${newGenerationId()}/events`)],
+      [404, () => call(`/v1/generations/${unissuedId()}/events`)],
       [503, () => callWith(NOT_CONFIGURED, `/v1/generations/${id}/events`)],
     ]);
   });

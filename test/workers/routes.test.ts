@@ -8,7 +8,6 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
 import type { Generation } from "../../src/generation/schema.ts";
-import { newGenerationId } from "../../src/lib/ids.ts";
 import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 import { TEST_CLIENT_KEYS, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
 import {
@@ -25,6 +24,7 @@ import {
   upstreamStats,
   waitForSubmission,
   type Client,
+  unissuedId,
 } from "./helpers.ts";
 
 interface ListBody {
@@ -147,7 +147,7 @@ describe("visibility between clients", () => {
 
 describe("generation ids", () => {
   it.each(routesFor("GEN_ID"))("answers 404 for an unknown but well-formed id on %s %s", async (method, template) => {
-    const response = await call(template.replace("GEN_ID", newGenerationId()), { method });
+    const response = await call(template.replace("GEN_ID", unissuedId()), { method });
     await expectNativeError(response, 404, "not_found");
   });
 
@@ -158,9 +158,9 @@ describe("generation ids", () => {
     ["a path-traversal attempt", "gen_..%2F..%2Fhealthz"],
     ["an encoded traversal without prefix", "..%2F..%2Fhealthz"],
     ["an id with a NUL byte", "gen_%00"],
-    ["an id in upper case", newGenerationId().toUpperCase()],
+    ["an id in upper case", unissuedId().toUpperCase()],
     ["an id with letters outside the alphabet", `gen_${"u".repeat(26)}`],
-    ["an id one character short", newGenerationId().slice(0, -1)],
+    ["an id one character short", unissuedId().slice(0, -1)],
   ])("answers 404, never 500, for %s on every route", async (_name, id) => {
     for (const [method, path] of routesFor(id)) {
       const response = await call(path, { method });
@@ -324,7 +324,7 @@ describe("webhook signing configuration", () => {
 describe("MAX_ACTIVE_PER_KEY", () => {
   const reserveIn = (index: string, maxActive: number, idempotencyKey: string | null = null) =>
     env.CLIENT_INDEX.getByName(index).reserve({
-      id: newGenerationId(),
+      id: unissuedId(),
       createdAt: Date.now(),
       idempotencyKey,
       bodyHash: "hash",
@@ -341,7 +341,7 @@ describe("MAX_ACTIVE_PER_KEY", () => {
   it("counts only non-terminal generations", async () => {
     const index = `limit-test-${crypto.randomUUID()}`;
     const stub = env.CLIENT_INDEX.getByName(index);
-    const id = newGenerationId();
+    const id = unissuedId();
     await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: null, bodyHash: "hash", maxActive: 1 });
     expect(await reserveIn(index, 1)).toEqual({ kind: "too_many", active: 1 });
     await stub.setStatus(id, "completed");
@@ -351,11 +351,11 @@ describe("MAX_ACTIVE_PER_KEY", () => {
   it("still answers an idempotent replay when the client is at its limit", async () => {
     const index = `limit-test-${crypto.randomUUID()}`;
     const stub = env.CLIENT_INDEX.getByName(index);
-    const id = newGenerationId();
+    const id = unissuedId();
     await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: "k1", bodyHash: "hash", maxActive: 1 });
     expect(
       await stub.reserve({
-        id: newGenerationId(),
+        id: unissuedId(),
         createdAt: Date.now(),
         idempotencyKey: "k1",
         bodyHash: "hash",
@@ -558,5 +558,44 @@ describe("URL_SIGNING_SECRET", () => {
   it("of 32 bytes or more is accepted", async () => {
     const response = await fetchWith("y".repeat(32), "/v1/generations");
     expect(response.status).toBe(200);
+  });
+});
+
+describe("GET /v1/generations/{id}/events?limit=&cursor=", () => {
+  it("pages the timeline: the pages joined are the whole timeline, oldest first", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=queued,generating,completed") });
+    await stepUntil(created.id, (state) => state.status === "completed");
+    const whole = await call(`/v1/generations/${created.id}/events`);
+    const all = (await whole.json<{ data: unknown[]; next_cursor: string | null }>()) ?? { data: [] };
+    expect(all.next_cursor).toBeNull();
+    expect(all.data.length).toBeGreaterThan(4);
+    const joined: unknown[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 50; pages++) {
+      const query: string = cursor === null ? "limit=2" : `limit=2&cursor=${cursor}`;
+      const page = await call(`/v1/generations/${created.id}/events?${query}`);
+      expect(page.status).toBe(200);
+      const body = await page.json<{ data: unknown[]; next_cursor: string | null }>();
+      expect(body.data.length).toBeLessThanOrEqual(2);
+      joined.push(...body.data);
+      cursor = body.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(joined).toEqual(all.data);
+  });
+
+  it.each([
+    ["limit=0", "limit"],
+    ["limit=1001", "limit"],
+    ["limit=two", "limit"],
+    ["cursor=abc", "cursor"],
+  ])("refuses %s naming %s", async (query, field) => {
+    const created = await create({ prompt: uniquePrompt() });
+    const error = await expectNativeError(
+      await call(`/v1/generations/${created.id}/events?${query}`),
+      400,
+      "invalid_request",
+    );
+    expect(error.details?.map((detail) => detail.field)).toContain(field);
   });
 });
