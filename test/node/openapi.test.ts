@@ -36,7 +36,7 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["delete", "/v1/generations/{id}", [200, 401, 404, 409, 503], "Generation"],
   ["get", "/v1/generations/{id}/events", [200, 400, 401, 404, 503], "EventList"],
   ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 503], "Generation"],
-  ["get", "/v1/generations/{id}/stream", [200, 401, 404, 503], null],
+  ["get", "/v1/generations/{id}/stream", [200, 401, 404, 429, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],
   ["post", "/v2/generate/video/alibaba/generation", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
