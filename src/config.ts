@@ -23,6 +23,12 @@ export interface Config {
   maxActivePerKey: number;
   simulatorMs: number;
   urlSigningSecret: string | null;
+  /**
+   * How long a generation is kept after its terminal state and the end of its
+   * webhook series before it is deleted (video, inputs, index row, object);
+   * 0 keeps everything.
+   */
+  retentionMs: number;
 }
 
 /** The shortest poll interval, whatever POLL_INTERVAL_SECONDS says. */
@@ -74,6 +80,7 @@ export function readConfig(env: Env): Config {
     maxActivePerKey: positiveInt("MAX_ACTIVE_PER_KEY", env.MAX_ACTIVE_PER_KEY, 100),
     simulatorMs: seconds("SIMULATOR_SECONDS", env.SIMULATOR_SECONDS, 20),
     urlSigningSecret: urlSigningSecret(env),
+    retentionMs: seconds("RETENTION_SECONDS", env.RETENTION_SECONDS, 0),
   };
   cache.set(env, config);
   return config;
