@@ -12,6 +12,7 @@ import { compat } from "./routes/compat.ts";
 import { generations } from "./routes/generations.ts";
 import { pages } from "./routes/pages.ts";
 import { stream } from "./routes/stream.ts";
+import { usage } from "./routes/usage.ts";
 import { video } from "./routes/video.ts";
 import { webhooks } from "./routes/webhooks.ts";
 
@@ -23,6 +24,7 @@ app.route("/v1", generations);
 app.route("/v1", stream);
 app.route("/v1", video);
 app.route("/v1", webhooks);
+app.route("/v1", usage);
 app.route("/v2", compat);
 
 app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {

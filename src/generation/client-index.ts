@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../lib/errors.ts";
-import type { Generation, GenerationStatus } from "./schema.ts";
+import { GENERATION_STATUSES, type Generation, type GenerationStatus } from "./schema.ts";
 
 /**
  * The public Generation without its signed video link (links are signed when
@@ -58,6 +58,20 @@ export const RECONCILE_EVERY_MS = 5 * 60_000;
 export const NEVER_STARTED_AFTER_MS = 60_000;
 /** An Idempotency-Key returns the same generation for this long after its creation (CONTRACT.md §3). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
+/**
+ * How long the id of a deleted generation is remembered, so that an update
+ * still in flight when it was deleted cannot bring its row back. The object
+ * sends nothing once it is marked for deletion, so only an update already
+ * on its way can arrive late: seconds, not a day.
+ */
+export const FORGOTTEN_TTL_MS = 24 * 60 * 60_000;
+
+/** What `GET /v1/usage` reports: the rows this index still keeps. */
+export interface Usage {
+  byStatus: Record<GenerationStatus, number>;
+  byModel: Record<string, number>;
+  videos: { count: number; bytes: number };
+}
 
 const ACTIVE_STATUSES: readonly GenerationStatus[] = ["queued", "generating", "storing"];
 const ACTIVE_SQL = `('queued', 'generating', 'storing')`;
@@ -116,6 +130,8 @@ export function ensureSchema(storage: DurableObjectStorage): void {
   )`);
   sql.exec(`CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at)`);
   sql.exec(`CREATE TABLE IF NOT EXISTS stream_slots (token TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)`);
+  // Generations deleted for good (purged or expired), until `until_ms`: `record` ignores them.
+  sql.exec(`CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)`);
 
   const legacy = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generations'`).toArray();
   if (legacy.length > 0) {
@@ -195,6 +211,8 @@ export class ClientIndexObject extends DurableObject<Env> {
    */
   async record(entry: IndexEntry): Promise<void> {
     const { summary } = entry;
+    // Deleted for good: an update that was on its way when it went brings nothing back.
+    if (this.sql.exec(`SELECT 1 FROM forgotten WHERE id = ?`, entry.id).toArray().length > 0) return;
     const row = this.sql
       .exec<{ status: string; version: number }>(`SELECT status, version FROM entries WHERE id = ?`, entry.id)
       .toArray()[0];
@@ -233,6 +251,60 @@ export class ClientIndexObject extends DurableObject<Env> {
     this.adjustActive(activeDelta(row.status, status));
   }
 
+  /**
+   * Removes a generation deleted for good (purged, or its retention ran
+   * out): its row (and so its place in the active count and in usage), its
+   * idempotency keys (a replay creates a new generation rather than reach
+   * the deleted id), and remembers its id for FORGOTTEN_TTL_MS so that a
+   * late `record` cannot bring the row back. Idempotent.
+   */
+  async forget(id: string): Promise<void> {
+    const now = Date.now();
+    const row = this.sql.exec<{ status: string }>(`SELECT status FROM entries WHERE id = ?`, id).toArray()[0];
+    this.sql.exec(`INSERT OR REPLACE INTO forgotten (id, until_ms) VALUES (?, ?)`, id, now + FORGOTTEN_TTL_MS);
+    this.sql.exec(`DELETE FROM idempotency_keys WHERE id = ?`, id);
+    if (row) {
+      this.sql.exec(`DELETE FROM entries WHERE id = ?`, id);
+      this.adjustActive(activeDelta(row.status, null));
+    }
+    await this.scheduleAlarmBy(now + FORGOTTEN_TTL_MS);
+  }
+
+  /**
+   * Counts over the rows this index keeps (deleted generations have none),
+   * created at or after `sinceMs` (null: all): one query per figure, no call
+   * to any generation. Rows whose generation has not reported a summary yet
+   * are left out, as in the list.
+   */
+  async usage(sinceMs: number | null): Promise<Usage> {
+    const where = `summary IS NOT NULL AND (?1 IS NULL OR created_at >= ?1)`;
+    const byStatus = Object.fromEntries(GENERATION_STATUSES.map((status) => [status, 0])) as Record<
+      GenerationStatus,
+      number
+    >;
+    for (const row of this.sql
+      .exec<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM entries WHERE ${where} GROUP BY status`, sinceMs)
+      .toArray()) {
+      if (row.status in byStatus) byStatus[row.status as GenerationStatus] = row.n;
+    }
+    const byModel: Record<string, number> = {};
+    for (const row of this.sql
+      .exec<{ model: string; n: number }>(
+        `SELECT model, count(*) AS n FROM entries WHERE ${where} AND model IS NOT NULL GROUP BY model ORDER BY model`,
+        sinceMs,
+      )
+      .toArray()) {
+      byModel[row.model] = row.n;
+    }
+    const videos = this.sql
+      .exec<{ n: number; bytes: number }>(
+        `SELECT count(*) AS n, coalesce(sum(video_bytes), 0) AS bytes FROM entries WHERE ${where} AND video_bytes IS NOT NULL`,
+        sinceMs,
+      )
+      .one();
+    return { byStatus, byModel, videos: { count: videos.n, bytes: videos.bytes } };
+  }
+
   /** Summaries newest first; rows whose generation has not reported one yet are left out. */
   async listSummaries(params: ListSummariesParams): Promise<{ data: GenerationSummary[]; nextCursor: string | null }> {
     const rows = this.sql
@@ -247,7 +319,11 @@ export class ClientIndexObject extends DurableObject<Env> {
       .toArray();
     const page = rows.slice(0, params.limit);
     return {
-      data: page.map((row) => JSON.parse(row.summary) as GenerationSummary),
+      // Rows recorded before `expires_at` existed lack it.
+      data: page.map((row) => {
+        const summary = JSON.parse(row.summary) as GenerationSummary;
+        return { ...summary, expires_at: summary.expires_at ?? null };
+      }),
       nextCursor: rows.length > params.limit ? (page.at(-1)?.id ?? null) : null,
     };
   }
@@ -303,6 +379,7 @@ export class ClientIndexObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.sql.exec(`DELETE FROM idempotency_keys WHERE expires_at <= ?`, Date.now());
+    this.sql.exec(`DELETE FROM forgotten WHERE until_ms <= ?`, Date.now());
     const rows = this.sql
       .exec<EntryRow>(`SELECT id, status, version, created_at FROM entries WHERE status IN ${ACTIVE_SQL} ORDER BY id`)
       .toArray();
@@ -325,6 +402,7 @@ export class ClientIndexObject extends DurableObject<Env> {
     const next = [
       this.activeCount() > 0 ? Date.now() + RECONCILE_EVERY_MS : null,
       this.sql.exec<{ at: number | null }>(`SELECT min(expires_at) AS at FROM idempotency_keys`).one().at,
+      this.sql.exec<{ at: number | null }>(`SELECT min(until_ms) AS at FROM forgotten`).one().at,
     ].filter((at): at is number => at !== null);
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }

@@ -6,6 +6,7 @@
  * late answer can never put an older summary over a newer one. An update that
  * fails is tried again by the next alarm (see nextAlarmAt).
  */
+import { readConfig } from "../config.ts";
 import { toSummary } from "./client-index.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { videoLinkBase } from "./links.ts";
@@ -15,13 +16,14 @@ import { toGeneration } from "./view.ts";
 
 export async function syncClientIndex(env: Env, store: GenerationStore): Promise<void> {
   const state = store.load();
-  if (!state || !needsIndexSync(state)) return;
+  // A generation being deleted tells its index nothing more: the deletion removes its row.
+  if (!state || state.erasing || !needsIndexSync(state)) return;
   const fingerprint = indexFingerprint(state);
   const version = (state.indexed?.version ?? 0) + 1;
   // Persisted first: a version is never sent twice with different contents.
   store.save({ ...state, indexed: { version, fingerprint: state.indexed?.fingerprint ?? null } });
   // Unsigned: whoever reads the summary signs a fresh link (links.ts withSignedLink).
-  const summary = toSummary(toGeneration(state, videoLinkBase(env, state)));
+  const summary = toSummary(toGeneration(state, videoLinkBase(env, state), readConfig(env).retentionMs));
   try {
     await env.CLIENT_INDEX.getByName(state.clientId).record({ id: state.id, version, summary });
   } catch (error) {

@@ -13,7 +13,13 @@ import { backoffMs } from "../lib/backoff.ts";
 import type { PollOutcome, SubmitOutcome } from "../upstream/port.ts";
 import { nextDeliveryAt } from "../webhook/delivery.ts";
 import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
-import { isTerminal, needsIndexSync, type GenerationState, type StoredVideo } from "./state.ts";
+import {
+  isTerminal,
+  needsIndexSync,
+  type ErasureReason,
+  type GenerationState,
+  type StoredVideo,
+} from "./state.ts";
 
 export type LifecycleEvent =
   /** The alarm is about to send the create request (persisted before it leaves). */
@@ -62,17 +68,64 @@ export function nextStep(state: GenerationState): Step | null {
 
 /**
  * When the alarm must next run for this state: the next step, the deadline
- * while the generation runs, the next webhook attempt, or a retry of the
- * client index update. Null when nothing is left to do.
+ * while the generation runs, the next webhook attempt, a retry of the client
+ * index update, or the end of its retention (`retentionMs`, 0 = kept for
+ * good). Null when nothing is left to do. A generation being erased only
+ * needs its erasure finished: `retryMs` after now, since the caller that
+ * marked it is erasing it already and the alarm is only the fallback.
  */
-export function nextAlarmAt(state: GenerationState, now: number, indexRetryMs: number): number | null {
+export function nextAlarmAt(
+  state: GenerationState,
+  now: number,
+  retryMs: number,
+  retentionMs = 0,
+): number | null {
+  if (state.erasing) return now + retryMs;
   const candidates: number[] = [];
   if (nextStep(state) !== null && state.nextActionAt !== null) candidates.push(state.nextActionAt);
   if (!isTerminal(state.status)) candidates.push(state.deadlineAt);
   const delivery = nextDeliveryAt(state.webhook);
   if (delivery !== null) candidates.push(delivery);
-  if (needsIndexSync(state)) candidates.push(now + indexRetryMs);
+  if (needsIndexSync(state)) candidates.push(now + retryMs);
+  const expiry = expiresAt(state, retentionMs);
+  if (expiry !== null) candidates.push(expiry);
   return candidates.length === 0 ? null : Math.max(Math.min(...candidates), now);
+}
+
+/**
+ * When retention deletes this generation: `retentionMs` after it ended or
+ * after its last webhook series ended, whichever is later. Null when
+ * retention is off (0), while it runs, and while any webhook message of it is
+ * still pending (scheduled or in flight), so a deletion never cuts a
+ * delivery short; a redelivery makes it null again until that series ends.
+ */
+export function expiresAt(state: GenerationState, retentionMs: number): number | null {
+  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null) return null;
+  let from = state.completedAt;
+  for (const message of state.webhook?.messages ?? []) {
+    if (message.state === "pending") return null;
+    from = Math.max(from, message.endedAt ?? from);
+  }
+  return from + retentionMs;
+}
+
+/**
+ * The state that marks a generation for deletion. A running one is canceled
+ * first, silently: no timeline note (the timeline goes too), and its webhook
+ * is dropped, so neither the cancel nor any message still scheduled is sent.
+ * Nothing is due after it but the erasure itself.
+ */
+export function markForErasure(state: GenerationState, reason: ErasureReason, now: number): GenerationState {
+  const running = !isTerminal(state.status);
+  return {
+    ...state,
+    status: running ? "canceled" : state.status,
+    completedAt: state.completedAt ?? now,
+    nextActionAt: null,
+    webhook: null,
+    updatedAt: now,
+    erasing: { reason, at: now },
+  };
 }
 
 export function reduce(state: GenerationState, event: LifecycleEvent, ctx: LifecycleContext): Transition {

@@ -14,7 +14,9 @@ import { readConfig, type Config } from "../config.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
 import { redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
-import { nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { deleteGenerationObjects } from "../storage/delete-generation-objects.ts";
+import { expiresAt, markForErasure, nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
 import { toSummary } from "./client-index.ts";
 import { signedVideoLink, withSignedLink } from "./links.ts";
 import { Watchers, type Frame } from "./watchers.ts";
@@ -39,6 +41,7 @@ export type VideoAccess =
   { kind: "ok"; video: StoredVideo } | { kind: "not_found" } | { kind: "not_ready"; status: string };
 export type CancelResult =
   { kind: "ok"; generation: Generation } | { kind: "not_found" } | { kind: "conflict"; status: string };
+export type PurgeResult = { kind: "ok" } | { kind: "not_found" };
 export type RedeliverResult =
   | { kind: "ok"; generation: Generation }
   | { kind: "not_found" }
@@ -46,8 +49,8 @@ export type RedeliverResult =
   /** That terminal event's delivery is still scheduled or in flight. */
   | { kind: "pending" };
 
-/** How long an index update that failed waits before the alarm tries again. */
-const INDEX_RETRY_MS = 5_000;
+/** How long an index update or an erasure that failed waits before the alarm tries again. */
+const RETRY_MS = 5_000;
 /** Steps one alarm may chain when each makes the next due at once (a poll that finds the video, then the copy). */
 const MAX_STEPS_PER_ALARM = 3;
 
@@ -58,6 +61,8 @@ export class GenerationObject extends DurableObject<Env> {
   /** The alarm runs, chained one after another (see alarm()). */
   private alarms: Promise<void> = Promise.resolve();
   private alarmRunning = false;
+  /** The erasure under way, if any: a purge and the alarm share it rather than race. */
+  private erasure: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,6 +100,7 @@ export class GenerationObject extends DurableObject<Env> {
     // Another start() may have run during that await (the same Idempotency-Key twice at once).
     const raced = this.store.load();
     if (raced) return this.render(raced);
+    this.store.create();
     this.store.save(state);
     const detail = { upstream: state.upstream.adapter, webhook: state.webhook !== null };
     this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
@@ -126,9 +132,10 @@ export class GenerationObject extends DurableObject<Env> {
     return this.watchers.open(history, state === null || isTerminal(state.status));
   }
 
-  /** The status, or null if this object was never started (for the client index's reconciliation). */
+  /** The status, or null if this object was never started or is deleted (for the client index's reconciliation). */
   async probe(): Promise<Generation["status"] | null> {
-    return this.store.load()?.status ?? null;
+    const state = this.store.load();
+    return state && !state.erasing ? state.status : null;
   }
 
   async get(clientId: string): Promise<Generation | null> {
@@ -161,7 +168,7 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (!state.webhook) return { kind: "nothing_to_send", reason: "This generation has no webhook_url" };
-    const data = toGeneration(state, state.video ? link : null);
+    const data = toGeneration(state, state.video ? link : null, this.config.retentionMs);
     const outcome = redeliver(state.webhook, now, (body) => JSON.stringify({ ...(JSON.parse(body) as object), data }));
     if (outcome.kind === "pending") return outcome;
     if (outcome.kind === "nothing_to_send") {
@@ -177,10 +184,28 @@ export class GenerationObject extends DurableObject<Env> {
 
   async videoAccess(auth: VideoAuth): Promise<VideoAccess> {
     const state = this.store.load();
-    if (!state) return { kind: "not_found" };
+    if (!state || state.erasing) return { kind: "not_found" };
     if ("clientId" in auth && state.clientId !== auth.clientId) return { kind: "not_found" };
     if (!state.video) return { kind: "not_ready", status: state.status };
     return { kind: "ok", video: state.video };
+  }
+
+  /**
+   * Deletes the generation for good: cancels it first if it still runs
+   * (silently: no webhook, no upstream request after this), then deletes
+   * its R2 objects, its index row and all of this object's storage. It is
+   * marked first, so from that moment every call answers as if it never
+   * existed; if a step fails, the alarm finishes the deletion.
+   */
+  async purge(clientId: string): Promise<PurgeResult> {
+    const state = this.owned(clientId);
+    if (!state) return { kind: "not_found" };
+    this.store.save(markForErasure(state, "purged", Date.now()));
+    // Live feeds end; the stream route finds the generation gone when it reopens one.
+    this.watchers.closeAll();
+    await this.scheduleAlarm();
+    await this.eraseOrRetryLater();
+    return { kind: "ok" };
   }
 
   // ---- the alarm ----------------------------------------------------------
@@ -222,6 +247,10 @@ export class GenerationObject extends DurableObject<Env> {
         await performStep(step, state, { ...ctx, upstream: createUpstream(state.upstream.adapter, this.config) });
       }
       this.webhooks.startDue(Math.max(Date.now(), scheduledFor));
+      if (this.markIfExpired(Math.max(Date.now(), scheduledFor))) {
+        finished = await this.eraseOrRetryLater();
+        return;
+      }
       await syncClientIndex(this.env, this.store);
       finished = true;
     } finally {
@@ -231,6 +260,51 @@ export class GenerationObject extends DurableObject<Env> {
       await this.scheduleAlarm();
       this.alarmRunning = false;
     }
+  }
+
+  // ---- deletion (purge, retention) -----------------------------------------
+
+  /**
+   * Marks the generation for deletion when its retention has run out by
+   * `dueBy` (never while a webhook of it is pending: expiresAt is null then).
+   * True when it is marked, now or before (an erasure that was interrupted).
+   */
+  private markIfExpired(dueBy: number): boolean {
+    const state = this.store.load();
+    if (!state) return false;
+    if (state.erasing) return true;
+    const expiry = expiresAt(state, this.config.retentionMs);
+    if (expiry === null || expiry > dueBy) return false;
+    this.store.save(markForErasure(state, "expired", Date.now()));
+    return true;
+  }
+
+  /**
+   * Deletes a generation marked for deletion: R2 objects first, then its
+   * index row, then all of this object's storage (alarm included), so a
+   * failure part-way leaves the mark, and the alarm set from it, to try the
+   * rest again. False when a step failed.
+   */
+  private async eraseOrRetryLater(): Promise<boolean> {
+    this.erasure ??= this.erase().finally(() => (this.erasure = null));
+    try {
+      await this.erasure;
+      return true;
+    } catch (error) {
+      const generation = this.store.load()?.id ?? null;
+      const reason = errorMessage(error);
+      console.warn(JSON.stringify({ message: "erasure failed, retried by the alarm", generation, error: reason }));
+      return false;
+    }
+  }
+
+  private async erase(): Promise<void> {
+    const state = this.store.load();
+    if (!state?.erasing) return;
+    await deleteGenerationObjects(this.env.VIDEOS, state.id);
+    await this.env.CLIENT_INDEX.getByName(state.clientId).forget(state.id);
+    this.watchers.closeAll();
+    await this.store.erase();
   }
 
   // ---- the one transition path ----------------------------------------------
@@ -246,7 +320,7 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.store.load();
     if (!state) return null;
     const transition = reduce(state, event, { now, pollIntervalMs: this.config.pollIntervalMs });
-    const view = (s: GenerationState): Generation => toGeneration(s, s.video ? link : null);
+    const view = (s: GenerationState): Generation => toGeneration(s, s.video ? link : null, this.config.retentionMs);
     let next = transition.state;
     if (transition.notify.length > 0) next = withWebhookEvents(next, transition.notify, view(next), now);
     if (next !== state) this.store.save(next);
@@ -273,17 +347,19 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.store.load();
     if (!state) return;
     const now = Date.now();
-    const at = nextAlarmAt(state, now, INDEX_RETRY_MS);
+    const at = nextAlarmAt(state, now, RETRY_MS, this.config.retentionMs);
     const floor = this.alarmRunning ? now + this.config.pollIntervalMs : now;
     await this.store.scheduleAlarm(at === null ? null : Math.max(at, floor));
   }
 
+  /** The state if it belongs to `clientId`; null otherwise, and for a generation being deleted. */
   private owned(clientId: string): GenerationState | null {
     const state = this.store.load();
-    return state && state.clientId === clientId ? state : null;
+    return state && state.clientId === clientId && !state.erasing ? state : null;
   }
 
   private async render(state: GenerationState): Promise<Generation> {
-    return toGeneration(state, state.video ? await signedVideoLink(this.env, state, Date.now()) : null);
+    const link = state.video ? await signedVideoLink(this.env, state, Date.now()) : null;
+    return toGeneration(state, link, this.config.retentionMs);
   }
 }

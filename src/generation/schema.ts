@@ -136,6 +136,10 @@ export const GenerationSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     completed_at: z.string().nullable(),
+    expires_at: z.string().nullable().openapi({
+      description:
+        "When retention (RETENTION_SECONDS) will delete this generation; null while it runs, while a webhook of it is pending, and when retention is off",
+    }),
   })
   .openapi("Generation");
 /** Metadata is typed with our own JSON type: zod's is too deep for the typing of Durable Object RPC stubs. */
@@ -175,6 +179,64 @@ export const GenerationListSchema = z
     next_cursor: z.string().nullable().openapi({ description: "Pass as cursor for the next page; null at the end" }),
   })
   .openapi("GenerationList");
+
+/** `DELETE …/{id}?purge=true`: what a purge answers. */
+export const PurgedSchema = z
+  .object({ id: z.string(), purged: z.literal(true) })
+  .openapi("Purged", { description: "The generation is deleted for good: every route answers 404 for its id" });
+
+export const DeleteQuerySchema = z.object({
+  purge: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .optional()
+    .openapi({
+      description:
+        "true: delete the generation for good (video, inputs, timeline, list row), canceling it first if it runs, without a webhook",
+    }),
+});
+
+/** An ISO-8601 date (`2026-08-01`, midnight UTC) or date-time with a time zone (`Z` or an offset). */
+const isIsoInstant = (value: string): boolean =>
+  (z.iso.datetime({ offset: true }).safeParse(value).success || z.iso.date().safeParse(value).success) &&
+  !Number.isNaN(Date.parse(value));
+
+export const UsageQuerySchema = z.object({
+  since: z
+    .string()
+    .refine(isIsoInstant, {
+      error: "must be an ISO-8601 date or date-time with a time zone, e.g. 2026-08-01T00:00:00Z",
+    })
+    .optional()
+    .openapi({
+      format: "date-time",
+      description: "Count generations created at or after this instant (absent: all)",
+      example: "2026-08-01T00:00:00Z",
+    }),
+});
+
+const count = z.number().int();
+export const UsageSchema = z
+  .object({
+    since: z.string().nullable().openapi({ description: "The `since` asked for (normalized), null for all" }),
+    by_status: z
+      .object({
+        queued: count,
+        generating: count,
+        storing: count,
+        completed: count,
+        failed: count,
+        canceled: count,
+      })
+      .openapi({ description: "Every status, zeros included" }),
+    by_model: z.record(z.string(), count).openapi({ description: "Generations per model id" }),
+    videos: z
+      .object({ count, bytes: count })
+      .openapi({ description: "Videos still stored in R2: how many, and their total size in bytes" }),
+  })
+  .openapi("Usage", {
+    description:
+      "The calling key's generations that the relay still keeps (retention and purge remove them), from its index",
+  });
 
 export const EventListSchema = z
   .object({ data: z.array(EventSchema), next_cursor: z.string().nullable() })

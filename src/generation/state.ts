@@ -66,7 +66,16 @@ export interface GenerationState {
    * the first update.
    */
   indexed?: { version: number; fingerprint: string | null };
+  /**
+   * Set when the generation is being deleted for good (purged, or its
+   * retention ran out). From then on every caller is answered as if it did
+   * not exist, nothing is sent anywhere, and the alarm finishes the deletion
+   * if it was interrupted. Absent otherwise.
+   */
+  erasing?: { reason: ErasureReason; at: number };
 }
+
+export type ErasureReason = "purged" | "expired";
 
 /**
  * What the client index's row of this generation depends on: its status and

@@ -67,8 +67,8 @@ async function copyVideo(state: GenerationState, ctx: StepContext): Promise<void
   try {
     const copied = await copyVideoToR2(ctx.bucket, key, result.download);
     const after = await ctx.apply({ type: "stored", video: { key, ...copied, contentType: VIDEO_CONTENT_TYPE } });
-    // Canceled during the copy: the bytes belong to nobody.
-    if (after && after.status !== "completed") await ctx.bucket.delete(key);
+    // Canceled or deleted (purged) during the copy: the bytes belong to nobody.
+    if (after === null || after.status !== "completed") await ctx.bucket.delete(key);
   } catch (error) {
     await ctx.apply({ type: "store_failed", reason: errorMessage(error) });
   }

@@ -6,9 +6,16 @@
  *   snapshots   the public Generation at each status change (link unsigned), for the SSE stream
  *   alarm       one row: the time the pending alarm was set for
  *
- * Every method is synchronous SQL except `scheduleAlarm`, whose row write and
- * `setAlarm` call happen together before its only await, so a caller that
- * computed the time from the state it just saved never races another writer.
+ * The tables are created by `create()`, when a generation starts, and never
+ * otherwise: an object that has none (an id that was never started, or one
+ * that was erased) answers every read with nothing and ignores writes, so a
+ * request for it leaves no storage behind. `erase()` deletes everything,
+ * alarm included, and puts the store back in that state.
+ *
+ * Every method is synchronous SQL except `scheduleAlarm` and `erase`;
+ * `scheduleAlarm`'s row write and `setAlarm` call happen together before its
+ * only await, so a caller that computed the time from the state it just saved
+ * never races another writer.
  */
 import type { TimelineNote } from "./lifecycle.ts";
 import type { GenerationSummary } from "./client-index.ts";
@@ -23,9 +30,17 @@ export interface TimelinePage {
 
 export class GenerationStore {
   private readonly sql: SqlStorage;
+  /** Whether the tables exist. Only this store writes them, so reading sqlite_master once is enough. */
+  private ready: boolean;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
+    this.ready =
+      this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generation'`).toArray().length > 0;
+  }
+
+  /** Creates the tables (for a generation being started); harmless when they exist. */
+  create(): void {
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`,
     );
@@ -36,18 +51,38 @@ export class GenerationStore {
       `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
     );
     this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
+    this.ready = true;
+  }
+
+  /**
+   * Deletes all of this object's storage, the alarm with it (`deleteAll`
+   * clears the alarm from compatibility date 2026-02-24; wrangler.jsonc's is
+   * later). Afterwards the store behaves as if no generation was ever started.
+   */
+  async erase(): Promise<void> {
+    // Nothing may write while the deletion runs; if it fails the tables are still there.
+    this.ready = false;
+    try {
+      await this.storage.deleteAll();
+    } catch (error) {
+      this.ready = true;
+      throw error;
+    }
   }
 
   load(): GenerationState | null {
+    if (!this.ready) return null;
     const row = this.sql.exec<{ state: string }>(`SELECT state FROM generation WHERE one = 1`).toArray()[0];
     return row ? (JSON.parse(row.state) as GenerationState) : null;
   }
 
   save(state: GenerationState): void {
+    if (!this.ready) return;
     this.sql.exec(`INSERT OR REPLACE INTO generation (one, state) VALUES (1, ?)`, JSON.stringify(state));
   }
 
   appendTimeline(at: number, notes: readonly TimelineNote[]): void {
+    if (!this.ready) return;
     for (const note of notes) {
       this.sql.exec(
         `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
@@ -60,6 +95,7 @@ export class GenerationStore {
 
   /** Oldest first, after the event numbered `cursor` (exclusive); `limit` events at most. */
   timeline(limit: number, cursor: number | null): TimelinePage {
+    if (!this.ready) return { data: [], nextCursor: null };
     const rows = this.sql
       .exec<{ seq: number; at: number; type: string; detail: string }>(
         `SELECT seq, at, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
@@ -80,6 +116,7 @@ export class GenerationStore {
 
   /** Keeps the Generation as it is at a status change (without a signed link); returns its sequence number. */
   snapshot(summary: GenerationSummary): number {
+    if (!this.ready) return 0;
     return this.sql
       .exec<{ seq: number }>(`INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`, JSON.stringify(summary))
       .one().seq;
@@ -87,6 +124,7 @@ export class GenerationStore {
 
   /** The Generation at each status change after `afterSeq`, oldest first (links to be signed by the reader). */
   changes(afterSeq: number): { seq: number; summary: GenerationSummary }[] {
+    if (!this.ready) return [];
     return this.sql
       .exec<{ seq: number; generation: string }>(
         `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
@@ -98,11 +136,13 @@ export class GenerationStore {
 
   /** The time the pending alarm was set for (null when none is). */
   alarmAt(): number | null {
+    if (!this.ready) return null;
     return this.sql.exec<{ at: number }>(`SELECT at FROM alarm WHERE one = 1`).toArray()[0]?.at ?? null;
   }
 
   /** Sets (or, for null, deletes) the alarm, remembering the time it was set for. */
   async scheduleAlarm(at: number | null): Promise<void> {
+    if (!this.ready) return;
     if (at === null) {
       this.sql.exec(`DELETE FROM alarm`);
       await this.storage.deleteAlarm();

@@ -6,11 +6,15 @@ import type { z } from "zod";
 import type { CompatGenerationSchema, Generation } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
 import { summarize } from "../webhook/delivery.ts";
+import { expiresAt } from "./lifecycle.ts";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** `videoUrl` is the signed link, computed by the caller (signing is async). */
-export function toGeneration(state: GenerationState, videoUrl: string | null): Generation {
+/**
+ * `videoUrl` is the signed link, computed by the caller (signing is async);
+ * `retentionMs` is RETENTION_SECONDS (0: kept for good), for `expires_at`.
+ */
+export function toGeneration(state: GenerationState, videoUrl: string | null, retentionMs: number): Generation {
   const { model: _model, ...input } = state.input;
   return {
     id: state.id,
@@ -29,6 +33,7 @@ export function toGeneration(state: GenerationState, videoUrl: string | null): G
     created_at: iso(state.createdAt) ?? "",
     updated_at: iso(state.updatedAt) ?? "",
     completed_at: iso(state.completedAt),
+    expires_at: iso(expiresAt(state, retentionMs)),
   };
 }
 

@@ -40,6 +40,11 @@ export class Watchers {
     }
   }
 
+  /** Ends every open feed (the generation is being deleted). */
+  closeAll(): void {
+    for (const writer of this.feeds) this.close(writer);
+  }
+
   get size(): number {
     return this.feeds.size;
   }

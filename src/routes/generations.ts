@@ -3,15 +3,17 @@
  * Each route is declared once (path, auth, request schemas, responses) and
  * its handler follows it; the video has its own file (video.ts).
  */
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createGeneration } from "../generation/create.ts";
 import {
   CreateGenerationSchema,
+  DeleteQuerySchema,
   EventListSchema,
   EventsQuerySchema,
   GenerationListSchema,
   GenerationSchema,
   ListQuerySchema,
+  PurgedSchema,
 } from "../generation/schema.ts";
 import { withSignedLink } from "../generation/links.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
@@ -111,18 +113,30 @@ generations.openapi(getGenerationRoute, async (c) => {
 export const cancelGenerationRoute = createRoute({
   method: "delete",
   path: "/generations/{id}",
-  summary: "Cancel a generation",
+  summary: "Cancel a generation, or with purge=true delete it for good",
   security: BEARER,
   middleware: [requireKey],
-  request: { params: GenerationIdParamsSchema },
+  request: { params: GenerationIdParamsSchema, query: DeleteQuerySchema },
   responses: {
-    200: json(GenerationSchema, "Canceled"),
-    ...nativeErrors([401, 404, 409, 503], { 409: "already_terminal: the generation has already ended" }),
+    200: json(
+      z.union([GenerationSchema, PurgedSchema]),
+      "Canceled: the Generation. With purge=true: `{id, purged: true}`, after which every route answers 404 for the id",
+    ),
+    ...nativeErrors([400, 401, 404, 409, 503], {
+      400: "purge is not true or false",
+      409: "already_terminal: the generation has already ended (a cancel; a purge never conflicts)",
+    }),
   },
 });
 
 generations.openapi(cancelGenerationRoute, async (c) => {
-  const stub = await generationStub(c.env, c.req.valid("param").id);
+  const id = c.req.valid("param").id;
+  const stub = await generationStub(c.env, id);
+  if (c.req.valid("query").purge === "true") {
+    const purged = await stub.purge(c.var.clientId);
+    if (purged.kind === "not_found") throw notFound();
+    return c.json({ id, purged: true as const }, 200);
+  }
   const result = await stub.cancel(c.var.clientId);
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "conflict") {

@@ -32,6 +32,12 @@ export interface WebhookMessage {
    * stored before series existed, which are series 1.
    */
   series?: number;
+  /**
+   * When the current series ended (delivered or failed): retention counts
+   * from here. Null while pending; absent in messages stored before it
+   * existed (then the generation's terminal time stands in).
+   */
+  endedAt?: number | null;
 }
 
 export interface WebhookState {
@@ -144,13 +150,15 @@ function applyResult(
   const message = { ...original, leaseUntil: null };
   const lastStatus = result.kind === "response" ? result.status : null;
   if (result.kind === "response" && isSuccess(result.status)) {
-    return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null };
+    return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null, endedAt: now };
   }
   if (result.kind === "response" && result.status === 410) {
-    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, endedAt: now };
   }
   const delay = scheduleMs[attempts - 1];
-  if (delay === undefined) return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null };
+  if (delay === undefined) {
+    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, endedAt: now };
+  }
   const honoured =
     result.kind === "response" && (result.status === 429 || result.status === 503) && result.retryAfterMs !== null
       ? Math.max(delay, result.retryAfterMs)
@@ -194,6 +202,7 @@ export function redeliver(
           nextAttemptAt: now,
           leaseUntil: null,
           series: seriesOf(message) + 1,
+          endedAt: null,
         }
       : message,
   );

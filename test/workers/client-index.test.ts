@@ -79,6 +79,7 @@ function summaryOf(id: string, status: GenerationStatus, createdAt = Date.now())
     created_at: at,
     updated_at: at,
     completed_at: terminal ? at : null,
+    expires_at: null,
   };
 }
 

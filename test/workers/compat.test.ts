@@ -275,6 +275,7 @@ describe("toCompat", () => {
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",
     completed_at: null,
+    expires_at: null,
   };
   const video = {
     url: `${ORIGIN}/v1/generations/${base.id}/video?expires=1&signature=s`,

@@ -1,0 +1,39 @@
+/**
+ * `GET /v1/usage` (CONTRACT.md §3), mounted at /v1: what the calling key has
+ * generated and still keeps, counted by its client index alone (one call,
+ * never one per generation).
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { UsageQuerySchema, UsageSchema } from "../generation/schema.ts";
+import { requireKey, type AppEnv } from "../lib/http.ts";
+import { BEARER, json, nativeErrors } from "./common.ts";
+
+export const usage = new OpenAPIHono<AppEnv>();
+
+export const getUsageRoute = createRoute({
+  method: "get",
+  path: "/usage",
+  summary: "This key's generations counted by status and model, and its stored videos",
+  security: BEARER,
+  middleware: [requireKey],
+  request: { query: UsageQuerySchema },
+  responses: {
+    200: json(UsageSchema, "Counts over the generations the relay still keeps for this key"),
+    ...nativeErrors([400, 401, 503], { 400: "since is not an ISO-8601 date or date-time with a time zone" }),
+  },
+});
+
+usage.openapi(getUsageRoute, async (c) => {
+  const { since } = c.req.valid("query");
+  const sinceMs = since === undefined ? null : Date.parse(since);
+  const counts = await c.env.CLIENT_INDEX.getByName(c.var.clientId).usage(sinceMs);
+  return c.json(
+    {
+      since: sinceMs === null ? null : new Date(sinceMs).toISOString(),
+      by_status: counts.byStatus,
+      by_model: counts.byModel,
+      videos: counts.videos,
+    },
+    200,
+  );
+});
