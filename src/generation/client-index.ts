@@ -283,7 +283,10 @@ export class ClientIndexObject extends DurableObject<Env> {
       number
     >;
     for (const row of this.sql
-      .exec<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM entries WHERE ${where} GROUP BY status`, sinceMs)
+      .exec<{ status: string; n: number }>(
+        `SELECT status, count(*) AS n FROM entries WHERE ${where} GROUP BY status`,
+        sinceMs,
+      )
       .toArray()) {
       if (row.status in byStatus) byStatus[row.status as GenerationStatus] = row.n;
     }

@@ -13,13 +13,7 @@ import { backoffMs } from "../lib/backoff.ts";
 import type { PollOutcome, SubmitOutcome } from "../upstream/port.ts";
 import { nextDeliveryAt } from "../webhook/delivery.ts";
 import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
-import {
-  isTerminal,
-  needsIndexSync,
-  type ErasureReason,
-  type GenerationState,
-  type StoredVideo,
-} from "./state.ts";
+import { isTerminal, needsIndexSync, type ErasureReason, type GenerationState, type StoredVideo } from "./state.ts";
 
 export type LifecycleEvent =
   /** The alarm is about to send the create request (persisted before it leaves). */
@@ -74,12 +68,7 @@ export function nextStep(state: GenerationState): Step | null {
  * needs its erasure finished: `retryMs` after now, since the caller that
  * marked it is erasing it already and the alarm is only the fallback.
  */
-export function nextAlarmAt(
-  state: GenerationState,
-  now: number,
-  retryMs: number,
-  retentionMs = 0,
-): number | null {
+export function nextAlarmAt(state: GenerationState, now: number, retryMs: number, retentionMs = 0): number | null {
   if (state.erasing) return now + retryMs;
   const candidates: number[] = [];
   if (nextStep(state) !== null && state.nextActionAt !== null) candidates.push(state.nextActionAt);

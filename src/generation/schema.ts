@@ -186,13 +186,10 @@ export const PurgedSchema = z
   .openapi("Purged", { description: "The generation is deleted for good: every route answers 404 for its id" });
 
 export const DeleteQuerySchema = z.object({
-  purge: z
-    .enum(["true", "false"], { error: 'must be "true" or "false"' })
-    .optional()
-    .openapi({
-      description:
-        "true: delete the generation for good (video, inputs, timeline, list row), canceling it first if it runs, without a webhook",
-    }),
+  purge: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().openapi({
+    description:
+      "true: delete the generation for good (video, inputs, timeline, list row), canceling it first if it runs, without a webhook",
+  }),
 });
 
 /** An ISO-8601 date (`2026-08-01`, midnight UTC) or date-time with a time zone (`Z` or an offset). */

@@ -30,13 +30,20 @@ export interface TimelinePage {
 
 export class GenerationStore {
   private readonly sql: SqlStorage;
-  /** Whether the tables exist. Only this store writes them, so reading sqlite_master once is enough. */
-  private ready: boolean;
+  /**
+   * Whether the tables exist; null until first asked. Only this store
+   * creates or deletes them, so reading sqlite_master once is enough.
+   */
+  private tables: boolean | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
-    this.ready =
+  }
+
+  private get ready(): boolean {
+    this.tables ??=
       this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generation'`).toArray().length > 0;
+    return this.tables;
   }
 
   /** Creates the tables (for a generation being started); harmless when they exist. */
@@ -51,7 +58,7 @@ export class GenerationStore {
       `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
     );
     this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
-    this.ready = true;
+    this.tables = true;
   }
 
   /**
@@ -61,11 +68,11 @@ export class GenerationStore {
    */
   async erase(): Promise<void> {
     // Nothing may write while the deletion runs; if it fails the tables are still there.
-    this.ready = false;
+    this.tables = false;
     try {
       await this.storage.deleteAll();
     } catch (error) {
-      this.ready = true;
+      this.tables = true;
       throw error;
     }
   }

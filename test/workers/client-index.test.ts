@@ -377,6 +377,8 @@ describe("client index: reconciliation", () => {
     await reserve(index, neverStarted, { createdAt: old });
     // A generation whose stored state cannot be read: its probe throws.
     await runInDurableObject(env.GENERATION.getByName(broken), (_instance, ctx) => {
+      // Its tables are created when a generation starts; this one never did.
+      ctx.storage.sql.exec(`CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`);
       ctx.storage.sql.exec(`INSERT OR REPLACE INTO generation (one, state) VALUES (1, '{')`);
     });
 

@@ -1,0 +1,190 @@
+/**
+ * `DELETE /v1/generations/{id}?purge=true` (CONTRACT.md §3): a generation
+ * deleted for good, whatever its state, leaves nothing in R2, in its client's
+ * index or in its Durable Object, and every route answers 404 for it.
+ *
+ * This project runs with RETENTION_SECONDS unset (0): nothing here expires
+ * by itself, and `expires_at` stays null.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import type { ClientIndexObject } from "../../src/generation/client-index.ts";
+import type { Generation } from "../../src/generation/schema.ts";
+import { expectGone, indexRowOf, storageOf } from "./erasure.ts";
+import {
+  alarmOf,
+  call,
+  create,
+  expectNativeError,
+  get,
+  isStatus,
+  postJson,
+  stepUntil,
+  stubOf,
+  uniquePrompt,
+  upstreamStats,
+  waitForSubmission,
+} from "./helpers.ts";
+
+const purge = (id: string, as: "alice" | "bob" = "alice") =>
+  call(`/v1/generations/${id}?purge=true`, { method: "DELETE", as });
+
+async function expectPurged(id: string): Promise<void> {
+  const response = await purge(id);
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(await response.json()).toEqual({ id, purged: true });
+}
+
+async function receiverDeliveries(path: string): Promise<unknown[]> {
+  const response = await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`);
+  return response.json<unknown[]>();
+}
+
+describe("purge", () => {
+  it("deletes a completed generation: its video, its index row and its object's storage", async () => {
+    const created = await create({ prompt: uniquePrompt("size=4096") });
+    await stepUntil(created.id, isStatus("completed"));
+    const done = await get(created.id);
+    // Retention is off in this project: nothing will delete it by itself.
+    expect(done.expires_at).toBeNull();
+    expect(await alarmOf(created.id)).toBeNull();
+    expect(await env.VIDEOS.head(`videos/${created.id}.mp4`)).not.toBeNull();
+    expect(await indexRowOf(created.id)).toEqual({ status: "completed" });
+
+    await expectPurged(created.id);
+    await expectGone(created.id, { signedVideoUrl: done.video?.url ?? null });
+  });
+
+  it("cancels a running generation first: no upstream request and no webhook after it", async () => {
+    const prompt = uniquePrompt("steps=generating");
+    const hook = `/hook/${crypto.randomUUID()}/200`;
+    const created = await create({
+      prompt,
+      webhook_url: `${inject("receiverUrl")}${hook}`,
+      webhook_events: ["canceled", "failed", "completed"],
+    });
+    await stepUntil(created.id, (state) => state.status === "generating" && state.upstream.polls === 2);
+    expect(await indexRowOf(created.id)).toEqual({ status: "generating" });
+    const active = await env.CLIENT_INDEX.getByName("alice").activeCount();
+
+    await expectPurged(created.id);
+    const polls = (await upstreamStats({ prompt })).polls;
+    // Nothing is left to wake for; a stray alarm delivery does nothing either.
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await upstreamStats({ prompt })).polls).toBe(polls);
+    expect(await receiverDeliveries(hook)).toEqual([]);
+    expect(await env.CLIENT_INDEX.getByName("alice").activeCount()).toBeLessThan(active);
+    await expectGone(created.id, { signedVideoUrl: null });
+  });
+
+  it("keeps a purge that arrives while the alarm awaits a poll: the poll's answer changes nothing", async () => {
+    const prompt = uniquePrompt("slow=400 steps=generating,completed");
+    const created = await create({ prompt });
+    await stepUntil(created.id, (state) => state.upstream.polls === 1);
+    // The input gate opens while the alarm awaits the slow poll: purge then.
+    const alarm = runDurableObjectAlarm(stubOf(created.id));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expectPurged(created.id);
+    await alarm;
+    expect((await upstreamStats({ prompt })).downloads).toBe(0);
+    await expectGone(created.id, { signedVideoUrl: null });
+  });
+
+  it("deletes every stored input under inputs/<id>/, and nothing of another generation", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    const other = await create({ prompt: uniquePrompt("steps=generating") });
+    await waitForSubmission(created.id);
+    // Stored the way `data:` inputs are (a prefix per generation), put here directly.
+    const keys = ["image_url", "image_urls/0", "image_urls/1"].map((name) => `inputs/${created.id}/${name}`);
+    for (const key of keys) await env.VIDEOS.put(key, new Uint8Array([1, 2, 3]));
+    await env.VIDEOS.put(`inputs/${other.id}/image_url`, new Uint8Array([4]));
+
+    await expectPurged(created.id);
+    await expectGone(created.id, { signedVideoUrl: null });
+    const kept = await env.VIDEOS.list({ prefix: `inputs/${other.id}/` });
+    expect(kept.objects.map((object) => object.key)).toEqual([`inputs/${other.id}/image_url`]);
+    expect((await get(other.id)).status).not.toBe("canceled");
+    await env.VIDEOS.delete(`inputs/${other.id}/image_url`);
+    await expectPurged(other.id);
+  });
+
+  it("answers 404 to another client, and leaves the generation as it was", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    await waitForSubmission(created.id);
+    await expectNativeError(await purge(created.id, "bob"), 404, "not_found");
+    expect((await get(created.id)).status).toBe("queued");
+    await expectPurged(created.id);
+  });
+
+  it("refuses a purge value other than true or false, naming purge", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    const error = await expectNativeError(
+      await call(`/v1/generations/${created.id}?purge=yes`, { method: "DELETE" }),
+      400,
+      "invalid_request",
+    );
+    expect(error.details?.[0]?.field).toBe("purge");
+    // purge=false is a plain cancel.
+    const canceled = await call(`/v1/generations/${created.id}?purge=false`, { method: "DELETE" });
+    expect(canceled.status).toBe(200);
+    expect((await canceled.json<Generation>()).status).toBe("canceled");
+    await expectPurged(created.id);
+  });
+
+  it("lets an Idempotency-Key of a purged generation create a new one instead of reaching the old id", async () => {
+    const key = crypto.randomUUID();
+    const body = { prompt: uniquePrompt("steps=generating") };
+    const first = await postJson("/v1/generations", body, { headers: { "Idempotency-Key": key } });
+    const { id } = await first.json<Generation>();
+    await waitForSubmission(id);
+    await expectPurged(id);
+    const again = await postJson("/v1/generations", body, { headers: { "Idempotency-Key": key } });
+    expect(again.status).toBe(202);
+    const replacement = await again.json<Generation>();
+    expect(replacement.id).not.toBe(id);
+    await expectGone(id, { signedVideoUrl: null });
+    await expectPurged(replacement.id);
+  });
+});
+
+describe("the index after a purge", () => {
+  it("does not let a late update or a reconcile bring the row back", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    await waitForSubmission(created.id);
+    const index = env.CLIENT_INDEX.getByName("alice");
+    const summary = (await index.listSummaries({ limit: 100, cursor: null, status: null })).data.find(
+      (row) => row.id === created.id,
+    );
+    if (!summary) throw new Error("not listed before the purge");
+    await expectPurged(created.id);
+
+    // An update that was on its way when the generation went, with any version.
+    await index.record({ id: created.id, version: 1_000, summary: { ...summary, status: "completed" } });
+    await index.setStatus(created.id, "failed");
+    expect(await indexRowOf(created.id)).toBeNull();
+    // The reconcile only visits rows it has; the generation's object answers as never started.
+    await runDurableObjectAlarm(index);
+    expect(await indexRowOf(created.id)).toBeNull();
+    expect(await stubOf(created.id).probe()).toBeNull();
+    expect(await storageOf(created.id)).toMatchObject({ tables: [], alarm: null });
+  });
+
+  it("forgets the tombstone of a purged id once it is a day old", async () => {
+    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    await waitForSubmission(created.id);
+    await expectPurged(created.id);
+    const index = env.CLIENT_INDEX.getByName("alice");
+    const tombstone = () =>
+      runInDurableObject(index, (_instance: ClientIndexObject, ctx) =>
+        ctx.storage.sql.exec(`SELECT until_ms FROM forgotten WHERE id = ?`, created.id).toArray(),
+      );
+    expect(await tombstone()).toHaveLength(1);
+    await runInDurableObject(index, (_instance: ClientIndexObject, ctx) => {
+      ctx.storage.sql.exec(`UPDATE forgotten SET until_ms = ? WHERE id = ?`, Date.now() - 1, created.id);
+    });
+    await runDurableObjectAlarm(index);
+    expect(await tombstone()).toEqual([]);
+  });
+});
