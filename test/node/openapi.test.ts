@@ -33,12 +33,14 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["post", "/v1/generations", [200, 202, 400, 401, 413, 415, 422, 429, 503], "Generation"],
   ["get", "/v1/generations", [200, 400, 401, 503], "GenerationList"],
   ["get", "/v1/generations/{id}", [200, 401, 404, 503], "Generation"],
-  ["delete", "/v1/generations/{id}", [200, 401, 404, 409, 503], "Generation"],
+  // Two 200 shapes (a cancel's Generation, a purge's Purged): checked on their own below.
+  ["delete", "/v1/generations/{id}", [200, 400, 401, 404, 409, 503], null],
   ["get", "/v1/generations/{id}/events", [200, 400, 401, 404, 503], "EventList"],
   ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 503], "Generation"],
   ["get", "/v1/generations/{id}/stream", [200, 401, 404, 429, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],
+  ["get", "/v1/usage", [200, 400, 401, 503], "Usage"],
   ["post", "/v2/generate/video/alibaba/generation", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
   ["get", "/v2/generate/video/alibaba/generation", [200, 400, 401, 404, 503], "CompatGeneration"],
   ["post", "/v2/video/generations", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
@@ -114,6 +116,39 @@ describe("GET /openapi.json", () => {
       const query = doc.paths[path]?.get?.parameters;
       expect(query?.find((p) => p.name === "generation_id")).toMatchObject({ in: "query", required: true });
     }
+  });
+
+  it("documents DELETE's purge parameter and both of its 200 shapes", () => {
+    const operation = doc.paths["/v1/generations/{id}"]?.delete;
+    expect(operation?.parameters?.find((p) => p.name === "purge")).toMatchObject({
+      in: "query",
+      schema: { enum: ["true", "false"] },
+    });
+    const schema = operation?.responses["200"]?.content?.["application/json"]?.schema as {
+      oneOf?: { $ref?: string }[];
+      anyOf?: { $ref?: string }[];
+    };
+    expect((schema.oneOf ?? schema.anyOf ?? []).map((s) => s.$ref).sort()).toEqual([ref("Generation"), ref("Purged")]);
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    expect(Object.keys(schemas.Purged?.properties ?? {}).sort()).toEqual(["id", "purged"]);
+  });
+
+  it("documents usage: since as a query parameter, every status in by_status", () => {
+    const since = doc.paths["/v1/usage"]?.get?.parameters?.find((p) => p.name === "since");
+    expect(since).toMatchObject({ in: "query" });
+    expect(since?.required ?? false).toBe(false);
+    const usage = (doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>).Usage;
+    expect(Object.keys(usage?.properties ?? {}).sort()).toEqual(["by_model", "by_status", "since", "videos"]);
+    const byStatus = usage?.properties?.by_status as { properties?: Record<string, unknown>; required?: string[] };
+    expect(Object.keys(byStatus.properties ?? {}).sort()).toEqual([
+      "canceled",
+      "completed",
+      "failed",
+      "generating",
+      "queued",
+      "storing",
+    ]);
+    expect([...(byStatus.required ?? [])].sort()).toEqual(Object.keys(byStatus.properties ?? {}).sort());
   });
 
   it("documents the id pattern the relay enforces", () => {

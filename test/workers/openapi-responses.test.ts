@@ -22,6 +22,7 @@ import {
 } from "../../src/routes/generations.ts";
 import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.ts";
 import { streamGenerationRoute } from "../../src/routes/stream.ts";
+import { getUsageRoute } from "../../src/routes/usage.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
 import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
@@ -163,7 +164,23 @@ describe("the native API answers what it declares", () => {
       [404, () => call("/v1/generations/not-an-id", { method: "DELETE" })],
       [200, () => call(`/v1/generations/${id}`, { method: "DELETE" })],
       [409, () => call(`/v1/generations/${id}`, { method: "DELETE" })],
+      [400, () => call(`/v1/generations/${id}?purge=1`, { method: "DELETE" })],
+      [404, () => call(`/v1/generations/${id}?purge=true`, { method: "DELETE", as: "bob" })],
+      [200, () => call(`/v1/generations/${id}?purge=true`, { method: "DELETE" })],
+      [404, () => call(`/v1/generations/${id}?purge=true`, { method: "DELETE" })],
+      [404, () => call(`/v1/generations/${id}`, { method: "DELETE" })],
       [503, () => callWith(NOT_CONFIGURED, `/v1/generations/${id}`, { method: "DELETE" })],
+    ]);
+  });
+
+  it("GET /v1/usage", async () => {
+    await create({ prompt: uniquePrompt() });
+    await expectAll(getUsageRoute, [
+      [200, () => call("/v1/usage")],
+      [200, () => call("/v1/usage?since=2026-01-01T00:00:00Z")],
+      [400, () => call("/v1/usage?since=yesterday")],
+      [401, () => call("/v1/usage", { as: null })],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/usage")],
     ]);
   });
 
