@@ -47,7 +47,26 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          exclude: ["test/workers/realtime/**"],
+          exclude: ["test/workers/realtime/**", "test/workers/retention/**"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The same with RETENTION_SECONDS set: a finished generation is
+        // deleted by its alarm (stepped by hand; 60 s keeps it from firing on
+        // its own mid-test). Separate, because every other workers test
+        // expects finished generations to stay.
+        extends: true,
+        plugins: [
+          workerd({
+            POLL_INTERVAL_SECONDS: "30",
+            WEBHOOK_RETRY_SCHEDULE_SECONDS: "30,30,30",
+            RETENTION_SECONDS: "60",
+          }),
+        ],
+        test: {
+          name: "workers-retention",
+          include: ["test/workers/retention/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

@@ -332,7 +332,11 @@ export class GenerationObject extends DurableObject<Env> {
     }
     this.webhooks.startDue(now);
     await this.scheduleAlarm();
-    if (needsIndexSync(next)) await syncClientIndex(this.env, this.store);
+    if (needsIndexSync(next)) {
+      await syncClientIndex(this.env, this.store);
+      // Acknowledged: the alarm need not wake for a retry of it (the next may be retention's).
+      await this.scheduleAlarm();
+    }
     return this.store.load();
   }
 
