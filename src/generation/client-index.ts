@@ -220,9 +220,11 @@ export class ClientIndexObject extends DurableObject<Env> {
       if (entry.version <= row.version) return;
       if (!isActiveStatus(row.status) && isActiveStatus(summary.status)) return;
     }
+    // `created_at` becomes the generation's own (the reserved row has the Worker's, a moment earlier),
+    // so a usage report's `since` agrees with the `created_at` clients see.
     this.sql.exec(
       `INSERT INTO entries (id, status, version, created_at, model, video_bytes, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-       ON CONFLICT (id) DO UPDATE SET status = ?2, version = ?3, model = ?5, video_bytes = ?6, summary = ?7`,
+       ON CONFLICT (id) DO UPDATE SET status = ?2, version = ?3, created_at = ?4, model = ?5, video_bytes = ?6, summary = ?7`,
       entry.id,
       summary.status,
       entry.version,

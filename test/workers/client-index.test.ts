@@ -83,8 +83,8 @@ function summaryOf(id: string, status: GenerationStatus, createdAt = Date.now())
   };
 }
 
-const record = (index: IndexStub, id: string, version: number, status: GenerationStatus) =>
-  index.record({ id, version, summary: summaryOf(id, status) });
+const record = (index: IndexStub, id: string, version: number, status: GenerationStatus, createdAt?: number) =>
+  index.record({ id, version, summary: summaryOf(id, status, createdAt) });
 
 async function statusOf(index: IndexStub, id: string): Promise<string | null> {
   return runInDurableObject(index, (_instance: ClientIndexObject, ctx) => {
@@ -212,8 +212,9 @@ describe("client index: quota", () => {
     const storing = idAt(old);
     const canceled = idAt(old + 1);
     for (const id of [storing, canceled, idAt(old + 2), idAt(old + 3)]) await reserve(index, id, { createdAt: old });
-    await record(index, storing, 1, "generating");
-    await record(index, storing, 2, "storing");
+    // A generation reports the creation time it was reserved with (the row takes the summary's).
+    await record(index, storing, 1, "generating", old);
+    await record(index, storing, 2, "storing", old);
     await index.setStatus(canceled, "canceled");
     await index.setStatus(canceled, "canceled");
     await record(index, idAt(Date.now()), 1, "queued"); // a generation the index did not know

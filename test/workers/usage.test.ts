@@ -144,6 +144,12 @@ describe("GET /v1/usage", () => {
       videos: { count: 2, bytes: 4000 },
     });
 
+    // `since` compares with the created_at clients see: the last one created counts, alone.
+    expect((await client.usage(`?since=${encodeURIComponent(running.created_at)}`)).by_status).toEqual({
+      ...zeros(),
+      queued: 1,
+    });
+
     const future = new Date(Date.now() + DAY_MS).toISOString();
     expect(await client.usage(`?since=${encodeURIComponent(future)}`)).toEqual({
       since: future,
