@@ -10,6 +10,7 @@ import { validationHook, type AppEnv } from "./lib/http.ts";
 import { BEARER, BEARER_SCHEME, EXPIRES_SCHEME, NO_AUTH, SIGNATURE_SCHEME } from "./routes/common.ts";
 import { compat } from "./routes/compat.ts";
 import { generations } from "./routes/generations.ts";
+import { models } from "./routes/models.ts";
 import { pages } from "./routes/pages.ts";
 import { stream } from "./routes/stream.ts";
 import { video } from "./routes/video.ts";
@@ -23,6 +24,7 @@ app.route("/v1", generations);
 app.route("/v1", stream);
 app.route("/v1", video);
 app.route("/v1", webhooks);
+app.route("/v1", models);
 app.route("/v2", compat);
 
 app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {

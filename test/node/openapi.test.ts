@@ -39,6 +39,8 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["get", "/v1/generations/{id}/stream", [200, 401, 404, 429, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],
+  ["get", "/v1/models", [200, 401, 503], "ModelList"],
+  ["get", "/v1/models/{id}", [200, 401, 404, 503], "Model"],
   ["post", "/v2/generate/video/alibaba/generation", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
   ["get", "/v2/generate/video/alibaba/generation", [200, 400, 401, 404, 503], "CompatGeneration"],
   ["post", "/v2/video/generations", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
@@ -118,13 +120,17 @@ describe("GET /openapi.json", () => {
 
   it("documents the id pattern the relay enforces", () => {
     const idParameters = Object.entries(doc.paths)
-      .filter(([path]) => path.includes("{id}"))
+      .filter(([path]) => path.startsWith("/v1/generations/{id}"))
       .flatMap(([, item]) => Object.values(item).map((operation) => operation.parameters ?? []))
       .map((parameters) => parameters.find((p) => p.name === "id" && p.in === "path"));
     expect(idParameters.length).toBe(6);
     for (const parameter of idParameters) {
       expect(parameter).toMatchObject({ required: true, schema: { pattern: GENERATION_ID_PATTERN.source } });
     }
+    // A model id is no generation id: any id of the catalogue, `/` included.
+    const modelId = doc.paths["/v1/models/{id}"]?.get?.parameters?.find((p) => p.name === "id");
+    expect(modelId).toMatchObject({ in: "path", required: true });
+    expect(modelId?.schema?.pattern).toBeUndefined();
     const compatQuery = doc.paths["/v2/video/generations"]?.get?.parameters?.find((p) => p.name === "generation_id");
     expect(compatQuery?.schema?.pattern).toBe(GENERATION_ID_PATTERN.source);
   });

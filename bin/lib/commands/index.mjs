@@ -7,6 +7,7 @@ import * as download from "./download.mjs";
 import * as events from "./events.mjs";
 import * as generate from "./generate.mjs";
 import * as list from "./list.mjs";
+import * as models from "./models.mjs";
 import * as status from "./status.mjs";
 
-export const COMMANDS = { generate, status, list, cancel, events, download };
+export const COMMANDS = { generate, status, list, cancel, events, download, models };
