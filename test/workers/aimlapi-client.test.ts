@@ -7,7 +7,6 @@ import { describe, expect, inject, it } from "vitest";
 import { readConfig } from "../../src/config.ts";
 import { createAimlapiClient } from "../../src/upstream/aimlapi/client.ts";
 import { adapterFor, createUpstream } from "../../src/upstream/index.ts";
-import type { UpstreamInput } from "../../src/upstream/port.ts";
 import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
 import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
 
@@ -18,7 +17,7 @@ const client = (options: { apiKey?: string; requestTimeoutMs?: number; baseUrl?:
     requestTimeoutMs: options.requestTimeoutMs,
   });
 
-const input = (directives = ""): UpstreamInput => ({
+const input = (directives = "") => ({
   model: "alibaba/wan2.5-t2v-preview",
   prompt: uniquePrompt(directives),
   resolution: "720p",
