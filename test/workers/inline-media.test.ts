@@ -209,6 +209,21 @@ describe("sizes", () => {
     expect(readConfig(env).maxInlineMediaBytes).toBe(20971520);
   });
 
+  it("takes a data: URI of exactly the default 20 MiB, sent upstream byte-identical, and refuses one byte more", async () => {
+    const uri = dataUri("image/png", randomBytes(20_971_520));
+    const created = await createI2v(uri);
+    expect(created.input.image_url).toMatchObject({ bytes: 20_971_520 });
+    expect((await receivedBody(created.id)).image_url === uri).toBe(true);
+    const over = await postJson("/v1/generations", {
+      model: I2V,
+      prompt: uniquePrompt(),
+      image_url: dataUri("image/png", randomBytes(20_971_521)),
+    });
+    const error = await expectNativeError(over, 413, "payload_too_large");
+    expect(error.details?.map((detail) => detail.field)).toEqual(["image_url"]);
+    expect(error.message).toContain("20971520");
+  }, 60_000);
+
   it("refuses a data: URI over MAX_INLINE_MEDIA_BYTES decoded with 413 naming the field, and takes one at the limit", async () => {
     const bindings = { MAX_INLINE_MEDIA_BYTES: "3000" };
     const over = await callWith(bindings, "/v1/generations", {
