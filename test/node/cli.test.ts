@@ -267,7 +267,7 @@ describe("wan-relay CLI", () => {
     const result = await run(["generate", uniquePrompt(), "--seed", "abc", "--duration", "7"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error 400 invalid_request: /);
-    expect(result.stderr).toContain("duration must be 5 or 10");
+    expect(result.stderr).toContain("duration must be one of 5, 10");
     expect(result.stderr).toContain("seed must be an integer");
   });
 
