@@ -106,7 +106,7 @@ export async function storeInlineMedia(
     const key = inputKey(generationId, item.path);
     const { media_type: mediaType, bytes, sha256 } = item.reference;
     await bucket.put(key, item.text, {
-      httpMetadata: { contentType: "text/plain; charset=us-ascii" },
+      httpMetadata: { contentType: "text/plain; charset=utf-8" },
       customMetadata: { media_type: mediaType, bytes: String(bytes), sha256 },
     });
     stored.push({ path: item.path, key, mediaType, bytes, sha256 });
