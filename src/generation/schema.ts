@@ -73,7 +73,9 @@ function checkModelFields(relayFields: readonly string[]) {
     const modelBody: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(body)) if (!relayFields.includes(name)) modelBody[name] = value;
     const checked = checkModelInput(modelBody);
-    const details = checked.ok ? blankPrompt(checked.input) : checked.details;
+    const found = checked.ok ? [] : checked.details;
+    const blank = found.some((detail) => detail.field === "prompt") ? [] : blankPrompt(modelBody);
+    const details = [...found, ...blank];
     for (const detail of details) {
       ctx.addIssue({ code: "custom", path: detail.field.split("."), message: detail.message, params: { detail } });
     }

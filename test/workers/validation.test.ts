@@ -252,6 +252,12 @@ describe("POST /v1/generations refuses bad bodies", () => {
     expect(error.details).toEqual([{ field: "model", rule: "unknown_model", message: error.message }]);
   });
 
+  it("reports a blank prompt beside other refused fields", async () => {
+    const error = await expectNativeError(await send({ prompt: "   ", seed: -1 }), 400, "invalid_request");
+    expect(error.details).toContainEqual({ field: "prompt", rule: "blank", message: "prompt must not be blank" });
+    expect(error.details?.map((detail) => detail.field)).toContain("seed");
+  });
+
   it("reports a relay field and a model field together", async () => {
     const error = await expectNativeError(
       await send({ prompt: uniquePrompt(), webhook_events: ["finished"], duration: 7 }),
