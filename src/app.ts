@@ -66,7 +66,8 @@ app.doc31(OPENAPI_PATH, (c) => ({
   info: {
     title: "wan-relay",
     version: "0.1.0",
-    description: "Wan 2.5 text-to-video as a callback: submit once, get a signed webhook when the video is in R2.",
+    description:
+      "Every video model of the AI/ML API as a callback: submit once, get a signed webhook when the video is in R2.",
   },
   servers: [{ url: new URL(c.req.url).origin }],
   security: BEARER,

@@ -23,12 +23,17 @@ export interface Config {
   maxActivePerKey: number;
   simulatorMs: number;
   urlSigningSecret: string | null;
+  /** Largest decoded `data:` URI a media field takes (CONTRACT.md §9). */
+  maxInlineMediaBytes: number;
 }
 
 /** The shortest poll interval, whatever POLL_INTERVAL_SECONDS says. */
 export const POLL_INTERVAL_MIN_MS = 100;
 /** A URL_SIGNING_SECRET shorter than this (in UTF-8 bytes) is refused: an HMAC is only as strong as its key. */
 export const URL_SIGNING_SECRET_MIN_BYTES = 32;
+
+/** MAX_INLINE_MEDIA_BYTES when unset: 20 MiB. */
+export const DEFAULT_MAX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
 
 const DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400";
 
@@ -74,6 +79,11 @@ export function readConfig(env: Env): Config {
     maxActivePerKey: positiveInt("MAX_ACTIVE_PER_KEY", env.MAX_ACTIVE_PER_KEY, 100),
     simulatorMs: seconds("SIMULATOR_SECONDS", env.SIMULATOR_SECONDS, 20),
     urlSigningSecret: urlSigningSecret(env),
+    maxInlineMediaBytes: positiveInt(
+      "MAX_INLINE_MEDIA_BYTES",
+      env.MAX_INLINE_MEDIA_BYTES,
+      DEFAULT_MAX_INLINE_MEDIA_BYTES,
+    ),
   };
   cache.set(env, config);
   return config;

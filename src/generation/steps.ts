@@ -4,8 +4,12 @@
  * expected failures are outcomes, so a throw here is a bug.
  */
 import { errorMessage } from "../lib/errors.ts";
+import { findModel } from "../models/catalogue.ts";
+import { restoreInlineMedia } from "../models/inline-media.ts";
+import { toUpstreamFields } from "../models/validate.ts";
 import { copyVideoToR2, videoKey, VIDEO_CONTENT_TYPE } from "../storage/copy-to-r2.ts";
 import type { Upstream } from "../upstream/index.ts";
+import type { UpstreamInput } from "../upstream/port.ts";
 import type { LifecycleEvent, Step } from "./lifecycle.ts";
 import type { GenerationState } from "./state.ts";
 import type { GenerationStore } from "./store.ts";
@@ -34,12 +38,37 @@ export async function performStep(step: Step, state: GenerationState, ctx: StepC
 }
 
 async function submit(state: GenerationState, ctx: StepContext): Promise<void> {
+  // Read before anything is marked in flight: a failed read sends nothing.
+  const body = await upstreamBody(state, ctx.bucket);
+  if (body.kind === "missing") {
+    await ctx.apply({ type: "input_missing", reason: `the stored input ${body.key} is gone from R2` });
+    return;
+  }
   // Persisted before the request leaves (the output gate holds the fetch
   // until the write is durable): if the runtime dies mid-request, the next
   // alarm finds `inFlight` and fails with submit_uncertain instead of paying twice.
   await ctx.apply({ type: "submit_started" });
-  const outcome = await ctx.upstream.submit(state.input);
+  const outcome = await ctx.upstream.submit(body.body);
   await ctx.apply({ type: "submitted", outcome });
+}
+
+/**
+ * What the upstream receives (CONTRACT.md §9): `model` and exactly the
+ * caller's fields, under the names the model's published schema uses
+ * (`enable_prompt_expansion` is sent as `enhance_prompt`), each `data:` URI
+ * read back from R2 as sent.
+ */
+export async function upstreamBody(
+  state: GenerationState,
+  bucket: R2Bucket,
+): Promise<{ kind: "ok"; body: UpstreamInput } | { kind: "missing"; key: string }> {
+  // Rows written before the model catalogue kept `model` in the input.
+  const { model: _model, ...fields } = state.input;
+  const restored = await restoreInlineMedia(bucket, fields, state.inlineMedia ?? []);
+  if (restored.kind === "missing") return restored;
+  const model = findModel(state.model);
+  const named = model === undefined ? restored.input : toUpstreamFields(model, restored.input);
+  return { kind: "ok", body: { model: state.model, ...named } };
 }
 
 async function poll(state: GenerationState, ctx: StepContext): Promise<void> {
