@@ -219,7 +219,10 @@ export class GenerationObject extends DurableObject<Env> {
         const dueBy = Math.max(Date.now(), scheduledFor);
         if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy) break;
         const ctx = { bucket: this.env.VIDEOS, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
-        await performStep(step, state, { ...ctx, upstream: createUpstream(state.upstream.adapter, this.config) });
+        await performStep(step, state, {
+          ...ctx,
+          upstream: createUpstream(state.upstream.adapter, this.config, this.env.ASSETS),
+        });
       }
       this.webhooks.startDue(Math.max(Date.now(), scheduledFor));
       await syncClientIndex(this.env, this.store);

@@ -28,6 +28,14 @@ describe("the Worker bundle", () => {
     expect(report.catalogue.bytesInMain).toBeGreaterThan(0);
   });
 
+  it("keeps the whole upload (script, pages, no video: the sample is a static asset) at or under 200 KiB gzip", () => {
+    expect(report.modules.some((module) => module.name.endsWith(".mp4"))).toBe(false);
+    expect(
+      report.wranglerTotal.gzip,
+      `wrangler uploads ${(report.wranglerTotal.gzip / 1024).toFixed(1)} KiB gzip`,
+    ).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+
   it("keeps the Worker's code at or under 200 KiB gzip", () => {
     expect(
       report.main.gzip,

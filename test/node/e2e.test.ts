@@ -14,7 +14,7 @@ import type { Generation } from "../../src/generation/schema.ts";
 import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
 import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS } from "../support/constants.ts";
 
-const SAMPLE = readFileSync(`${REPO_ROOT}/src/upstream/simulator/sample.mp4`);
+const SAMPLE = readFileSync(`${REPO_ROOT}/public/simulator/sample.mp4`);
 const auth = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}` };
 
 async function createGeneration(relay: RelayProcess, body: Record<string, unknown>): Promise<Generation> {

@@ -24,7 +24,7 @@ const MODEL = "alibaba/wan2.5-t2v-preview";
 const LEGACY = "/v2/generate/video/alibaba/generation";
 const CURRENT = "/v2/video/generations";
 const FAKE_FILE = fileURLToPath(new URL("../support/fake-aimlapi.ts", import.meta.url));
-const SAMPLE = fileURLToPath(new URL("../../src/upstream/simulator/sample.mp4", import.meta.url));
+const SAMPLE = fileURLToPath(new URL("../../public/simulator/sample.mp4", import.meta.url));
 
 let fake: FakeAimlapi;
 let counter = 0;

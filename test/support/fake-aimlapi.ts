@@ -46,7 +46,7 @@ export const UPSTREAM_PATHS: readonly string[] = [
 export const DEFAULT_STEPS: readonly string[] = ["queued", "waiting", "active", "generating", "completed"];
 /** Size of the generated stand-in when no sample MP4 is on disk. */
 export const FALLBACK_VIDEO_SIZE = 256 * 1024;
-const DEFAULT_VIDEO_URL = new URL("../../src/upstream/simulator/sample.mp4", import.meta.url);
+const DEFAULT_VIDEO_URL = new URL("../../public/simulator/sample.mp4", import.meta.url);
 const TOKENS_USED = 1_050_000;
 /** Largest create body taken (413 beyond): room for a data: URI of the relay's default MAX_INLINE_MEDIA_BYTES. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;

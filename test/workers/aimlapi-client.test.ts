@@ -256,7 +256,7 @@ describe("a missing key", () => {
   });
 
   it("keeps an aimlapi generation with the AI/ML API, waiting: submit and poll answer retryable and send nothing", async () => {
-    const upstream = createUpstream("aimlapi", noKey);
+    const upstream = createUpstream("aimlapi", noKey, env.ASSETS);
     expect(upstream.name).toBe("aimlapi");
     const body = input();
     const submitted = await upstream.submit(body);
@@ -269,14 +269,14 @@ describe("a missing key", () => {
     });
     expect((await upstreamStats({ task: id })).polls).toBe(0);
     // With the key back, the same task answers again.
-    expect((await createUpstream("aimlapi", readConfig(env)).poll(id)).kind).toBe("status");
+    expect((await createUpstream("aimlapi", readConfig(env), env.ASSETS).poll(id)).kind).toBe("status");
   });
 
   it("still downloads a finished video: the link needs no key", async () => {
     const id = await acceptedId("steps=completed size=2000");
     const polled = await client().poll(id);
     if (polled.kind !== "status" || polled.videoUrl === null) throw new Error(JSON.stringify(polled));
-    const outcome = await createUpstream("aimlapi", noKey).download(polled.videoUrl);
+    const outcome = await createUpstream("aimlapi", noKey, env.ASSETS).download(polled.videoUrl);
     if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
     expect((await streamSha256(outcome.download.body)).bytes).toBe(2000);
   });

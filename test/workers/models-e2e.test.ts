@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import type { Generation } from "../../src/generation/schema.ts";
 import type { CompatGeneration } from "../../src/generation/view.ts";
-import sampleVideo from "../../src/upstream/simulator/sample.mp4";
+import sampleVideo from "../../public/simulator/sample.mp4";
 import { IMAGE_URL, IMAGE_URL_2 } from "../support/model-corpus.ts";
 import {
   call,

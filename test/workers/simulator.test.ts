@@ -4,16 +4,17 @@
  * ends with the playable MP4 that ships with the project. (The whole path,
  * on `wrangler dev` without AIMLAPI_KEY, is in test/node/e2e.test.ts.)
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MODELS } from "../../src/models/catalogue.ts";
-import sampleVideo from "../../src/upstream/simulator/sample.mp4";
+import sampleVideo from "../../public/simulator/sample.mp4";
 import { createSimulator, SIMULATOR_VIDEO_URL } from "../../src/upstream/simulator/simulator.ts";
 import { sha256Hex, streamSha256 } from "./helpers.ts";
 
 describe("the simulator", () => {
   it("completes every catalogue model with the shipped MP4", async () => {
     let now = 1_000_000;
-    const simulator = createSimulator({ durationMs: 10_000, now: () => now });
+    const simulator = createSimulator({ durationMs: 10_000, assets: env.ASSETS, now: () => now });
     const sample = await sha256Hex(sampleVideo);
     expect(MODELS.length).toBeGreaterThanOrEqual(140);
     for (const model of MODELS) {
