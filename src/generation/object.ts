@@ -303,7 +303,12 @@ export class GenerationObject extends DurableObject<Env> {
     await this.store.scheduleAlarm(at === null ? null : Math.max(at, floor));
     const settled = isTerminal(state.status) && nextDeliveryAt(state.webhook) === null && !needsIndexSync(state);
     if (settled && !this.settled) {
-      logEvent(state, { event: "generation.settled", status: state.status, meter: this.store.meter.snapshot() });
+      logEvent(state, {
+        event: "generation.settled",
+        status: state.status,
+        polls: state.upstream.polls,
+        meter: this.store.meter.snapshot(),
+      });
     }
     this.settled = settled;
   }

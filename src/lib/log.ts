@@ -71,7 +71,7 @@ export type LifecycleLog =
       error?: string;
     }
   /** Nothing is left to do for the generation (terminal, webhook series over, index told): its counts so far. */
-  | { event: "generation.settled"; status: GenerationStatus; meter: MeterCounts }
+  | { event: "generation.settled"; status: GenerationStatus; polls: number; meter: MeterCounts }
   | { event: "generation.purged"; status: GenerationStatus; meter?: MeterCounts; [field: string]: LogValue }
   | { event: "generation.expired"; status: GenerationStatus; meter?: MeterCounts; [field: string]: LogValue };
 
