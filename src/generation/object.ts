@@ -308,6 +308,7 @@ export class GenerationObject extends DurableObject<Env> {
         status: state.status,
         polls: state.upstream.polls,
         meter: this.store.meter.snapshot(),
+        sqlite_bytes: this.ctx.storage.sql.databaseSize,
       });
     }
     this.settled = settled;

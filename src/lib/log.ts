@@ -71,7 +71,14 @@ export type LifecycleLog =
       error?: string;
     }
   /** Nothing is left to do for the generation (terminal, webhook series over, index told): its counts so far. */
-  | { event: "generation.settled"; status: GenerationStatus; polls: number; meter: MeterCounts }
+  | {
+      event: "generation.settled";
+      status: GenerationStatus;
+      polls: number;
+      meter: MeterCounts;
+      /** The object's SQLite database size (billed as Durable Object stored data until it is deleted). */
+      sqlite_bytes: number;
+    }
   | { event: "generation.purged"; status: GenerationStatus; meter?: MeterCounts; [field: string]: LogValue }
   | { event: "generation.expired"; status: GenerationStatus; meter?: MeterCounts; [field: string]: LogValue };
 

@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi, type MockInstance } from "vitest";
+import { describe, expect, inject, it, vi, type MockInstance } from "vitest";
 import type { ClientIndexObject } from "../../src/generation/client-index.ts";
 import type { MeterCounts } from "../../src/lib/log.ts";
 import { create, isStatus, stepUntil, uniquePrompt } from "./helpers.ts";
@@ -51,34 +51,48 @@ async function countIndexWrites(client: string): Promise<Counted[]> {
   return calls;
 }
 
+/** Runs one generation as alice to its settled line; the index's rows per call meanwhile, and the object's meter. */
+async function measure(
+  body: Record<string, unknown>,
+): Promise<{ rows: { method: string; rows: number }[]; meter: MeterCounts }> {
+  const log: MockInstance<typeof console.log> = vi.spyOn(console, "log");
+  try {
+    const calls = await countIndexWrites("alice");
+    const created = await create(body);
+    await stepUntil(created.id, isStatus("completed"));
+    const settled = await vi.waitFor(() => {
+      const line = log.mock.calls
+        .map((args) => String(args[0]))
+        .find((text) => text.includes('"generation.settled"') && text.includes(created.id));
+      if (line === undefined) throw new Error("not settled yet");
+      return JSON.parse(line) as { meter: MeterCounts };
+    });
+    const rows = calls.map((call) => ({
+      method: call.method,
+      rows: call.cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0),
+    }));
+    return { rows, meter: settled.meter };
+  } finally {
+    log.mockRestore();
+  }
+}
+
 describe("the client index's share of a generation", () => {
   it("writes 4 rows for the create's reserve and 2 or 3 for each record the generation sends", async () => {
-    const log: MockInstance<typeof console.log> = vi.spyOn(console, "log");
-    const calls = await countIndexWrites("alice");
-    try {
-      const created = await create({ prompt: uniquePrompt() });
-      await stepUntil(created.id, isStatus("completed"));
-      await vi.waitFor(() => {
-        if (!log.mock.calls.some((args) => String(args[0]).includes('"generation.settled"'))) throw new Error("");
-      });
-      const settled = log.mock.calls
-        .map((args) => String(args[0]))
-        .filter((text) => text.includes('"generation.settled"') && text.includes(created.id))
-        .map((text) => JSON.parse(text) as { meter: MeterCounts })[0];
-      const rows = calls.map((call) => ({
-        method: call.method,
-        rows: call.cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0),
-      }));
-      // One reserve from the Worker, then one record per index update the generation's meter counted.
-      expect(rows.filter((r) => r.method === "reserve")).toHaveLength(1);
-      expect(rows.filter((r) => r.method === "record")).toHaveLength(settled?.meter.index_requests ?? -1);
-      // The reserve: the row with its primary-key and status-index entries, and the active count (no Idempotency-Key).
-      expect(rows[0]).toEqual({ method: "reserve", rows: 4 });
-      // queued, generating, storing: the summary upsert (the row and its status-index entry); completed also moves
-      // the active count. The figures are in docs/cost.md.
-      expect(rows.slice(1).map((r) => r.rows)).toEqual([2, 2, 2, 3]);
-    } finally {
-      log.mockRestore();
-    }
+    const { rows, meter } = await measure({ prompt: uniquePrompt() });
+    // One reserve from the Worker, then one record per index update the generation's meter counted.
+    expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
+    // The reserve: the row with its primary-key and status-index entries, and the active count (no Idempotency-Key).
+    expect(rows[0]?.rows).toBe(4);
+    // queued, generating, storing: the summary upsert (the row and its status-index entry); completed also moves
+    // the active count. The figures are in docs/cost.md.
+    expect(rows.slice(1).map((r) => r.rows)).toEqual([2, 2, 2, 3]);
+  });
+
+  it("writes one more record of 2 rows when a webhook is delivered", async () => {
+    const hook = `${inject("receiverUrl")}/hook/index-cost-${crypto.randomUUID()}/200`;
+    const { rows, meter } = await measure({ prompt: uniquePrompt(), webhook_url: hook });
+    expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
+    expect(rows.map((r) => r.rows)).toEqual([4, 2, 2, 2, 3, 2]);
   });
 });
