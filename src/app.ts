@@ -6,6 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./lib/errors.ts";
+import { logProblem } from "./lib/log.ts";
 import { validationHook, type AppEnv } from "./lib/http.ts";
 import { BEARER, BEARER_SCHEME, EXPIRES_SCHEME, NO_AUTH, SIGNATURE_SCHEME } from "./routes/common.ts";
 import { compat } from "./routes/compat.ts";
@@ -96,13 +97,11 @@ app.onError((error, c) => {
           : new ApiError(400, "invalid_request", error.message);
   } else {
     // A bug: log it (never a secret: the error is ours) and answer without details.
-    console.error(
-      JSON.stringify({
-        message: "unhandled error",
-        path: c.req.path,
-        error: error instanceof Error ? error.stack : String(error),
-      }),
-    );
+    logProblem({
+      event: "http.unhandled_error",
+      path: c.req.path,
+      error: (error instanceof Error ? error.stack : undefined) ?? String(error),
+    });
     apiError = new ApiError(500, "internal_error", "Internal error");
   }
   const headers = apiError.headers ?? {};

@@ -12,7 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config } from "../config.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
-import { redeliver } from "../webhook/delivery.ts";
+import { nextDeliveryAt, redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
 import { nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
 import { toSummary } from "./client-index.ts";
@@ -28,6 +28,8 @@ import {
   type StoredVideo,
 } from "./state.ts";
 import { syncClientIndex } from "./index-sync.ts";
+import { logEvent } from "../lib/log.ts";
+import { meteredBucket } from "./meter.ts";
 import { performStep } from "./steps.ts";
 import { GenerationStore, type TimelinePage } from "./store.ts";
 import { toGeneration } from "./view.ts";
@@ -58,10 +60,15 @@ export class GenerationObject extends DurableObject<Env> {
   /** The alarm runs, chained one after another (see alarm()). */
   private alarms: Promise<void> = Promise.resolve();
   private alarmRunning = false;
+  /** The bucket, each operation counted in the meter (meter.ts). */
+  private readonly videos: R2Bucket;
+  /** Whether the last schedule found nothing left to do (the `generation.settled` line is written once per settling). */
+  private settled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new GenerationStore(ctx.storage);
+    this.videos = meteredBucket(env.VIDEOS, this.store.meter);
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       config: () => this.config,
@@ -82,6 +89,7 @@ export class GenerationObject extends DurableObject<Env> {
 
   /** Creates the generation if this object is new; idempotent. Submission happens in the alarm. */
   async start(params: StartParams): Promise<Generation> {
+    this.store.meter.request("start");
     const existing = this.store.load();
     if (existing) return this.render(existing);
     const now = Date.now();
@@ -99,6 +107,11 @@ export class GenerationObject extends DurableObject<Env> {
     const detail = { upstream: state.upstream.adapter, webhook: state.webhook !== null };
     this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
     this.store.snapshot(toSummary(generation));
+    logEvent(
+      state,
+      { event: "generation.created", adapter: state.upstream.adapter, webhook: state.webhook !== null },
+      now,
+    );
     await this.scheduleAlarm();
     // At once, so the client's list shows the generation as soon as it is created.
     await syncClientIndex(this.env, this.store);
@@ -111,6 +124,7 @@ export class GenerationObject extends DurableObject<Env> {
    * terminal one. Every link in it is signed when its frame is sent.
    */
   async watch(clientId: string, afterSeq: number): Promise<ReadableStream<Uint8Array> | null> {
+    this.store.meter.request("watch");
     if (!this.owned(clientId)) return null;
     const history: Frame[] = [];
     // Signing awaits, so changes made meanwhile are picked up before the feed opens.
@@ -128,20 +142,24 @@ export class GenerationObject extends DurableObject<Env> {
 
   /** The status, or null if this object was never started (for the client index's reconciliation). */
   async probe(): Promise<Generation["status"] | null> {
+    this.store.meter.request("probe");
     return this.store.load()?.status ?? null;
   }
 
   async get(clientId: string): Promise<Generation | null> {
+    this.store.meter.request("get");
     const state = this.owned(clientId);
     return state ? this.render(state) : null;
   }
 
   /** The timeline, oldest first, `limit` events after the one numbered `cursor`. */
   async events(clientId: string, page: { limit: number; cursor: number | null }): Promise<TimelinePage | null> {
+    this.store.meter.request("events");
     return this.owned(clientId) ? this.store.timeline(page.limit, page.cursor) : null;
   }
 
   async cancel(clientId: string): Promise<CancelResult> {
+    this.store.meter.request("cancel");
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (isTerminal(state.status)) return { kind: "conflict", status: state.status };
@@ -153,6 +171,7 @@ export class GenerationObject extends DurableObject<Env> {
   }
 
   async redeliverWebhook(clientId: string): Promise<RedeliverResult> {
+    this.store.meter.request("redeliverWebhook");
     const before = this.owned(clientId);
     if (!before) return { kind: "not_found" };
     // Signed before the synchronous section: the event goes out again with a link valid from now.
@@ -176,10 +195,12 @@ export class GenerationObject extends DurableObject<Env> {
   }
 
   async videoAccess(auth: VideoAuth): Promise<VideoAccess> {
+    this.store.meter.request("videoAccess");
     const state = this.store.load();
     if (!state) return { kind: "not_found" };
     if ("clientId" in auth && state.clientId !== auth.clientId) return { kind: "not_found" };
     if (!state.video) return { kind: "not_ready", status: state.status };
+    this.store.meter.videoRead();
     return { kind: "ok", video: state.video };
   }
 
@@ -192,6 +213,7 @@ export class GenerationObject extends DurableObject<Env> {
    * run left, so no step is performed twice at once and no schedule is lost.
    */
   override alarm(): Promise<void> {
+    this.store.meter.alarm();
     // Read on delivery: the time this alarm was set for.
     const scheduledFor = this.store.alarmAt() ?? 0;
     const run = this.alarms.then(() => this.runAlarm(scheduledFor));
@@ -210,6 +232,7 @@ export class GenerationObject extends DurableObject<Env> {
    */
   private async runAlarm(scheduledFor: number): Promise<void> {
     this.alarmRunning = true;
+    const idle = this.store.meter.busy();
     let finished = false;
     try {
       await this.apply({ type: "tick" });
@@ -218,7 +241,7 @@ export class GenerationObject extends DurableObject<Env> {
         const step = state === null ? null : nextStep(state);
         const dueBy = Math.max(Date.now(), scheduledFor);
         if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy) break;
-        const ctx = { bucket: this.env.VIDEOS, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
+        const ctx = { bucket: this.videos, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
         await performStep(step, state, {
           ...ctx,
           upstream: createUpstream(state.upstream.adapter, this.config, this.env.ASSETS),
@@ -231,6 +254,7 @@ export class GenerationObject extends DurableObject<Env> {
       // Whatever happened above, the next alarm is set; after a throw (a bug)
       // no sooner than a poll interval, as if still running, so it cannot spin.
       this.alarmRunning = !finished;
+      idle();
       await this.scheduleAlarm();
       this.alarmRunning = false;
     }
@@ -254,6 +278,7 @@ export class GenerationObject extends DurableObject<Env> {
     if (transition.notify.length > 0) next = withWebhookEvents(next, transition.notify, view(next), now);
     if (next !== state) this.store.save(next);
     this.store.appendTimeline(now, transition.timeline);
+    logTransition(state, next, now);
     if (next.status !== state.status) {
       const generation = view(next);
       const seq = this.store.snapshot(toSummary(generation));
@@ -279,6 +304,17 @@ export class GenerationObject extends DurableObject<Env> {
     const at = nextAlarmAt(state, now, INDEX_RETRY_MS);
     const floor = this.alarmRunning ? now + this.config.pollIntervalMs : now;
     await this.store.scheduleAlarm(at === null ? null : Math.max(at, floor));
+    const settled = isTerminal(state.status) && nextDeliveryAt(state.webhook) === null && !needsIndexSync(state);
+    if (settled && !this.settled) {
+      logEvent(state, {
+        event: "generation.settled",
+        status: state.status,
+        polls: state.upstream.polls,
+        meter: this.store.meter.snapshot(),
+        sqlite_bytes: this.ctx.storage.sql.databaseSize,
+      });
+    }
+    this.settled = settled;
   }
 
   private owned(clientId: string): GenerationState | null {
@@ -288,5 +324,18 @@ export class GenerationObject extends DurableObject<Env> {
 
   private async render(state: GenerationState): Promise<Generation> {
     return toGeneration(state, state.video ? await signedVideoLink(this.env, state, Date.now()) : null);
+  }
+}
+
+/** The lifecycle lines of one transition: its status change, and the failure's code. */
+function logTransition(before: GenerationState, after: GenerationState, now: number): void {
+  if (after.status === before.status) return;
+  logEvent(
+    after,
+    { event: "generation.status", from: before.status, to: after.status, polls: after.upstream.polls },
+    now,
+  );
+  if (after.status === "failed" && after.error) {
+    logEvent(after, { event: "generation.failed", code: after.error.code, from: before.status }, now);
   }
 }

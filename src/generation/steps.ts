@@ -7,6 +7,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { findModel } from "../models/catalogue.ts";
 import { restoreInlineMedia } from "../models/inline-media.ts";
 import { toUpstreamFields } from "../models/validate.ts";
+import { logEvent, logProblem } from "../lib/log.ts";
 import { copyVideoToR2, videoKey, VIDEO_CONTENT_TYPE } from "../storage/copy-to-r2.ts";
 import type { Upstream } from "../upstream/index.ts";
 import type { UpstreamInput } from "../upstream/port.ts";
@@ -32,7 +33,7 @@ export async function performStep(step: Step, state: GenerationState, ctx: StepC
     // stored state after a backoff rather than lose it to the runtime's
     // limited alarm retries.
     const reason = errorMessage(error);
-    console.error(JSON.stringify({ message: "alarm step failed", generation: state.id, step, error: reason }));
+    logProblem({ event: "alarm.step_failed", generation: state.id, step, error: reason });
     await ctx.apply({ type: "step_crashed", reason: `${step}: ${reason}` });
   }
 }
@@ -48,7 +49,10 @@ async function submit(state: GenerationState, ctx: StepContext): Promise<void> {
   // until the write is durable): if the runtime dies mid-request, the next
   // alarm finds `inFlight` and fails with submit_uncertain instead of paying twice.
   await ctx.apply({ type: "submit_started" });
+  const started = Date.now();
   const outcome = await ctx.upstream.submit(body.body);
+  const attempt = state.submit.attempts + 1;
+  logEvent(state, { event: "generation.submitted", outcome: outcome.kind, attempt, submit_ms: Date.now() - started });
   await ctx.apply({ type: "submitted", outcome });
 }
 
@@ -80,7 +84,8 @@ async function poll(state: GenerationState, ctx: StepContext): Promise<void> {
 async function copyVideo(state: GenerationState, ctx: StepContext): Promise<void> {
   const url = state.download.url;
   if (url === null) return;
-  ctx.store.appendTimeline(Date.now(), [{ type: "storage.started", detail: { attempt: state.download.attempts + 1 } }]);
+  const started = Date.now();
+  ctx.store.appendTimeline(started, [{ type: "storage.started", detail: { attempt: state.download.attempts + 1 } }]);
   const result = await ctx.upstream.download(url);
   if (result.kind === "failed") {
     const { kind: _kind, ...failure } = result;
@@ -95,7 +100,11 @@ async function copyVideo(state: GenerationState, ctx: StepContext): Promise<void
   const key = videoKey(state.id);
   try {
     const copied = await copyVideoToR2(ctx.bucket, key, result.download);
+    const copyMs = Date.now() - started;
     const after = await ctx.apply({ type: "stored", video: { key, ...copied, contentType: VIDEO_CONTENT_TYPE } });
+    const attempt = state.download.attempts + 1;
+    if (after?.status === "completed")
+      logEvent(after, { event: "generation.stored", bytes: copied.bytes, copy_ms: copyMs, attempt });
     // Canceled during the copy: the bytes belong to nobody.
     if (after && after.status !== "completed") await ctx.bucket.delete(key);
   } catch (error) {
