@@ -4,7 +4,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "dist/", "worker-configuration.d.ts"] },
+  // public/docs/assets/: the /docs renderer, copied from swagger-ui-dist (scripts/copy-docs-assets.mjs).
+  { ignores: ["node_modules/", ".wrangler/", "dist/", "public/docs/assets/", "worker-configuration.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,6 +23,8 @@ const workerd = (vars: Record<string, string>) =>
 export default defineConfig({
   test: {
     globalSetup: ["./test/support/global-setup.ts"],
+    // The relay's lifecycle log lines (src/lib/log.ts) are many and routine: not printed. Warnings and errors are.
+    onConsoleLog: (log) => !log.startsWith('{"level":"info"'),
     projects: [
       {
         // Pure code and Node-side tools: the lifecycle reducer, URL policy,

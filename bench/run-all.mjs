@@ -19,6 +19,8 @@ const BENCHES = [
   { file: "webhook-latency.ts", what: "completed_at → webhook arrival" },
   { file: "copy-memory.ts", what: "workerd memory while copying a large video into R2" },
   { file: "status-reads.ts", what: "status read throughput and latency" },
+  { file: "bundle-size.ts", what: "the Worker's size as wrangler deploy uploads it" },
+  { file: "cost.ts", what: "billable units per generation (docs/cost.md)" },
 ];
 /** Above every bench's own limit (at most 170 s), so a bench normally stops itself first. */
 const LIMIT_MS = 200_000;

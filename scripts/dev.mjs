@@ -44,7 +44,8 @@ const devClient = firstEntry.includes(":") ? firstEntry.slice(0, firstEntry.inde
 // Webhooks are signed with the creating client's own secret, derived from WEBHOOK_SECRET
 // (the same code the Worker runs; GET /v1/webhooks/secret answers the same value).
 const { clientWebhookSecret } = await import("../src/webhook/client-secret.ts");
-const devSecret = devClient === null ? "(GET /v1/webhooks/secret)" : await clientWebhookSecret(vars.WEBHOOK_SECRET, devClient);
+const devSecret =
+  devClient === null ? "(GET /v1/webhooks/secret)" : await clientWebhookSecret(vars.WEBHOOK_SECRET, devClient);
 const url = `http://localhost:${port}`;
 
 process.stderr.write(`

@@ -6,10 +6,12 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./lib/errors.ts";
+import { logProblem } from "./lib/log.ts";
 import { validationHook, type AppEnv } from "./lib/http.ts";
 import { BEARER, BEARER_SCHEME, EXPIRES_SCHEME, NO_AUTH, SIGNATURE_SCHEME } from "./routes/common.ts";
 import { compat } from "./routes/compat.ts";
 import { generations } from "./routes/generations.ts";
+import { models } from "./routes/models.ts";
 import { pages } from "./routes/pages.ts";
 import { stream } from "./routes/stream.ts";
 import { usage } from "./routes/usage.ts";
@@ -24,6 +26,7 @@ app.route("/v1", generations);
 app.route("/v1", stream);
 app.route("/v1", video);
 app.route("/v1", webhooks);
+app.route("/v1", models);
 app.route("/v1", usage);
 app.route("/v2", compat);
 
@@ -66,7 +69,8 @@ app.doc31(OPENAPI_PATH, (c) => ({
   info: {
     title: "wan-relay",
     version: "0.1.0",
-    description: "Wan 2.5 text-to-video as a callback: submit once, get a signed webhook when the video is in R2.",
+    description:
+      "Every video model of the AI/ML API as a callback: submit once, get a signed webhook when the video is in R2.",
   },
   servers: [{ url: new URL(c.req.url).origin }],
   security: BEARER,
@@ -95,13 +99,11 @@ app.onError((error, c) => {
           : new ApiError(400, "invalid_request", error.message);
   } else {
     // A bug: log it (never a secret: the error is ours) and answer without details.
-    console.error(
-      JSON.stringify({
-        message: "unhandled error",
-        path: c.req.path,
-        error: error instanceof Error ? error.stack : String(error),
-      }),
-    );
+    logProblem({
+      event: "http.unhandled_error",
+      path: c.req.path,
+      error: (error instanceof Error ? error.stack : undefined) ?? String(error),
+    });
     apiError = new ApiError(500, "internal_error", "Internal error");
   }
   const headers = apiError.headers ?? {};

@@ -23,6 +23,8 @@ export interface Config {
   maxActivePerKey: number;
   simulatorMs: number;
   urlSigningSecret: string | null;
+  /** Largest decoded `data:` URI a media field takes (CONTRACT.md §9). */
+  maxInlineMediaBytes: number;
   /**
    * How long a generation is kept after its terminal state and the end of its
    * webhook series before it is deleted (video, inputs, index row, object);
@@ -35,6 +37,9 @@ export interface Config {
 export const POLL_INTERVAL_MIN_MS = 100;
 /** A URL_SIGNING_SECRET shorter than this (in UTF-8 bytes) is refused: an HMAC is only as strong as its key. */
 export const URL_SIGNING_SECRET_MIN_BYTES = 32;
+
+/** MAX_INLINE_MEDIA_BYTES when unset: 20 MiB. */
+export const DEFAULT_MAX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
 
 const DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400";
 
@@ -80,6 +85,11 @@ export function readConfig(env: Env): Config {
     maxActivePerKey: positiveInt("MAX_ACTIVE_PER_KEY", env.MAX_ACTIVE_PER_KEY, 100),
     simulatorMs: seconds("SIMULATOR_SECONDS", env.SIMULATOR_SECONDS, 20),
     urlSigningSecret: urlSigningSecret(env),
+    maxInlineMediaBytes: positiveInt(
+      "MAX_INLINE_MEDIA_BYTES",
+      env.MAX_INLINE_MEDIA_BYTES,
+      DEFAULT_MAX_INLINE_MEDIA_BYTES,
+    ),
     retentionMs: seconds("RETENTION_SECONDS", env.RETENTION_SECONDS, 0),
   };
   cache.set(env, config);

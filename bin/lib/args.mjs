@@ -46,7 +46,9 @@ export function parseCommandLine(argv) {
   }
   if (parsed.values.help === true) return { command, help: true };
   const positionals = parsed.positionals.slice(1);
-  if (positionals.length < spec.positionals.length) {
+  // Some commands take a last positional that may be left out (`models [MODEL]`, `generate` with --model).
+  const optional = spec.optionalPositional?.(parsed.values) === true ? 1 : 0;
+  if (positionals.length < spec.positionals.length - optional) {
     throw new UsageError(`missing ${spec.positionals[positionals.length]}`, command);
   }
   if (positionals.length > spec.positionals.length) {

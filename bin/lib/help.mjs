@@ -11,7 +11,8 @@ const GLOBAL_USAGE = `Global options:
 
 const MAIN_USAGE = `Usage: wan-relay <command> [options]
 
-Client for a wan-relay server: Wan 2.5 text-to-video generation.
+Client for a wan-relay server: video generation with any model of its catalogue
+(default Wan 2.5 text-to-video), called back when done.
 
 Commands:
   generate "<prompt>"   create a generation (optionally wait and download it)
@@ -20,6 +21,7 @@ Commands:
   cancel ID             cancel a generation that has not finished
   events ID             show a generation's timeline
   download ID --out F   download a completed generation's video to F
+  models [MODEL]        list the models, or show one model's inputs
 
 Run "wan-relay <command> --help" for a command's options.
 

@@ -6,6 +6,9 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 
 export const idPath = (id) => `/v1/generations/${encodeURIComponent(id)}`;
 
+/** A model id keeps its `/` in the path (`/v1/models/google/veo-3.1-t2v`); each segment is encoded. */
+export const modelPath = (id) => `/v1/models/${id.split("/").map(encodeURIComponent).join("/")}`;
+
 /** Formats a non-2xx answer: `error 400 invalid_request: <message>` plus any per-field details. */
 export async function apiError(response) {
   const text = await response.text().catch(() => "");

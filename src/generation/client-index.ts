@@ -11,6 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../lib/errors.ts";
+import { logProblem } from "../lib/log.ts";
 import { GENERATION_STATUSES, type Generation, type GenerationStatus } from "./schema.ts";
 
 /**
@@ -393,13 +394,7 @@ export class ClientIndexObject extends DurableObject<Env> {
       try {
         probed = await this.env.GENERATION.getByName(row.id).probe();
       } catch (error) {
-        console.warn(
-          JSON.stringify({
-            message: "client index reconcile: probe failed",
-            generation: row.id,
-            error: errorMessage(error),
-          }),
-        );
+        logProblem({ event: "index.probe_failed", generation: row.id, error: errorMessage(error) });
         continue;
       }
       this.applyProbe(row, probed);

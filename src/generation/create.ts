@@ -1,7 +1,11 @@
 /**
  * The create flow shared by the native and the upstream-compatible API:
- * webhook URL policy → reserve in the client index (idempotency, active
- * limit) → start the generation's Durable Object (which submits in its alarm).
+ * webhook URL policy → data: URIs read → reserve in the client index
+ * (idempotency, active limit) → data: URIs stored in R2 → start the
+ * generation's Durable Object (which submits in its alarm).
+ *
+ * The body has been checked per model by the route's schema; `input` is the
+ * model's fields exactly as sent (no defaults), a data: URI as its reference.
  */
 import { readConfig } from "../config.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -11,8 +15,11 @@ import { newGenerationId } from "../lib/ids.ts";
 import { keyring } from "../lib/keyring.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
-import type { CreateGenerationRequest, Generation } from "./schema.ts";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./schema.ts";
+import { prepareInlineMedia, storeInlineMedia, type StoredInput } from "../models/inline-media.ts";
+import { resolveModel } from "../models/validate.ts";
+import type { StartParams } from "./object.ts";
+import type { CreateGenerationRequest, Generation, JsonValue } from "./schema.ts";
+import { DEFAULT_WEBHOOK_EVENTS, MAX_IDEMPOTENCY_KEY_LENGTH } from "./schema.ts";
 
 /** Suggested wait when a client has too many active generations. */
 export const TOO_MANY_RETRY_AFTER_SECONDS = 30;
@@ -45,9 +52,15 @@ export async function createGeneration(
       ],
     );
   }
-  let normalized = request;
-  if (request.webhook_url !== undefined) {
-    const check = checkWebhookUrl(request.webhook_url, { allowPrivate: config.webhookAllowPrivate });
+  const { webhook_url, webhook_events, metadata, model: modelName, ...fields } = request;
+  // The route's schema has checked the fields against this model already.
+  const lookup = resolveModel(modelName);
+  if (!lookup.ok) throw new ApiError(400, "invalid_request", lookup.detail.message, [lookup.detail]);
+  const model = lookup.model;
+
+  let webhookUrl: string | null = null;
+  if (webhook_url !== undefined) {
+    const check = checkWebhookUrl(webhook_url, { allowPrivate: config.webhookAllowPrivate });
     if (!check.ok) {
       throw new ApiError(400, "invalid_webhook_url", check.reason, [
         { field: "webhook_url", rule: "webhook_url_policy", message: check.reason },
@@ -70,11 +83,29 @@ export async function createGeneration(
         "WEBHOOK_SECRET is not a valid whsec_ secret: webhooks cannot be signed, so webhook_url is refused",
       );
     }
-    normalized = { ...request, webhook_url: check.url };
+    webhookUrl = check.url;
   }
 
+  // data: URIs are read here (type, size, sha256) and stay in the Worker: the
+  // object gets their references, and R2 their text (src/models/inline-media.ts).
+  const { echo, media } = await prepareInlineMedia(model, fields);
+  const input = echo as Record<string, JsonValue>;
+  const params = (id: string, inlineMedia: StoredInput[]): StartParams => ({
+    id,
+    clientId,
+    model: model.id,
+    input,
+    inlineMedia,
+    webhook: webhookUrl === null ? null : { url: webhookUrl, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS },
+    metadata: metadata ?? {},
+    requestOrigin: options.requestOrigin,
+  });
+
+  // The same generation whether the model is named or left to the default,
+  // and whatever the order of the keys; a data: URI counts by its sha256.
+  const identity = { model: model.id, input, webhook_url: webhookUrl, webhook_events, metadata };
+  const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(identity))));
   const id = await newGenerationId((await keyring(env)).idKey);
-  const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(normalized))));
   const index = env.CLIENT_INDEX.getByName(clientId);
   const reserved = await index.reserve({
     id,
@@ -96,22 +127,17 @@ export async function createGeneration(
       );
     case "existing": {
       // `start` is idempotent: if the first request died before starting the
-      // object, this replay starts it with the same body.
-      const generation = await env.GENERATION.getByName(reserved.id).start({
-        id: reserved.id,
-        clientId,
-        request: normalized,
-        requestOrigin: options.requestOrigin,
-      });
+      // object, this replay stores the inputs again and starts it with the same body.
+      const stub = env.GENERATION.getByName(reserved.id);
+      const started = media.length === 0 || (await stub.probe()) !== null;
+      const stored = started ? [] : await storeInlineMedia(env.VIDEOS, reserved.id, media);
+      const generation = await stub.start(params(reserved.id, stored));
       return { generation, created: false };
     }
     case "created": {
-      const generation = await env.GENERATION.getByName(id).start({
-        id,
-        clientId,
-        request: normalized,
-        requestOrigin: options.requestOrigin,
-      });
+      // Stored before the object starts: its first alarm may submit at once.
+      const stored = await storeInlineMedia(env.VIDEOS, id, media);
+      const generation = await env.GENERATION.getByName(id).start(params(id, stored));
       return { generation, created: true };
     }
   }

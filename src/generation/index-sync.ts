@@ -9,6 +9,7 @@
 import { readConfig } from "../config.ts";
 import { toSummary } from "./client-index.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { logProblem } from "../lib/log.ts";
 import { videoLinkBase } from "./links.ts";
 import { indexFingerprint, needsIndexSync } from "./state.ts";
 import type { GenerationStore } from "./store.ts";
@@ -25,10 +26,10 @@ export async function syncClientIndex(env: Env, store: GenerationStore): Promise
   // Unsigned: whoever reads the summary signs a fresh link (links.ts withSignedLink).
   const summary = toSummary(toGeneration(state, videoLinkBase(env, state), readConfig(env).retentionMs));
   try {
+    store.meter.indexRequest();
     await env.CLIENT_INDEX.getByName(state.clientId).record({ id: state.id, version, summary });
   } catch (error) {
-    const reason = errorMessage(error);
-    console.warn(JSON.stringify({ message: "client index update failed", generation: state.id, error: reason }));
+    logProblem({ event: "index.update_failed", generation: state.id, error: errorMessage(error) });
     return;
   }
   const latest = store.load();

@@ -16,6 +16,8 @@ import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from ".
 import { isTerminal, needsIndexSync, type ErasureReason, type GenerationState, type StoredVideo } from "./state.ts";
 
 export type LifecycleEvent =
+  /** A `data:` URI stored for the submission is gone from R2: nothing can be sent. */
+  | { type: "input_missing"; reason: string }
   /** The alarm is about to send the create request (persisted before it leaves). */
   | { type: "submit_started" }
   | { type: "submitted"; outcome: SubmitOutcome }
@@ -48,7 +50,8 @@ export interface LifecycleContext {
 
 /** Upstream words that mean "still queued"; every other non-terminal word means running. */
 const UPSTREAM_QUEUED = new Set(["queued"]);
-const UPSTREAM_COMPLETED = "completed";
+/** Done, with the video: `completed`, or `succeeded` in some answers (CONTRACT.md §1). */
+const UPSTREAM_COMPLETED = new Set(["completed", "succeeded"]);
 const UPSTREAM_FAILED = new Set(["error", "failed"]);
 
 export type Step = "submit" | "poll" | "store";
@@ -131,6 +134,8 @@ export function reduce(state: GenerationState, event: LifecycleEvent, ctx: Lifec
           nextActionAt: ctx.now + ctx.pollIntervalMs,
         })
         .done();
+    case "input_missing":
+      return t.fail("input_missing", `Nothing was sent upstream: ${event.reason}`).done();
     case "submitted":
       return onSubmitted(t, event.outcome);
     case "polled":
@@ -232,7 +237,7 @@ function onPolled(t: Builder, outcome: PollOutcome): Transition {
     t.outcome(upstreamStatus, "upstream.status", { status: upstreamStatus });
     return t.fail("upstream_error", describeUpstreamError(outcome.error)).done();
   }
-  if (upstreamStatus === UPSTREAM_COMPLETED) {
+  if (UPSTREAM_COMPLETED.has(upstreamStatus)) {
     if (outcome.videoUrl === null) {
       // Documented as impossible; keep asking rather than fail a paid generation.
       t.outcome("completed without video url", "upstream.status", { status: upstreamStatus, video_url: null });

@@ -12,7 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config } from "../config.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
-import { redeliver } from "../webhook/delivery.ts";
+import { nextDeliveryAt, redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { deleteGenerationObjects } from "../storage/delete-generation-objects.ts";
@@ -30,6 +30,8 @@ import {
   type StoredVideo,
 } from "./state.ts";
 import { syncClientIndex } from "./index-sync.ts";
+import { logEvent, logProblem } from "../lib/log.ts";
+import { meteredBucket } from "./meter.ts";
 import { performStep } from "./steps.ts";
 import { GenerationStore, type TimelinePage } from "./store.ts";
 import { toGeneration } from "./view.ts";
@@ -61,12 +63,17 @@ export class GenerationObject extends DurableObject<Env> {
   /** The alarm runs, chained one after another (see alarm()). */
   private alarms: Promise<void> = Promise.resolve();
   private alarmRunning = false;
+  /** The bucket, each operation counted in the meter (meter.ts). */
+  private readonly videos: R2Bucket;
+  /** Whether the last schedule found nothing left to do (the `generation.settled` line is written once per settling). */
+  private settled = false;
   /** The erasure under way, if any: a purge and the alarm share it rather than race. */
   private erasure: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new GenerationStore(ctx.storage);
+    this.videos = meteredBucket(env.VIDEOS, this.store.meter);
     this.webhooks = new WebhookDispatcher({
       store: this.store,
       config: () => this.config,
@@ -87,6 +94,7 @@ export class GenerationObject extends DurableObject<Env> {
 
   /** Creates the generation if this object is new; idempotent. Submission happens in the alarm. */
   async start(params: StartParams): Promise<Generation> {
+    this.store.meter.request("start");
     const existing = this.store.load();
     if (existing) return this.render(existing);
     const now = Date.now();
@@ -105,6 +113,11 @@ export class GenerationObject extends DurableObject<Env> {
     const detail = { upstream: state.upstream.adapter, webhook: state.webhook !== null };
     this.store.appendTimeline(now, [{ type: "generation.created", detail }]);
     this.store.snapshot(toSummary(generation));
+    logEvent(
+      state,
+      { event: "generation.created", adapter: state.upstream.adapter, webhook: state.webhook !== null },
+      now,
+    );
     await this.scheduleAlarm();
     // At once, so the client's list shows the generation as soon as it is created.
     await syncClientIndex(this.env, this.store);
@@ -117,6 +130,7 @@ export class GenerationObject extends DurableObject<Env> {
    * terminal one. Every link in it is signed when its frame is sent.
    */
   async watch(clientId: string, afterSeq: number): Promise<ReadableStream<Uint8Array> | null> {
+    this.store.meter.request("watch");
     if (!this.owned(clientId)) return null;
     const history: Frame[] = [];
     // Signing awaits, so changes made meanwhile are picked up before the feed opens.
@@ -134,21 +148,25 @@ export class GenerationObject extends DurableObject<Env> {
 
   /** The status, or null if this object was never started or is deleted (for the client index's reconciliation). */
   async probe(): Promise<Generation["status"] | null> {
+    this.store.meter.request("probe");
     const state = this.store.load();
     return state && !state.erasing ? state.status : null;
   }
 
   async get(clientId: string): Promise<Generation | null> {
+    this.store.meter.request("get");
     const state = this.owned(clientId);
     return state ? this.render(state) : null;
   }
 
   /** The timeline, oldest first, `limit` events after the one numbered `cursor`. */
   async events(clientId: string, page: { limit: number; cursor: number | null }): Promise<TimelinePage | null> {
+    this.store.meter.request("events");
     return this.owned(clientId) ? this.store.timeline(page.limit, page.cursor) : null;
   }
 
   async cancel(clientId: string): Promise<CancelResult> {
+    this.store.meter.request("cancel");
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     if (isTerminal(state.status)) return { kind: "conflict", status: state.status };
@@ -160,6 +178,7 @@ export class GenerationObject extends DurableObject<Env> {
   }
 
   async redeliverWebhook(clientId: string): Promise<RedeliverResult> {
+    this.store.meter.request("redeliverWebhook");
     const before = this.owned(clientId);
     if (!before) return { kind: "not_found" };
     // Signed before the synchronous section: the event goes out again with a link valid from now.
@@ -183,10 +202,12 @@ export class GenerationObject extends DurableObject<Env> {
   }
 
   async videoAccess(auth: VideoAuth): Promise<VideoAccess> {
+    this.store.meter.request("videoAccess");
     const state = this.store.load();
     if (!state || state.erasing) return { kind: "not_found" };
     if ("clientId" in auth && state.clientId !== auth.clientId) return { kind: "not_found" };
     if (!state.video) return { kind: "not_ready", status: state.status };
+    this.store.meter.videoRead();
     return { kind: "ok", video: state.video };
   }
 
@@ -198,6 +219,7 @@ export class GenerationObject extends DurableObject<Env> {
    * existed; if a step fails, the alarm finishes the deletion.
    */
   async purge(clientId: string): Promise<PurgeResult> {
+    this.store.meter.request("purge");
     const state = this.owned(clientId);
     if (!state) return { kind: "not_found" };
     this.store.save(markForErasure(state, "purged", Date.now()));
@@ -217,6 +239,7 @@ export class GenerationObject extends DurableObject<Env> {
    * run left, so no step is performed twice at once and no schedule is lost.
    */
   override alarm(): Promise<void> {
+    this.store.meter.alarm();
     // Read on delivery: the time this alarm was set for.
     const scheduledFor = this.store.alarmAt() ?? 0;
     const run = this.alarms.then(() => this.runAlarm(scheduledFor));
@@ -235,6 +258,7 @@ export class GenerationObject extends DurableObject<Env> {
    */
   private async runAlarm(scheduledFor: number): Promise<void> {
     this.alarmRunning = true;
+    const idle = this.store.meter.busy();
     let finished = false;
     try {
       await this.apply({ type: "tick" });
@@ -243,8 +267,11 @@ export class GenerationObject extends DurableObject<Env> {
         const step = state === null ? null : nextStep(state);
         const dueBy = Math.max(Date.now(), scheduledFor);
         if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy) break;
-        const ctx = { bucket: this.env.VIDEOS, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
-        await performStep(step, state, { ...ctx, upstream: createUpstream(state.upstream.adapter, this.config) });
+        const ctx = { bucket: this.videos, store: this.store, apply: (e: LifecycleEvent) => this.apply(e) };
+        await performStep(step, state, {
+          ...ctx,
+          upstream: createUpstream(state.upstream.adapter, this.config, this.env.ASSETS),
+        });
       }
       this.webhooks.startDue(Math.max(Date.now(), scheduledFor));
       if (this.markIfExpired(Math.max(Date.now(), scheduledFor))) {
@@ -257,6 +284,7 @@ export class GenerationObject extends DurableObject<Env> {
       // Whatever happened above, the next alarm is set; after a throw (a bug)
       // no sooner than a poll interval, as if still running, so it cannot spin.
       this.alarmRunning = !finished;
+      idle();
       await this.scheduleAlarm();
       this.alarmRunning = false;
     }
@@ -291,9 +319,8 @@ export class GenerationObject extends DurableObject<Env> {
       await this.erasure;
       return true;
     } catch (error) {
-      const generation = this.store.load()?.id ?? null;
-      const reason = errorMessage(error);
-      console.warn(JSON.stringify({ message: "erasure failed, retried by the alarm", generation, error: reason }));
+      const generation = this.store.load()?.id ?? "unknown";
+      logProblem({ event: "generation.erase_failed", generation, error: errorMessage(error) });
       return false;
     }
   }
@@ -301,10 +328,16 @@ export class GenerationObject extends DurableObject<Env> {
   private async erase(): Promise<void> {
     const state = this.store.load();
     if (!state?.erasing) return;
-    await deleteGenerationObjects(this.env.VIDEOS, state.id);
+    const deleted = await deleteGenerationObjects(this.videos, state.id);
+    this.store.meter.indexRequest();
     await this.env.CLIENT_INDEX.getByName(state.clientId).forget(state.id);
     this.watchers.closeAll();
+    // The last figures this generation will have: its storage goes next.
+    const event = state.erasing.reason === "purged" ? "generation.purged" : "generation.expired";
+    const sqliteBytes = this.ctx.storage.sql.databaseSize;
+    const meter = this.store.meter.snapshot();
     await this.store.erase();
+    logEvent(state, { event, status: state.status, r2_keys_deleted: deleted, sqlite_bytes: sqliteBytes, meter });
   }
 
   // ---- the one transition path ----------------------------------------------
@@ -325,6 +358,7 @@ export class GenerationObject extends DurableObject<Env> {
     if (transition.notify.length > 0) next = withWebhookEvents(next, transition.notify, view(next), now);
     if (next !== state) this.store.save(next);
     this.store.appendTimeline(now, transition.timeline);
+    logTransition(state, next, now);
     if (next.status !== state.status) {
       const generation = view(next);
       const seq = this.store.snapshot(toSummary(generation));
@@ -354,6 +388,17 @@ export class GenerationObject extends DurableObject<Env> {
     const at = nextAlarmAt(state, now, RETRY_MS, this.config.retentionMs);
     const floor = this.alarmRunning ? now + this.config.pollIntervalMs : now;
     await this.store.scheduleAlarm(at === null ? null : Math.max(at, floor));
+    const settled = isTerminal(state.status) && nextDeliveryAt(state.webhook) === null && !needsIndexSync(state);
+    if (settled && !this.settled) {
+      logEvent(state, {
+        event: "generation.settled",
+        status: state.status,
+        polls: state.upstream.polls,
+        meter: this.store.meter.snapshot(),
+        sqlite_bytes: this.ctx.storage.sql.databaseSize,
+      });
+    }
+    this.settled = settled;
   }
 
   /** The state if it belongs to `clientId`; null otherwise, and for a generation being deleted. */
@@ -365,5 +410,18 @@ export class GenerationObject extends DurableObject<Env> {
   private async render(state: GenerationState): Promise<Generation> {
     const link = state.video ? await signedVideoLink(this.env, state, Date.now()) : null;
     return toGeneration(state, link, this.config.retentionMs);
+  }
+}
+
+/** The lifecycle lines of one transition: its status change, and the failure's code. */
+function logTransition(before: GenerationState, after: GenerationState, now: number): void {
+  if (after.status === before.status) return;
+  logEvent(
+    after,
+    { event: "generation.status", from: before.status, to: after.status, polls: after.upstream.polls },
+    now,
+  );
+  if (after.status === "failed" && after.error) {
+    logEvent(after, { event: "generation.failed", code: after.error.code, from: before.status }, now);
   }
 }

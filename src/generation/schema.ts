@@ -5,6 +5,8 @@
 // z from @hono/zod-openapi: zod itself, extended with `.openapi()` (component names, docs).
 import { z } from "@hono/zod-openapi";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
+import type { ErrorDetail } from "../lib/errors.ts";
+import { checkModelInput } from "../models/validate.ts";
 import { DEFAULT_MODEL } from "../upstream/port.ts";
 
 export const MAX_METADATA_BYTES = 2048;
@@ -15,30 +17,17 @@ export const DEFAULT_WEBHOOK_EVENTS: WebhookEventName[] = ["completed", "failed"
 export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
 export type WebhookEventName = z.infer<typeof WebhookEventNameSchema>;
 
-/** The upstream's input fields (CONTRACT.md §1), defaults applied. */
-export const UpstreamFieldsSchema = z.object({
-  model: z.literal(DEFAULT_MODEL, { error: `must be "${DEFAULT_MODEL}"` }).default(DEFAULT_MODEL),
-  prompt: z
-    .string({ error: "must be a string" })
-    .min(1, { error: "must be 1 to 800 characters" })
-    .max(800, { error: "must be 1 to 800 characters" })
-    .refine((value) => value.trim().length > 0, { error: "must not be blank" }),
-  aspect_ratio: z.enum(["16:9", "9:16", "1:1"], { error: 'must be one of "16:9", "9:16", "1:1"' }).default("16:9"),
-  resolution: z.enum(["480p", "720p", "1080p"], { error: 'must be one of "480p", "720p", "1080p"' }).default("720p"),
-  duration: z.union([z.literal(5), z.literal(10)], { error: "must be 5 or 10" }).optional(),
-  negative_prompt: z
-    .string({ error: "must be a string" })
-    .max(500, { error: "must be at most 500 characters" })
-    .optional(),
-  enable_prompt_expansion: z.boolean({ error: "must be a boolean" }).default(true),
-  seed: z
-    .number({ error: "must be an integer" })
-    .int({ error: "must be an integer" })
-    .min(0, { error: "must be between 0 and 2147483647" })
-    .max(2147483647, { error: "must be between 0 and 2147483647" })
-    .optional(),
+/**
+ * The relay's own fields of a create body. Everything else in the body is
+ * the model's input, checked per model by the catalogue (src/models/): the
+ * route's body schema is these fields plus that check, so one validation
+ * hook answers both, and the OpenAPI document points at `GET /v1/models/{id}`
+ * for each model's fields.
+ */
+const ModelIdSchema = z.string({ error: "must be a string" }).openapi({
+  description: `The model (GET /v1/models lists them); default "${DEFAULT_MODEL}"`,
+  example: DEFAULT_MODEL,
 });
-export type GenerationInput = z.output<typeof UpstreamFieldsSchema>;
 
 /**
  * A JSON object. Documented as an object of any JSON values: zod's recursive
@@ -57,31 +46,96 @@ const MetadataSchema = z
     description: `Any JSON object, at most ${MAX_METADATA_BYTES} bytes serialized; echoed in the generation and its webhooks`,
   });
 
-export const CreateGenerationSchema = UpstreamFieldsSchema.extend({
-  webhook_url: z.string({ error: "must be a string" }).optional(),
-  webhook_events: z
-    .array(WebhookEventNameSchema, { error: 'must be an array of "started", "completed", "failed", "canceled"' })
-    .optional(),
-  metadata: MetadataSchema.optional(),
-})
-  .strict()
-  .openapi("CreateGeneration");
-export type CreateGenerationRequest = Omit<z.output<typeof CreateGenerationSchema>, "metadata"> & {
-  metadata?: Record<string, JsonValue>;
+const WebhookUrlSchema = z.string({ error: "must be a string" }).openapi({
+  description: "Where to POST the signed webhooks (https, a public host)",
+});
+
+const MODEL_FIELDS_DESCRIPTION =
+  "Any other field is an input field of the chosen model, under the name its published schema uses; " +
+  "GET /v1/models/{model} gives them as a JSON Schema (types, allowed values, bounds, required, media). " +
+  "A media field takes an http(s) URL or a base64 data: URI (at most MAX_INLINE_MEDIA_BYTES decoded).";
+
+/** The relay's fields that are not the model's: everything else in the body goes to the catalogue check. */
+export const NATIVE_RELAY_FIELDS = ["webhook_url", "webhook_events", "metadata"] as const;
+export const COMPAT_RELAY_FIELDS = ["webhook_url"] as const;
+
+/**
+ * The per-model check of a create body (the fields other than `relayFields`),
+ * as zod issues that carry the catalogue's `{field, rule, message}` detail
+ * (src/lib/http.ts `describeIssues` reports them as they are). It also runs
+ * when a relay field failed, so every offending field is reported at once.
+ */
+function checkModelFields(relayFields: readonly string[]) {
+  return (body: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return;
+    // A non-string model is already reported by the relay field's own schema.
+    if (body["model"] !== undefined && typeof body["model"] !== "string") return;
+    const modelBody: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(body)) if (!relayFields.includes(name)) modelBody[name] = value;
+    const checked = checkModelInput(modelBody);
+    const found = checked.ok ? [] : checked.details;
+    const blank = found.some((detail) => detail.field === "prompt") ? [] : blankPrompt(modelBody);
+    const details = [...found, ...blank];
+    for (const detail of details) {
+      ctx.addIssue({ code: "custom", path: detail.field.split("."), message: detail.message, params: { detail } });
+    }
+  };
+}
+
+/** The relay's own rule on top of the catalogue: a prompt, when given, is not whitespace only. */
+function blankPrompt(input: Readonly<Record<string, unknown>>): ErrorDetail[] {
+  const prompt = input["prompt"];
+  if (typeof prompt !== "string" || prompt.length === 0 || prompt.trim().length > 0) return [];
+  return [{ field: "prompt", rule: "blank", message: "prompt must not be blank" }];
+}
+
+/** Run the per-model check on any object, even when a relay field has failed (zod skips it otherwise). */
+const RUN_WITH_OTHER_ISSUES = {
+  when: (payload: { value: unknown }) => typeof payload.value === "object" && payload.value !== null,
 };
 
-/** The upstream-compatible create body (CONTRACT.md §4): §1 fields plus webhook_url; `enhance_prompt` aliases `enable_prompt_expansion`. */
-export const CompatCreateSchema = UpstreamFieldsSchema.extend({
-  // No default here: the route tells "given" from "not given" to let an explicit value win over enhance_prompt.
-  enable_prompt_expansion: z
-    .boolean({ error: "must be a boolean" })
-    .optional()
-    .openapi({ description: "Default true; wins over enhance_prompt when both are given" }),
-  webhook_url: z.string({ error: "must be a string" }).optional(),
-  enhance_prompt: z.boolean({ error: "must be a boolean" }).optional(),
-})
-  .strict()
-  .openapi("CompatCreate");
+const createExample = { model: DEFAULT_MODEL, prompt: "A raccoon eats ice cream", resolution: "720p" };
+
+/** `POST /v1/generations`: the relay's fields, and the model's fields checked per model. */
+export const CreateGenerationSchema = z
+  .object({
+    model: ModelIdSchema.optional(),
+    webhook_url: WebhookUrlSchema.optional(),
+    webhook_events: z
+      .array(WebhookEventNameSchema, { error: 'must be an array of "started", "completed", "failed", "canceled"' })
+      .optional()
+      .openapi({ description: 'Default ["completed", "failed", "canceled"]' }),
+    metadata: MetadataSchema.optional(),
+  })
+  .catchall(z.unknown())
+  .superRefine(checkModelFields(NATIVE_RELAY_FIELDS), RUN_WITH_OTHER_ISSUES)
+  .openapi("CreateGeneration", {
+    description: MODEL_FIELDS_DESCRIPTION,
+    additionalProperties: true,
+    example: createExample,
+  });
+export interface CreateGenerationRequest {
+  model?: string;
+  webhook_url?: string;
+  webhook_events?: WebhookEventName[];
+  metadata?: Record<string, JsonValue>;
+  /** The model's fields, checked per model by the catalogue. */
+  [field: string]: unknown;
+}
+
+/**
+ * The upstream-compatible create body (CONTRACT.md §4): the model's fields
+ * as the AI/ML API takes them, plus `webhook_url`.
+ */
+export const CompatCreateSchema = z
+  .object({ model: ModelIdSchema.optional(), webhook_url: WebhookUrlSchema.optional() })
+  .catchall(z.unknown())
+  .superRefine(checkModelFields(COMPAT_RELAY_FIELDS), RUN_WITH_OTHER_ISSUES)
+  .openapi("CompatCreate", {
+    description: MODEL_FIELDS_DESCRIPTION,
+    additionalProperties: true,
+    example: createExample,
+  });
 
 export const GENERATION_STATUSES = ["queued", "generating", "storing", "completed", "failed", "canceled"] as const;
 export const GenerationStatusSchema = z.enum(GENERATION_STATUSES).openapi("GenerationStatus");
@@ -101,6 +155,7 @@ export const ListQuerySchema = z.object({
 
 export const ErrorCodeSchema = z.enum([
   "timeout",
+  "input_missing",
   "upstream_error",
   "upstream_rejected",
   "upstream_lost",
@@ -116,7 +171,11 @@ export const GenerationSchema = z
     object: z.literal("generation"),
     model: z.string(),
     status: GenerationStatusSchema,
-    input: UpstreamFieldsSchema.omit({ model: true }),
+    input: JsonObjectSchema.openapi({
+      description:
+        "The model's fields as the caller sent them (the relay adds no defaults); a data: URI is echoed as " +
+        '{type: "data_uri", media_type, bytes, sha256}',
+    }),
     upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
     video: z
       .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
@@ -142,8 +201,11 @@ export const GenerationSchema = z
     }),
   })
   .openapi("Generation");
-/** Metadata is typed with our own JSON type: zod's is too deep for the typing of Durable Object RPC stubs. */
-export type Generation = Omit<z.infer<typeof GenerationSchema>, "metadata"> & { metadata: Record<string, JsonValue> };
+/** Input and metadata are typed with our own JSON type: zod's is too deep for the typing of Durable Object RPC stubs. */
+export type Generation = Omit<z.infer<typeof GenerationSchema>, "metadata" | "input"> & {
+  input: Record<string, JsonValue>;
+  metadata: Record<string, JsonValue>;
+};
 // Interfaces, not an inline recursive union: they are expanded lazily, which
 // keeps the RPC stub types from recursing without end.
 export type JsonValue = string | number | boolean | null | JsonArray | JsonObject;

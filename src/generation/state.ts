@@ -2,15 +2,9 @@
  * What one Durable Object remembers about its generation. Plain JSON: it is
  * stored as one row and handed to the pure lifecycle reducer.
  */
+import type { StoredInput } from "../models/inline-media.ts";
 import { summarize, type WebhookState } from "../webhook/delivery.ts";
-import {
-  DEFAULT_WEBHOOK_EVENTS,
-  type CreateGenerationRequest,
-  type ErrorCode,
-  type GenerationInput,
-  type GenerationStatus,
-  type JsonValue,
-} from "./schema.ts";
+import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
 
 export type { GenerationStatus };
 
@@ -29,7 +23,14 @@ export interface GenerationState {
   id: string;
   clientId: string;
   model: string;
-  input: GenerationInput;
+  /**
+   * The model's fields as the caller sent them, under the caller's names; a
+   * `data:` URI as its short reference (the text is in R2, see `inlineMedia`).
+   * Rows written before the model catalogue also carry `model` here.
+   */
+  input: Record<string, JsonValue>;
+  /** The `data:` URIs of `input`, stored in R2 before the object started. Absent in older rows: none. */
+  inlineMedia?: StoredInput[];
   metadata: Record<string, JsonValue>;
   status: GenerationStatus;
   upstream: {
@@ -96,7 +97,14 @@ export const needsIndexSync = (state: GenerationState): boolean =>
 export interface NewGeneration {
   id: string;
   clientId: string;
-  request: CreateGenerationRequest;
+  /** The catalogue's model id. */
+  model: string;
+  /** The model's fields as sent, each `data:` URI replaced by its reference. */
+  input: Record<string, JsonValue>;
+  /** Where those `data:` URIs are in R2 (never their text: an RPC argument stays small). */
+  inlineMedia: StoredInput[];
+  webhook: { url: string; events: WebhookEventName[] } | null;
+  metadata: Record<string, JsonValue>;
   /** Origin of the creating request, for links when PUBLIC_BASE_URL is unset. */
   requestOrigin: string;
 }
@@ -107,13 +115,13 @@ export function newGenerationState(
   options: { adapter: GenerationState["upstream"]["adapter"]; timeoutMs: number; now: number },
 ): GenerationState {
   const { now } = options;
-  const { webhook_url, webhook_events, metadata, ...input } = params.request;
   return {
     id: params.id,
     clientId: params.clientId,
-    model: input.model,
-    input,
-    metadata: metadata ?? {},
+    model: params.model,
+    input: params.input,
+    inlineMedia: params.inlineMedia,
+    metadata: params.metadata,
     status: "queued",
     upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null },
     submit: { attempts: 0, inFlight: false },
@@ -127,6 +135,6 @@ export function newGenerationState(
     completedAt: null,
     deadlineAt: now + options.timeoutMs,
     publicBaseUrl: params.requestOrigin,
-    webhook: webhook_url ? { url: webhook_url, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS, messages: [] } : null,
+    webhook: params.webhook === null ? null : { ...params.webhook, messages: [] },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * A generation's persistence, in its Durable Object's SQLite storage:
  *
- *   generation  one row: the GenerationState as JSON (what the reducer reads)
+ *   generation  one row: the GenerationState as JSON (what the reducer reads), and the meter's counts
  *   events      the timeline, append-only, `seq` is the page cursor
  *   snapshots   the public Generation at each status change (link unsigned), for the SSE stream
  *   alarm       one row: the time the pending alarm was set for
@@ -21,6 +21,7 @@ import type { TimelineNote } from "./lifecycle.ts";
 import type { GenerationSummary } from "./client-index.ts";
 import type { TimelineEvent } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
+import { Meter, type MeterCounts } from "./meter.ts";
 
 export interface TimelinePage {
   data: TimelineEvent[];
@@ -30,6 +31,8 @@ export interface TimelinePage {
 
 export class GenerationStore {
   private readonly sql: SqlStorage;
+  /** This generation's resource counts (meter.ts), saved with the state row. */
+  readonly meter = new Meter();
   /**
    * Whether the tables exist; null until first asked. Only this store
    * creates or deletes them, so reading sqlite_master once is enough.
@@ -40,25 +43,41 @@ export class GenerationStore {
     this.sql = storage.sql;
   }
 
+  /** Whether the tables exist; the first time they are found, the counts saved with the state are taken up. */
   private get ready(): boolean {
-    this.tables ??=
-      this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generation'`).toArray().length > 0;
+    if (this.tables === null) {
+      const found = this.run(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generation'`).length > 0;
+      this.tables = found;
+      if (found) {
+        this.addMeterColumn();
+        const saved = this.run<{ meter: string | null }>(`SELECT meter FROM generation WHERE one = 1`)[0];
+        if (saved?.meter) this.meter.addSaved(JSON.parse(saved.meter) as MeterCounts);
+      }
+    }
     return this.tables;
   }
 
   /** Creates the tables (for a generation being started); harmless when they exist. */
   create(): void {
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL)`,
+    this.run(
+      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT)`,
     );
-    this.sql.exec(
+    this.run(
       `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
     );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`,
-    );
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
+    this.run(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`);
+    this.run(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
+    this.addMeterColumn();
     this.tables = true;
+  }
+
+  /** A generation created before the meter existed has no such column yet. */
+  private addMeterColumn(): void {
+    try {
+      this.run(`SELECT meter FROM generation LIMIT 0`);
+    } catch {
+      this.run(`ALTER TABLE generation ADD COLUMN meter TEXT`);
+    }
   }
 
   /**
@@ -77,39 +96,44 @@ export class GenerationStore {
     }
   }
 
+  /** Runs one statement to the end and counts the rows it read and wrote. */
+  private run<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...bindings);
+    const rows = cursor.toArray();
+    this.meter.sql(cursor);
+    return rows;
+  }
+
   load(): GenerationState | null {
     if (!this.ready) return null;
-    const row = this.sql.exec<{ state: string }>(`SELECT state FROM generation WHERE one = 1`).toArray()[0];
+    const row = this.run<{ state: string }>(`SELECT state FROM generation WHERE one = 1`)[0];
     return row ? (JSON.parse(row.state) as GenerationState) : null;
   }
 
   save(state: GenerationState): void {
     if (!this.ready) return;
-    this.sql.exec(`INSERT OR REPLACE INTO generation (one, state) VALUES (1, ?)`, JSON.stringify(state));
+    this.run(
+      `INSERT OR REPLACE INTO generation (one, state, meter) VALUES (1, ?, ?)`,
+      JSON.stringify(state),
+      JSON.stringify(this.meter.snapshot()),
+    );
   }
 
   appendTimeline(at: number, notes: readonly TimelineNote[]): void {
     if (!this.ready) return;
     for (const note of notes) {
-      this.sql.exec(
-        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
-        at,
-        note.type,
-        JSON.stringify(note.detail),
-      );
+      this.run(`INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`, at, note.type, JSON.stringify(note.detail));
     }
   }
 
   /** Oldest first, after the event numbered `cursor` (exclusive); `limit` events at most. */
   timeline(limit: number, cursor: number | null): TimelinePage {
     if (!this.ready) return { data: [], nextCursor: null };
-    const rows = this.sql
-      .exec<{ seq: number; at: number; type: string; detail: string }>(
-        `SELECT seq, at, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
-        cursor ?? 0,
-        limit + 1,
-      )
-      .toArray();
+    const rows = this.run<{ seq: number; at: number; type: string; detail: string }>(
+      `SELECT seq, at, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+      cursor ?? 0,
+      limit + 1,
+    );
     const page = rows.slice(0, limit);
     return {
       data: page.map((row) => ({
@@ -124,38 +148,39 @@ export class GenerationStore {
   /** Keeps the Generation as it is at a status change (without a signed link); returns its sequence number. */
   snapshot(summary: GenerationSummary): number {
     if (!this.ready) return 0;
-    return this.sql
-      .exec<{ seq: number }>(`INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`, JSON.stringify(summary))
-      .one().seq;
+    const [row] = this.run<{ seq: number }>(
+      `INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`,
+      JSON.stringify(summary),
+    );
+    if (row === undefined) throw new Error("INSERT … RETURNING returned no row");
+    return row.seq;
   }
 
   /** The Generation at each status change after `afterSeq`, oldest first (links to be signed by the reader). */
   changes(afterSeq: number): { seq: number; summary: GenerationSummary }[] {
     if (!this.ready) return [];
-    return this.sql
-      .exec<{ seq: number; generation: string }>(
-        `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
-        afterSeq,
-      )
-      .toArray()
-      .map((row) => ({ seq: row.seq, summary: JSON.parse(row.generation) as GenerationSummary }));
+    return this.run<{ seq: number; generation: string }>(
+      `SELECT seq, generation FROM snapshots WHERE seq > ? ORDER BY seq`,
+      afterSeq,
+    ).map((row) => ({ seq: row.seq, summary: JSON.parse(row.generation) as GenerationSummary }));
   }
 
   /** The time the pending alarm was set for (null when none is). */
   alarmAt(): number | null {
     if (!this.ready) return null;
-    return this.sql.exec<{ at: number }>(`SELECT at FROM alarm WHERE one = 1`).toArray()[0]?.at ?? null;
+    return this.run<{ at: number }>(`SELECT at FROM alarm WHERE one = 1`)[0]?.at ?? null;
   }
 
   /** Sets (or, for null, deletes) the alarm, remembering the time it was set for. */
   async scheduleAlarm(at: number | null): Promise<void> {
     if (!this.ready) return;
     if (at === null) {
-      this.sql.exec(`DELETE FROM alarm`);
+      this.run(`DELETE FROM alarm`);
       await this.storage.deleteAlarm();
       return;
     }
-    this.sql.exec(`INSERT OR REPLACE INTO alarm (one, at) VALUES (1, ?)`, at);
+    this.run(`INSERT OR REPLACE INTO alarm (one, at) VALUES (1, ?)`, at);
+    this.meter.setAlarm();
     await this.storage.setAlarm(at);
   }
 }

@@ -62,6 +62,13 @@ export const requireKey = createMiddleware<AppEnv>(async (c, next) => {
  * the route's validator reads it again.
  */
 export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  requireJsonContentType(c);
+  parseJsonObject(await c.req.text());
+  await next();
+});
+
+/** 415 unless the request says its body is JSON (`application/json`, `application/*+json`). */
+export function requireJsonContentType(c: AppContext): void {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
     throw new ApiError(
@@ -70,7 +77,10 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
       `Content-Type must be application/json, got ${type === "" ? "none" : `"${type.slice(0, 100)}"`}`,
     );
   }
-  const text = await c.req.text();
+}
+
+/** The body text as a JSON object: 400 `invalid_json` for malformed JSON, `__proto__` refused by name, 400 for a non-object. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let raw: unknown;
   try {
     // "__proto__" would be silently dropped (or worse) by object copies
@@ -97,8 +107,8 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
       { field: "(body)", rule: "object", message: "must be a JSON object" },
     ]);
   }
-  await next();
-});
+  return raw as Record<string, unknown>;
+}
 
 class ForbiddenKey extends Error {}
 
@@ -127,6 +137,12 @@ const isGenerationIdMismatch = (issue: z.core.$ZodIssue): boolean =>
 export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const issue of issues) {
+    // A check that words its own detail (the catalogue's per-model check, src/generation/schema.ts).
+    const own: unknown = issue.code === "custom" ? issue.params?.["detail"] : undefined;
+    if (isErrorDetail(own)) {
+      details.push(own);
+      continue;
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const field = [...issue.path.map(String), key].join(".");
@@ -143,6 +159,12 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown
     });
   }
   return details;
+}
+
+function isErrorDetail(value: unknown): value is ErrorDetail {
+  if (typeof value !== "object" || value === null) return false;
+  const { field, rule, message } = value as Record<string, unknown>;
+  return typeof field === "string" && typeof rule === "string" && typeof message === "string";
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

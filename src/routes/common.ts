@@ -39,7 +39,7 @@ const ERROR_DESCRIPTIONS = {
   403: "The video link's signature is not valid, or the link has expired",
   404: "No generation with this id is visible to this key (malformed ids included)",
   409: "The generation's state does not allow this",
-  413: "The body is over 64 KB",
+  413: "The body is over 64 KB (a create body: not counting the data: URIs of media fields, each at most MAX_INLINE_MEDIA_BYTES decoded)",
   415: "Content-Type is not application/json",
   422: "This Idempotency-Key was used with a different body",
   429: "Too many active generations for this key; Retry-After says when to try again",

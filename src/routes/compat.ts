@@ -1,8 +1,13 @@
 /**
  * The upstream-compatible API (CONTRACT.md §4), mounted at /v2: code written
- * for the AI/ML API works by changing only its base URL and key. Both the
- * legacy and the current paths, the upstream's shapes, its status words and
- * its error shape `{message, statusCode}` (applied by app.onError under /v2/).
+ * for the AI/ML API works by changing only its base URL and key. Every model
+ * of the catalogue, on the universal path and on each vendor path, with the
+ * upstream's shapes, its status words and its error shape
+ * `{message, statusCode}` (applied by app.onError under /v2/).
+ *
+ * One declaration per path, generated from the list below: each path takes
+ * every model's body (as the upstream's own vendor paths take the same
+ * bodies) and answers `GET ?generation_id=` for any generation.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createGeneration } from "../generation/create.ts";
@@ -10,22 +15,32 @@ import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from 
 import { toCompat } from "../generation/view.ts";
 import { notFound } from "../lib/errors.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
-import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
+import { requireKey, type AppEnv } from "../lib/http.ts";
 import { BEARER, compatErrors, generationStub, IdempotencyHeadersSchema, json } from "./common.ts";
+import { createBody } from "./create-body.ts";
 
-/** Paths under /v2, as the upstream names them. */
-export const COMPAT_PATHS = ["/generate/video/alibaba/generation", "/video/generations"] as const;
+/** The vendors whose older per-vendor paths the upstream documents. */
+export const COMPAT_VENDORS = ["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"] as const;
+
+/** Paths under /v2, as the upstream names them: the universal one, then each vendor's. */
+export const COMPAT_PATHS: readonly string[] = [
+  "/video/generations",
+  ...COMPAT_VENDORS.map((vendor) => `/generate/video/${vendor}/generation`),
+];
 
 export const compat = new OpenAPIHono<AppEnv>();
 
-const createRouteFor = (path: (typeof COMPAT_PATHS)[number]) =>
+const createRouteFor = (path: string) =>
   createRoute({
     method: "post",
     path,
     summary: "Create a generation (upstream-compatible)",
+    description:
+      "The upstream's body for any model of the catalogue (`GET /v1/models/{model}` gives each model's fields), " +
+      "plus an optional `webhook_url`.",
     security: BEARER,
     // The key is checked before the body is read, as on /v1: 401 comes before 413.
-    middleware: [requireKey, limitBody, jsonBody],
+    middleware: [requireKey, createBody],
     request: {
       headers: IdempotencyHeadersSchema,
       body: { required: true, content: { "application/json": { schema: CompatCreateSchema } } },
@@ -36,7 +51,7 @@ const createRouteFor = (path: (typeof COMPAT_PATHS)[number]) =>
     },
   });
 
-const statusRouteFor = (path: (typeof COMPAT_PATHS)[number]) =>
+const statusRouteFor = (path: string) =>
   createRoute({
     method: "get",
     path,
@@ -66,13 +81,7 @@ export const compatRoutes = COMPAT_PATHS.map((path) => ({
 
 for (const routes of compatRoutes) {
   compat.openapi(routes.create, async (c) => {
-    const { enhance_prompt, enable_prompt_expansion, ...rest } = c.req.valid("json");
-    const request = {
-      ...rest,
-      // The current API calls it enhance_prompt; an explicit enable_prompt_expansion wins.
-      enable_prompt_expansion: enable_prompt_expansion ?? enhance_prompt ?? true,
-    };
-    const { generation } = await createGeneration(c.env, c.var.clientId, request, {
+    const { generation } = await createGeneration(c.env, c.var.clientId, c.req.valid("json"), {
       idempotencyKey: c.req.valid("header")["Idempotency-Key"] ?? null,
       requestOrigin: new URL(c.req.url).origin,
     });

@@ -17,7 +17,7 @@ import {
 } from "../generation/schema.ts";
 import { withSignedLink } from "../generation/links.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
-import { jsonBody, limitBody, requireKey, type AppEnv } from "../lib/http.ts";
+import { requireKey, type AppEnv } from "../lib/http.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
 import {
   BEARER,
@@ -27,6 +27,7 @@ import {
   json,
   nativeErrors,
 } from "./common.ts";
+import { createBody } from "./create-body.ts";
 
 export const generations = new OpenAPIHono<AppEnv>();
 
@@ -35,8 +36,11 @@ export const createGenerationRoute = createRoute({
   path: "/generations",
   summary: "Create a generation",
   security: BEARER,
+  description:
+    "The body is the relay's fields (`webhook_url`, `webhook_events`, `metadata`), `model`, and that model's " +
+    "own input fields, checked per model: `GET /v1/models/{model}` gives them as a JSON Schema.",
   // The key is checked before the body is read: 401 comes before 413.
-  middleware: [requireKey, limitBody, jsonBody],
+  middleware: [requireKey, createBody],
   request: {
     headers: IdempotencyHeadersSchema,
     body: { required: true, content: { "application/json": { schema: CreateGenerationSchema } } },
@@ -45,6 +49,8 @@ export const createGenerationRoute = createRoute({
     202: json(GenerationSchema, "Accepted: the generation is queued"),
     200: json(GenerationSchema, "Idempotent replay: the generation this key and body created, as it is now"),
     ...nativeErrors([400, 401, 413, 415, 422, 429, 503], {
+      400: "The body is not valid for the model (or the model is unknown); `details` names each field and the rule it broke",
+      413: "The body is over 64 KB without the data: URIs of media fields, or a data: URI is over MAX_INLINE_MEDIA_BYTES decoded (`details` names it)",
       503: "RELAY_API_KEYS is not set, or webhook_url was given and WEBHOOK_SECRET cannot sign",
     }),
   },

@@ -4,6 +4,7 @@
  * the one that knows every route.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { base64 } from "../lib/encoding.ts";
 import type { AppEnv } from "../lib/http.ts";
 import DOCS_HTML from "../pages/docs.html";
 import PLAYGROUND_HTML from "../pages/playground.html";
@@ -38,9 +39,43 @@ pages.openapi(playgroundRoute, (c) => c.html(PLAYGROUND_HTML, 200));
 export const docsRoute = createRoute({
   method: "get",
   path: "/docs",
-  summary: "This API's reference, rendered from /openapi.json",
+  summary:
+    "This API's reference: every route, its parameters, request fields and responses, rendered from /openapi.json",
   security: NO_AUTH,
-  responses: { 200: html("The docs page") },
+  responses: { 200: html("The docs page (Swagger UI, served from /docs/assets/ by the relay itself)") },
 });
 
-pages.openapi(docsRoute, (c) => c.html(DOCS_HTML, 200));
+/**
+ * The docs page may load from this origin only (the renderer's static files
+ * and /openapi.json); its inline script is allowed by hash, computed from the
+ * page as bundled. Swagger UI sets inline styles and uses data: images.
+ */
+let docsPolicy: Promise<string> | undefined;
+
+async function inlineScriptHash(source: string): Promise<string> {
+  return `'sha256-${base64(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source)))}'`;
+}
+
+export function docsContentSecurityPolicy(): Promise<string> {
+  docsPolicy ??= (async () => {
+    const inline = [...DOCS_HTML.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1] ?? "");
+    const hashes = await Promise.all(inline.map(inlineScriptHash));
+    return [
+      "default-src 'self'",
+      `script-src 'self' ${hashes.join(" ")}`,
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; ");
+  })();
+  return docsPolicy;
+}
+
+pages.openapi(docsRoute, async (c) => {
+  c.header("Content-Security-Policy", await docsContentSecurityPolicy());
+  return c.html(DOCS_HTML, 200);
+});

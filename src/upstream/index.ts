@@ -17,7 +17,7 @@ export function adapterFor(config: Config): Upstream["name"] {
  * answer "retry later" until the key is back, so a task that may already be
  * paid for is neither moved to the simulator nor failed.
  */
-export function createUpstream(adapter: Upstream["name"], config: Config): Upstream {
-  if (adapter === "simulator") return createSimulator({ durationMs: config.simulatorMs });
+export function createUpstream(adapter: Upstream["name"], config: Config, assets: Fetcher): Upstream {
+  if (adapter === "simulator") return createSimulator({ durationMs: config.simulatorMs, assets });
   return createAimlapiClient({ baseUrl: config.aimlapiBaseUrl, apiKey: config.aimlapiKey });
 }

@@ -9,17 +9,12 @@
 
 export const DEFAULT_MODEL = "alibaba/wan2.5-t2v-preview";
 
-/** The body of the upstream's create call (CONTRACT.md §1). */
-export interface UpstreamInput {
-  model: string;
-  prompt: string;
-  aspect_ratio?: "16:9" | "9:16" | "1:1";
-  resolution?: "480p" | "720p" | "1080p";
-  duration?: 5 | 10;
-  negative_prompt?: string;
-  enable_prompt_expansion?: boolean;
-  seed?: number;
-}
+/**
+ * The body of the upstream's create call (CONTRACT.md §1, §9): `model` and
+ * exactly the caller's fields for that model, under the names its published
+ * schema uses, `data:` URIs included as sent.
+ */
+export type UpstreamInput = { model: string } & Record<string, unknown>;
 
 export type SubmitOutcome =
   /** The upstream took the task. */

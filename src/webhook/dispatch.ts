@@ -12,6 +12,7 @@ import type { Generation, JsonValue, WebhookEventName } from "../generation/sche
 import type { GenerationState } from "../generation/state.ts";
 import type { GenerationStore } from "../generation/store.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { logEvent } from "../lib/log.ts";
 import { randomToken } from "../lib/ids.ts";
 import {
   dueMessages,
@@ -115,6 +116,7 @@ export class WebhookDispatcher {
   private async send(attempt: Attempt): Promise<void> {
     const config = this.host.config();
     const started = Date.now();
+    const idle = this.host.store.meter.busy(started);
     let result: AttemptResult;
     try {
       const key = await signingKey(config, attempt.clientId);
@@ -127,25 +129,41 @@ export class WebhookDispatcher {
     const now = Date.now();
     const { store } = this.host;
     const state = store.load();
+    idle();
     if (!state?.webhook) return;
     const { msgId, series } = attempt;
     const webhook = recordAttempt(state.webhook, msgId, series, result, now, config.webhookRetryScheduleMs);
     const counted = webhook !== state.webhook;
     const message = webhook.messages.find((m) => m.msgId === msgId);
+    // An attempt of a series that has ended meanwhile is recorded, not counted.
+    const number = counted ? (message?.attempts ?? 0) : null;
+    const outcome = counted ? (message?.state ?? "pending") : "superseded";
     const detail: Record<string, JsonValue> = {
       webhook_id: msgId,
       event: attempt.type,
       series,
-      // An attempt of a series that has ended meanwhile is recorded, not counted.
-      attempt: counted ? (message?.attempts ?? 0) : null,
+      attempt: number,
       duration_ms: now - started,
-      outcome: counted ? (message?.state ?? "pending") : "superseded",
+      outcome,
       next_attempt_at: counted && message?.nextAttemptAt ? new Date(message.nextAttemptAt).toISOString() : null,
     };
     if (result.kind === "response") detail.status = result.status;
     else detail.error = result.reason;
     if (counted) store.save({ ...state, webhook });
     store.appendTimeline(now, [{ type: "webhook.attempt", detail }]);
+    logEvent(
+      state,
+      {
+        event: "webhook.attempt",
+        webhook_event: attempt.type,
+        attempt: number,
+        http_status: result.kind === "response" ? result.status : null,
+        ms: now - started,
+        outcome,
+        ...(result.kind === "error" ? { error: result.reason } : {}),
+      },
+      now,
+    );
     if (counted) await this.host.reschedule();
   }
 }

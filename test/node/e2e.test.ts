@@ -14,7 +14,7 @@ import type { Generation } from "../../src/generation/schema.ts";
 import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
 import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS } from "../support/constants.ts";
 
-const SAMPLE = readFileSync(`${REPO_ROOT}/src/upstream/simulator/sample.mp4`);
+const SAMPLE = readFileSync(`${REPO_ROOT}/public/simulator/sample.mp4`);
 const auth = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}` };
 
 async function createGeneration(relay: RelayProcess, body: Record<string, unknown>): Promise<Generation> {
@@ -264,6 +264,24 @@ describe("with the built-in simulator (no AIMLAPI_KEY)", () => {
     };
     const statuses = events.data.filter((e) => e.type === "status.changed").map((e) => e.detail.to);
     expect(statuses).toEqual(["generating", "storing", "completed"]);
+  });
+
+  it("completes a non-Wan model offline, with a data: URI input, and plays the same MP4", async () => {
+    const image = `data:image/png;base64,${Buffer.from("not really a png, but an image/png all the same").toString("base64")}`;
+    const created = await createGeneration(relay, {
+      model: "google/veo-3.1-first-last-image-to-video",
+      prompt: "A raccoon walks from one frame to the other",
+      image_url: image,
+      last_image_url: "https://media.example.com/last.png",
+      duration: 4,
+    });
+    expect(created.model).toBe("google/veo-3.1-first-last-image-to-video");
+    expect(created.input.image_url).toMatchObject({ type: "data_uri", media_type: "image/png" });
+    const done = await waitForTerminal(relay, created.id);
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
+    expect(done.upstream.id).toMatch(/^sim-\d+-[0-9a-f]+:google\/veo-3\.1-first-last-image-to-video$/);
+    const video = await fetch(done.video?.url ?? "");
+    expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
   });
 
   it("refuses every API call when RELAY_API_KEYS is unset", async () => {

@@ -13,6 +13,7 @@ import {
   expectedVideoBytes,
   expectedVideoSha256,
   FALLBACK_VIDEO_SIZE,
+  MAX_BODY_BYTES,
   UPSTREAM_PATHS,
   type FakeAimlapi,
   type FakeStats,
@@ -23,7 +24,7 @@ const MODEL = "alibaba/wan2.5-t2v-preview";
 const LEGACY = "/v2/generate/video/alibaba/generation";
 const CURRENT = "/v2/video/generations";
 const FAKE_FILE = fileURLToPath(new URL("../support/fake-aimlapi.ts", import.meta.url));
-const SAMPLE = fileURLToPath(new URL("../../src/upstream/simulator/sample.mp4", import.meta.url));
+const SAMPLE = fileURLToPath(new URL("../../public/simulator/sample.mp4", import.meta.url));
 
 let fake: FakeAimlapi;
 let counter = 0;
@@ -262,9 +263,65 @@ describe("upstream paths", () => {
     expect(await unknown.json()).toEqual({ message: "Cannot GET /v2/something/else", statusCode: 404 });
   });
 
-  it("refuses a body over 1 MB with 413", async () => {
-    const res = await submit({ model: MODEL, prompt: "x", padding: "y".repeat(1024 * 1024) }, { path: CURRENT });
+  it("refuses a body over 32 MiB with 413", async () => {
+    const res = await submit({ model: MODEL, prompt: "x", padding: "y".repeat(MAX_BODY_BYTES) }, { path: CURRENT });
     expect(res.status).toBe(413);
+  });
+});
+
+describe("every model of the relay's catalogue", () => {
+  const KLING = "klingai/v2.1-master-image-to-video";
+  const VEO = "google/veo-3.1-t2v";
+  const PNG = "data:image/png;base64,iVBORw0KGgo=";
+
+  it.each([CURRENT, "/v2/generate/video/kling/generation", "/v2/generate/video/google/generation"])(
+    "accepts another model's own body on %s, with the model in the task id, and keeps the exact body",
+    async (path) => {
+      const body = { model: KLING, prompt: uniquePrompt(), image_url: PNG, duration: 10 };
+      const res = await submit(body, { path });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      expect(id.endsWith(`:${KLING}`)).toBe(true);
+      const stats = await statsFor(`task=${encodeURIComponent(id)}`);
+      expect(stats.bodiesByTask).toEqual({ [id]: body });
+      expect(stats.submitsByPath[path]).toBeGreaterThanOrEqual(1);
+    },
+  );
+
+  it("refuses per model, naming the field: a missing required field, a field the model does not take, an enum", async () => {
+    const cases: [unknown, string][] = [
+      [{ model: KLING, prompt: "hello" }, "image_url"],
+      [{ model: VEO, prompt: "hello", image_url: PNG }, "image_url"],
+      [{ model: VEO, prompt: "hello", resolution: "4k" }, "resolution"],
+      [{ model: "no/such-model", prompt: "hello" }, "model"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await submit(body, { path: CURRENT });
+      const json = (await res.json()) as { message: string; statusCode: number };
+      expect(res.status, JSON.stringify(json)).toBe(400);
+      expect(json.message).toContain(field);
+    }
+  });
+
+  it("serves a model without a prompt field with the default scenario", async () => {
+    const body = { model: "beeble/switchx-video-to-video", video_url: "https://media.example.com/clip.mp4" };
+    const res = await submit(body, { path: CURRENT });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    expect(await videoUrlOf(id)).toMatch(/\/files\//);
+  });
+
+  it("names the task id generation_id with idfield=generation_id, and serves the video on succeeded", async () => {
+    const prompt = uniquePrompt("idfield=generation_id steps=generating,succeeded");
+    const res = await submit({ model: VEO, prompt }, { path: CURRENT });
+    const created = (await res.json()) as Record<string, unknown>;
+    expect(created).not.toHaveProperty("id");
+    const id = String(created["generation_id"]);
+    expect(id.endsWith(`:${VEO}`)).toBe(true);
+    const first = (await (await poll(id, { path: CURRENT })).json()) as Record<string, unknown>;
+    expect(first).toMatchObject({ generation_id: id, status: "generating", video: null });
+    const second = (await (await poll(id, { path: CURRENT })).json()) as Record<string, unknown>;
+    expect(second).toMatchObject({ generation_id: id, status: "succeeded", video: { url: expect.any(String) } });
   });
 });
 

@@ -28,6 +28,14 @@ interface Document {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
+/** The compatible API's paths: the universal one and each vendor's (CONTRACT.md §4). */
+const COMPAT_PATHS = [
+  "/v2/video/generations",
+  ...["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"].map(
+    (vendor) => `/v2/generate/video/${vendor}/generation`,
+  ),
+];
+
 // [method, path, statuses it must declare, component of the success body (null: not JSON)]
 const ROUTES: [method: string, path: string, statuses: number[], success: string | null][] = [
   ["post", "/v1/generations", [200, 202, 400, 401, 413, 415, 422, 429, 503], "Generation"],
@@ -41,10 +49,12 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],
   ["get", "/v1/usage", [200, 400, 401, 503], "Usage"],
-  ["post", "/v2/generate/video/alibaba/generation", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
-  ["get", "/v2/generate/video/alibaba/generation", [200, 400, 401, 404, 503], "CompatGeneration"],
-  ["post", "/v2/video/generations", [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
-  ["get", "/v2/video/generations", [200, 400, 401, 404, 503], "CompatGeneration"],
+  ["get", "/v1/models", [200, 401, 503], "ModelList"],
+  ["get", "/v1/models/{id}", [200, 401, 404, 503], "Model"],
+  ...COMPAT_PATHS.flatMap((path): [string, string, number[], string][] => [
+    ["post", path, [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
+    ["get", path, [200, 400, 401, 404, 503], "CompatGeneration"],
+  ]),
   ["get", "/healthz", [200], "Health"],
   ["get", "/", [200], null],
   ["get", "/docs", [200], null],
@@ -110,7 +120,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(schemas.CompatCreated?.properties ?? {}).sort()).toEqual(["id", "status"]);
     expect(Object.keys(schemas.CompatGeneration?.properties ?? {}).sort()).toEqual(["error", "id", "status", "video"]);
     expect(Object.keys(schemas.CompatError?.properties ?? {}).sort()).toEqual(["message", "statusCode"]);
-    for (const path of ["/v2/generate/video/alibaba/generation", "/v2/video/generations"]) {
+    for (const path of COMPAT_PATHS) {
       const create = doc.paths[path]?.post;
       expect(create?.requestBody?.content["application/json"]?.schema?.$ref).toBe(ref("CompatCreate"));
       const query = doc.paths[path]?.get?.parameters;
@@ -151,15 +161,37 @@ describe("GET /openapi.json", () => {
     expect([...(byStatus.required ?? [])].sort()).toEqual(Object.keys(byStatus.properties ?? {}).sort());
   });
 
+  it("documents a create body as the relay's fields plus the model's, pointing at GET /v1/models/{id}", () => {
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties?: Record<string, unknown>; additionalProperties?: unknown; description?: string }
+    >;
+    expect(Object.keys(schemas.CreateGeneration?.properties ?? {}).sort()).toEqual([
+      "metadata",
+      "model",
+      "webhook_events",
+      "webhook_url",
+    ]);
+    expect(Object.keys(schemas.CompatCreate?.properties ?? {}).sort()).toEqual(["model", "webhook_url"]);
+    for (const name of ["CreateGeneration", "CompatCreate"]) {
+      expect(schemas[name]?.additionalProperties, name).toBe(true);
+      expect(schemas[name]?.description, name).toContain("GET /v1/models/{model}");
+    }
+  });
+
   it("documents the id pattern the relay enforces", () => {
     const idParameters = Object.entries(doc.paths)
-      .filter(([path]) => path.includes("{id}"))
+      .filter(([path]) => path.startsWith("/v1/generations/{id}"))
       .flatMap(([, item]) => Object.values(item).map((operation) => operation.parameters ?? []))
       .map((parameters) => parameters.find((p) => p.name === "id" && p.in === "path"));
     expect(idParameters.length).toBe(6);
     for (const parameter of idParameters) {
       expect(parameter).toMatchObject({ required: true, schema: { pattern: GENERATION_ID_PATTERN.source } });
     }
+    // A model id is no generation id: any id of the catalogue, `/` included.
+    const modelId = doc.paths["/v1/models/{id}"]?.get?.parameters?.find((p) => p.name === "id");
+    expect(modelId).toMatchObject({ in: "path", required: true });
+    expect(modelId?.schema?.pattern).toBeUndefined();
     const compatQuery = doc.paths["/v2/video/generations"]?.get?.parameters?.find((p) => p.name === "generation_id");
     expect(compatQuery?.schema?.pattern).toBe(GENERATION_ID_PATTERN.source);
   });

@@ -23,6 +23,7 @@ describe("readConfig", () => {
       maxActivePerKey: 100,
       simulatorMs: 20_000,
       urlSigningSecret: null,
+      maxInlineMediaBytes: 20_971_520,
     });
   });
 
@@ -48,6 +49,10 @@ describe("readConfig", () => {
     expect(config.webhookSecret).toBeNull();
   });
 
+  it("reads MAX_INLINE_MEDIA_BYTES as a byte count", () => {
+    expect(readConfig(env({ MAX_INLINE_MEDIA_BYTES: "1048576" })).maxInlineMediaBytes).toBe(1_048_576);
+  });
+
   it("reads WEBHOOK_ALLOW_PRIVATE=true in any case", () => {
     expect(readConfig(env({ WEBHOOK_ALLOW_PRIVATE: "TRUE" })).webhookAllowPrivate).toBe(true);
     expect(readConfig(env({ WEBHOOK_ALLOW_PRIVATE: "yes" })).webhookAllowPrivate).toBe(false);
@@ -59,6 +64,8 @@ describe("readConfig", () => {
     ["WEBHOOK_RETRY_SCHEDULE_SECONDS", "5,x"],
     ["MAX_ACTIVE_PER_KEY", "0"],
     ["VIDEO_URL_TTL_SECONDS", "1.5"],
+    ["MAX_INLINE_MEDIA_BYTES", "20 MiB"],
+    ["MAX_INLINE_MEDIA_BYTES", "0"],
   ])("names %s when its value %s is not valid", (name, value) => {
     expect(() => readConfig(env({ [name]: value }))).toThrow(name);
   });

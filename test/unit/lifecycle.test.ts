@@ -66,6 +66,14 @@ describe("submission", () => {
     expect(nextStep(submitted())).toBe("poll");
   });
 
+  it("fails as input_missing, with nothing in flight, when a stored data: URI is gone", () => {
+    const { state, notify } = reduce(fresh(), { type: "input_missing", reason: "the stored input k is gone" }, ctx());
+    expect(state.status).toBe("failed");
+    expect(state.error).toEqual({ code: "input_missing", message: expect.stringContaining("k is gone") });
+    expect(state.submit).toEqual({ attempts: 0, inFlight: false });
+    expect(notify).toEqual(["failed"]);
+  });
+
   it("marks the submission in flight before it leaves", () => {
     const { state } = reduce(fresh(), { type: "submit_started" }, ctx());
     expect(state.submit).toEqual({ attempts: 1, inFlight: true });
@@ -180,6 +188,17 @@ describe("polling", () => {
     expect(state.download.url).toBe("https://cdn/v.mp4");
     expect(nextStep(state)).toBe("store");
     expect(state.nextActionAt).toBe(T0 + 1_000);
+  });
+
+  it("takes 'succeeded' as done, like 'completed'", () => {
+    const { state } = reduce(
+      submitted({ status: "generating" }),
+      polled("succeeded", { videoUrl: "https://cdn/v.mp4" }),
+      ctx(),
+    );
+    expect(state.status).toBe("storing");
+    expect(state.download.url).toBe("https://cdn/v.mp4");
+    expect(state.upstream.status).toBe("succeeded");
   });
 
   it("announces started when the first answer after the queue is already 'completed'", () => {

@@ -7,7 +7,6 @@ import { describe, expect, inject, it } from "vitest";
 import { readConfig } from "../../src/config.ts";
 import { createAimlapiClient } from "../../src/upstream/aimlapi/client.ts";
 import { adapterFor, createUpstream } from "../../src/upstream/index.ts";
-import type { UpstreamInput } from "../../src/upstream/port.ts";
 import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
 import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
 
@@ -18,7 +17,7 @@ const client = (options: { apiKey?: string; requestTimeoutMs?: number; baseUrl?:
     requestTimeoutMs: options.requestTimeoutMs,
   });
 
-const input = (directives = ""): UpstreamInput => ({
+const input = (directives = "") => ({
   model: "alibaba/wan2.5-t2v-preview",
   prompt: uniquePrompt(directives),
   resolution: "720p",
@@ -92,6 +91,54 @@ describe("submit", () => {
   it("is uncertain when nothing listens at the base URL", async () => {
     const offline = createAimlapiClient({ baseUrl: "http://127.0.0.1:9", apiKey: "k" });
     expect((await offline.submit(input())).kind).toBe("uncertain");
+  });
+});
+
+describe("the universal endpoint", () => {
+  /** The real fetch, recording each URL it is asked for (the fake upstream still answers). */
+  function recording(): { urls: string[]; fetch: typeof fetch } {
+    const urls: string[] = [];
+    return {
+      urls,
+      fetch: (request, init) => {
+        urls.push(request instanceof Request ? request.url : String(request));
+        return fetch(request, init);
+      },
+    };
+  }
+
+  it("submits and polls on /v2/video/generations with the task id URL-encoded", async () => {
+    const { urls, fetch: recordingFetch } = recording();
+    const upstream = createAimlapiClient({
+      baseUrl: inject("upstreamUrl"),
+      apiKey: TEST_UPSTREAM_KEY,
+      fetch: recordingFetch,
+    });
+    const outcome = await upstream.submit({ model: "google/veo-3.1-t2v", prompt: uniquePrompt(), duration: 4 });
+    if (outcome.kind !== "accepted") throw new Error(JSON.stringify(outcome));
+    expect(outcome.upstreamId).toMatch(/:google\/veo-3\.1-t2v$/);
+    expect((await upstream.poll(outcome.upstreamId)).kind).toBe("status");
+    const base = inject("upstreamUrl");
+    expect(urls).toEqual([
+      `${base}/v2/video/generations`,
+      `${base}/v2/video/generations?generation_id=${outcome.upstreamId.replace(":", "%3A").replace(/\//g, "%2F")}`,
+    ]);
+  });
+
+  it("reads the task id from generation_id when the answer has no id, on submit and poll", async () => {
+    const body = input("idfield=generation_id steps=succeeded");
+    const outcome = await client().submit(body);
+    if (outcome.kind !== "accepted") throw new Error(JSON.stringify(outcome));
+    expect(outcome.upstreamId).toMatch(/^[0-9a-f-]{36}:alibaba\/wan2\.5-t2v-preview$/);
+    const polled = await client().poll(outcome.upstreamId);
+    expect(polled).toMatchObject({ kind: "status", status: "succeeded", videoUrl: expect.stringContaining("/files/") });
+  });
+
+  it("sends any model's body as given", async () => {
+    const body = { model: "runway/gen4_turbo", image_url: "https://media.example.com/a.png", seed: 4294967295 };
+    const outcome = await client().submit(body);
+    if (outcome.kind !== "accepted") throw new Error(JSON.stringify(outcome));
+    expect((await upstreamStats({ task: outcome.upstreamId })).bodiesByTask[outcome.upstreamId]).toEqual(body);
   });
 });
 
@@ -209,7 +256,7 @@ describe("a missing key", () => {
   });
 
   it("keeps an aimlapi generation with the AI/ML API, waiting: submit and poll answer retryable and send nothing", async () => {
-    const upstream = createUpstream("aimlapi", noKey);
+    const upstream = createUpstream("aimlapi", noKey, env.ASSETS);
     expect(upstream.name).toBe("aimlapi");
     const body = input();
     const submitted = await upstream.submit(body);
@@ -222,14 +269,14 @@ describe("a missing key", () => {
     });
     expect((await upstreamStats({ task: id })).polls).toBe(0);
     // With the key back, the same task answers again.
-    expect((await createUpstream("aimlapi", readConfig(env)).poll(id)).kind).toBe("status");
+    expect((await createUpstream("aimlapi", readConfig(env), env.ASSETS).poll(id)).kind).toBe("status");
   });
 
   it("still downloads a finished video: the link needs no key", async () => {
     const id = await acceptedId("steps=completed size=2000");
     const polled = await client().poll(id);
     if (polled.kind !== "status" || polled.videoUrl === null) throw new Error(JSON.stringify(polled));
-    const outcome = await createUpstream("aimlapi", noKey).download(polled.videoUrl);
+    const outcome = await createUpstream("aimlapi", noKey, env.ASSETS).download(polled.videoUrl);
     if (outcome.kind !== "ok") throw new Error(JSON.stringify(outcome));
     expect((await streamSha256(outcome.download.body)).bytes).toBe(2000);
   });

@@ -13,6 +13,7 @@ import {
   isStatus,
   ORIGIN,
   postJson,
+  stateOf,
   stepUntil,
   stubOf,
   uniquePrompt,
@@ -130,19 +131,41 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
     expect(await poll(path, id)).toEqual({ id, status: "generating", video: null, error: null });
   });
 
-  it("accepts enhance_prompt: false as enable_prompt_expansion", async () => {
+  it("takes enhance_prompt as the default model's prompt-expansion flag, sent upstream as given", async () => {
     const { id } = await submit(path, { prompt: uniquePrompt(), enhance_prompt: false });
-    expect((await get(id)).input.enable_prompt_expansion).toBe(false);
+    const generation = await get(id);
+    expect(generation.input.enhance_prompt).toBe(false);
+    await waitForSubmission(id);
+    const task = (await stateOf(id))?.upstream.id ?? "";
+    expect((await upstreamStats({ task })).bodiesByTask[task]).toMatchObject({ enhance_prompt: false });
   });
 
-  it("lets an explicit enable_prompt_expansion win over enhance_prompt", async () => {
-    const { id } = await submit(path, { prompt: uniquePrompt(), enhance_prompt: false, enable_prompt_expansion: true });
-    expect((await get(id)).input.enable_prompt_expansion).toBe(true);
+  it("sends enable_prompt_expansion upstream under the published name enhance_prompt", async () => {
+    const prompt = uniquePrompt();
+    const { id } = await submit(path, { prompt, enable_prompt_expansion: false });
+    expect((await get(id)).input).toEqual({ prompt, enable_prompt_expansion: false });
+    await waitForSubmission(id);
+    const task = (await stateOf(id))?.upstream.id ?? "";
+    expect((await upstreamStats({ task })).bodiesByTask[task]).toEqual({
+      model: "alibaba/wan2.5-t2v-preview",
+      prompt,
+      enhance_prompt: false,
+    });
   });
 
-  it("defaults enable_prompt_expansion to true", async () => {
-    const { id } = await submit(path, { prompt: uniquePrompt() });
-    expect((await get(id)).input.enable_prompt_expansion).toBe(true);
+  it("refuses enhance_prompt and enable_prompt_expansion with different values: they are one flag", async () => {
+    const body = { prompt: uniquePrompt(), enhance_prompt: false, enable_prompt_expansion: true };
+    const error = await expectUpstreamError(await postJson(path, body), 400);
+    expect(error.message).toContain("enable_prompt_expansion");
+    expect(error.message).toContain("enhance_prompt");
+  });
+
+  it("adds no defaults: the input is the body as sent", async () => {
+    const prompt = uniquePrompt();
+    const { id } = await submit(path, { prompt });
+    const generation = await get(id);
+    expect(generation.input).toEqual({ prompt });
+    expect(generation.model).toBe("alibaba/wan2.5-t2v-preview");
   });
 
   it("accepts a webhook_url", async () => {

@@ -124,6 +124,9 @@ export interface UpstreamStats {
   submitsByPrompt: Record<string, number>;
   pollsByTask: Record<string, number>;
   downloadsByTask: Record<string, number>;
+  /** The exact body each task was created with. */
+  bodiesByTask: Record<string, unknown>;
+  submitsByPath: Record<string, number>;
   lastAuthorization: string | null;
   lastDownloadAuthorization: string | null;
 }

@@ -20,6 +20,7 @@ import {
   listGenerationsRoute,
   redeliverWebhookRoute,
 } from "../../src/routes/generations.ts";
+import { getModelRoute, listModelsRoute } from "../../src/routes/models.ts";
 import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.ts";
 import { streamGenerationRoute } from "../../src/routes/stream.ts";
 import { getUsageRoute } from "../../src/routes/usage.ts";
@@ -332,6 +333,26 @@ describe("the webhook secret answers what it declares", () => {
   });
 });
 
+describe("the model catalogue answers what it declares", () => {
+  it("GET /v1/models", async () => {
+    await expectAll(listModelsRoute, [
+      [200, () => call("/v1/models")],
+      [401, () => call("/v1/models", { as: null })],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/models")],
+    ]);
+  });
+
+  it("GET /v1/models/{id}", async () => {
+    await expectAll(getModelRoute, [
+      [200, () => call("/v1/models/google/veo-3.1-t2v")],
+      [200, () => call("/v1/models/klingai%2Fv2.5-turbo%2Fpro%2Ftext-to-video")],
+      [401, () => call("/v1/models/google/veo-3.1-t2v", { as: null })],
+      [404, () => call("/v1/models/google/veo-9")],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/models/google/veo-3.1-t2v")],
+    ]);
+  });
+});
+
 describe("the pages answer what they declare", () => {
   it.each([
     ["/healthz", healthRoute],
@@ -348,8 +369,11 @@ describe("the document", () => {
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`)),
     );
+    // Hono's `:name` and `:name{pattern}` (a model id spans segments) are OpenAPI's `{name}`.
     const served = new Set(
-      app.routes.map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:([^/]+)/g, "{$1}")}`),
+      app.routes.map(
+        (route) => `${route.method.toLowerCase()} ${route.path.replace(/:([^/{]+)(\{[^/]*\})?/g, "{$1}")}`,
+      ),
     );
     expect(served.size).toBeGreaterThanOrEqual(16);
     expect([...served].filter((route) => !documented.has(route))).toEqual([]);

@@ -15,8 +15,8 @@ import type { Generation, GenerationStatus } from "../../src/generation/schema.t
 import { DEFAULT_MODEL } from "../../src/upstream/port.ts";
 import { expectNativeError, isStatus, ORIGIN, stepUntil, uniquePrompt, waitForSubmission } from "./helpers.ts";
 
-/** A model the index may hold rows of; on this branch only the default model can be created through the API. */
-const OTHER_MODEL = "kling-video/v1.5/pro/text-to-video";
+/** A second model, created through the API like the default one. */
+const OTHER_MODEL = "openai/sora-2-t2v";
 const DAY_MS = 24 * 60 * 60_000;
 
 interface UsageBody {
@@ -55,11 +55,11 @@ function freshClient() {
     name,
     request,
     index: env.CLIENT_INDEX.getByName(name),
-    async create(prompt: string): Promise<Generation> {
+    async create(prompt: string, fields: Record<string, unknown> = {}): Promise<Generation> {
       const response = await request("/v1/generations", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ prompt }),
+        body: JSON.stringify({ prompt, ...fields }),
       });
       expect(response.status, await response.clone().text()).toBe(202);
       return response.json<Generation>();
@@ -119,35 +119,37 @@ describe("GET /v1/usage", () => {
     const failed = await client.create(uniquePrompt("steps=error"));
     const canceled = await client.create(uniquePrompt("steps=generating"));
     const running = await client.create(uniquePrompt("steps=generating"));
+    const otherModel = await client.create(uniquePrompt("size=500"), { model: OTHER_MODEL, duration: 8 });
     await stepUntil(small.id, isStatus("completed"));
+    await stepUntil(otherModel.id, isStatus("completed"));
     await stepUntil(large.id, isStatus("completed"));
     await stepUntil(failed.id, isStatus("failed"));
     expect((await client.request(`/v1/generations/${canceled.id}`, { method: "DELETE" })).status).toBe(200);
     await waitForSubmission(running.id);
-    // Two generations of another model, two days old, recorded as their objects would.
+    // Two more of the other model, two days old (older than any the API can create), recorded as their objects would.
     const old = Date.now() - 2 * DAY_MS;
     await recordOther(client, "completed", old, 5000);
     await recordOther(client, "failed", old + 1, null);
 
     expect(await client.usage()).toEqual({
       since: null,
-      by_status: { ...zeros(), queued: 1, completed: 3, failed: 2, canceled: 1 },
-      by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 2 },
-      videos: { count: 3, bytes: 1000 + 3000 + 5000 },
+      by_status: { ...zeros(), queued: 1, completed: 4, failed: 2, canceled: 1 },
+      by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 3 },
+      videos: { count: 4, bytes: 1000 + 3000 + 500 + 5000 },
     });
 
     const dayAgo = new Date(Date.now() - DAY_MS).toISOString();
     expect(await client.usage(`?since=${encodeURIComponent(dayAgo)}`)).toEqual({
       since: dayAgo,
-      by_status: { ...zeros(), queued: 1, completed: 2, failed: 1, canceled: 1 },
-      by_model: { [DEFAULT_MODEL]: 5 },
-      videos: { count: 2, bytes: 4000 },
+      by_status: { ...zeros(), queued: 1, completed: 3, failed: 1, canceled: 1 },
+      by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 1 },
+      videos: { count: 3, bytes: 4500 },
     });
 
-    // `since` compares with the created_at clients see: the last one created counts, alone.
-    expect((await client.usage(`?since=${encodeURIComponent(running.created_at)}`)).by_status).toEqual({
-      ...zeros(),
-      queued: 1,
+    // `since` compares with the created_at clients see: the last two created count, alone.
+    expect(await client.usage(`?since=${encodeURIComponent(running.created_at)}`)).toMatchObject({
+      by_status: { ...zeros(), queued: 1, completed: 1 },
+      by_model: { [DEFAULT_MODEL]: 1, [OTHER_MODEL]: 1 },
     });
 
     const future = new Date(Date.now() + DAY_MS).toISOString();

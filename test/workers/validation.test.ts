@@ -99,17 +99,24 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
     "enable_prompt_expansion",
     "invalid_request",
   ],
-  ["another model", (p) => ({ prompt: p, model: "alibaba/wan2.2-t2v-plus" }), 400, "model", "invalid_request"],
+  ["an unknown model", (p) => ({ prompt: p, model: "acme/no-such-model" }), 400, "model", "invalid_request"],
+  [
+    "a field of another model (image_url is not a field of the default model)",
+    (p) => ({ prompt: p, image_url: "https://media.example.com/a.png" }),
+    400,
+    "image_url",
+    "invalid_request",
+  ],
+  [
+    "enhance_prompt and enable_prompt_expansion with different values (one flag)",
+    (p) => ({ prompt: p, enhance_prompt: true, enable_prompt_expansion: false }),
+    400,
+    "enable_prompt_expansion",
+    "invalid_request",
+  ],
   ["a null model", (p) => ({ prompt: p, model: null }), 400, "model", "invalid_request"],
   // Unknown fields
   ["an unknown top-level field", (p) => ({ prompt: p, colour: "red" }), 400, "colour", "invalid_request"],
-  [
-    "the compat-only enhance_prompt on the native API",
-    (p) => ({ prompt: p, enhance_prompt: false }),
-    400,
-    "enhance_prompt",
-    "invalid_request",
-  ],
   // webhook_events
   [
     "webhook_events with an unknown event",
@@ -235,6 +242,32 @@ describe("POST /v1/generations refuses bad bodies", () => {
     expect(error.details).toContainEqual(expect.objectContaining({ field: "prompt", rule: "too_big" }));
   });
 
+  it("refuses an unknown model naming model and pointing at GET /v1/models", async () => {
+    const error = await expectNativeError(
+      await send({ prompt: uniquePrompt(), model: "acme/no-such-model" }),
+      400,
+      "invalid_request",
+    );
+    expect(error.message).toContain("GET /v1/models");
+    expect(error.details).toEqual([{ field: "model", rule: "unknown_model", message: error.message }]);
+  });
+
+  it("reports a blank prompt beside other refused fields", async () => {
+    const error = await expectNativeError(await send({ prompt: "   ", seed: -1 }), 400, "invalid_request");
+    expect(error.details).toContainEqual({ field: "prompt", rule: "blank", message: "prompt must not be blank" });
+    expect(error.details?.map((detail) => detail.field)).toContain("seed");
+  });
+
+  it("reports a relay field and a model field together", async () => {
+    const error = await expectNativeError(
+      await send({ prompt: uniquePrompt(), webhook_events: ["finished"], duration: 7 }),
+      400,
+      "invalid_request",
+    );
+    const fields = (error.details ?? []).map((detail) => detail.field);
+    expect(fields).toEqual(expect.arrayContaining(["webhook_events.0", "duration"]));
+  });
+
   it("reports a missing prompt as required", async () => {
     const error = await expectNativeError(await send({}), 400, "invalid_request");
     expect(error.details).toContainEqual({ field: "prompt", rule: "required", message: "prompt is required" });
@@ -354,7 +387,7 @@ describe("POST /v1/generations refuses bad bodies", () => {
     // a wrongly accepted bad body would have been submitted by now too.
     const control = await create({ prompt: uniquePrompt() }, "alice");
     await waitForSubmission(control.id);
-    expect((await upstreamStats({ prompt: control.input.prompt })).submits).toBe(1);
+    expect((await upstreamStats({ prompt: String(control.input.prompt) })).submits).toBe(1);
 
     // bob is never used to create a generation, in this file or any other.
     const bobs = await listFor("bob");
@@ -448,6 +481,23 @@ describe("POST /v1/generations accepts boundary values", () => {
     const generation = await response.json<Generation>();
     expect(generation.input).toMatchObject({ aspect_ratio: "9:16", resolution: "1080p", duration: 10, seed: 42 });
     expect(generation.webhook?.events).toEqual(["started", "completed", "failed", "canceled"]);
+  });
+
+  it("adds no defaults: input is exactly the fields sent", async () => {
+    const prompt = uniquePrompt();
+    const response = await send({ prompt, duration: 5 }, "alice");
+    expect(response.status).toBe(202);
+    const generation = await response.json<Generation>();
+    expect(generation.input).toEqual({ prompt, duration: 5 });
+    expect(generation.model).toBe("alibaba/wan2.5-t2v-preview");
+  });
+
+  it("takes enhance_prompt as the same flag as enable_prompt_expansion, echoed under the name sent", async () => {
+    const alone = await send({ prompt: uniquePrompt(), enhance_prompt: false }, "alice");
+    expect(alone.status).toBe(202);
+    expect((await alone.json<Generation>()).input).toMatchObject({ enhance_prompt: false });
+    const both = await send({ prompt: uniquePrompt(), enhance_prompt: true, enable_prompt_expansion: true }, "alice");
+    expect(both.status).toBe(202);
   });
 
   it("accepts Content-Type application/json with a charset", async () => {

@@ -1,28 +1,49 @@
 import { UsageError } from "../errors.mjs";
+import { filesToDataUris, mentionsFile, parseInputs } from "../inputs.mjs";
 import { log, printJson } from "../output.mjs";
-import { requestJson } from "../http.mjs";
+import { modelPath, requestJson } from "../http.mjs";
 import { WAIT_OPTIONS, WAIT_USAGE, intervalMs, waitAndFinish, wantsWait } from "../wait.mjs";
 
-export const usage = `Usage: wan-relay generate "<prompt>" [options]
+export const usage = `Usage: wan-relay generate "<prompt>" [--model ID] [--input name=value ...] [options]
 
 Creates a generation and prints it (status "queued") as JSON.
 
-Options:
+Inputs, for any model of the relay's catalogue ("wan-relay models" lists them,
+"wan-relay models ID" shows a model's inputs):
+  --model ID              the model (default alibaba/wan2.5-t2v-preview); with
+                          --model the prompt may be left out (some models take none)
+  --input name=value      one of the model's inputs; repeat for more. The value is
+                          read as JSON when it parses (5, true, ["a","b"]), else as
+                          text (16:9). A file path in a media field (image_url,
+                          video_url, audio_url, …) is sent as a base64 data: URI,
+                          its type from the extension. Repeating a name makes a
+                          list (--input image_urls=a.png --input image_urls=b.png).
+
+Shortcuts for the default model's inputs (Wan 2.5; the same as --input):
   --resolution R          480p | 720p | 1080p (server default 720p)
   --aspect-ratio A        16:9 | 9:16 | 1:1 (server default 16:9)
   --duration S            5 | 10 seconds
   --negative-prompt T     what the video should not contain
   --seed N                integer 0..2147483647
   --no-prompt-expansion   do not let the model rewrite the prompt
+
+Options:
   --webhook-url U         URL the relay calls back when it finishes
   --webhook-events E,...  subset of started,completed,failed,canceled
   --metadata JSON         JSON object echoed back with the generation
   --idempotency-key K     resending with the same key never creates a second generation
 ${WAIT_USAGE}`;
 
+/** The relay's model when a body names none (CONTRACT.md §9): whose inputs a file is checked against. */
+const DEFAULT_MODEL = "alibaba/wan2.5-t2v-preview";
+
 export const positionals = ["prompt"];
+/** The prompt may be left out when a model is named: the relay says whether that model needs one. */
+export const optionalPositional = (values) => values.model !== undefined;
 
 export const options = {
+  model: { type: "string" },
+  input: { type: "string", multiple: true },
   resolution: { type: "string" },
   "aspect-ratio": { type: "string" },
   duration: { type: "string" },
@@ -38,7 +59,7 @@ export const options = {
 };
 
 export async function run(conn, values, [prompt]) {
-  const body = createBody(prompt, values);
+  const body = await withInputs(conn, createBody(prompt, values), values);
   const every = intervalMs(values, "generate");
   const headers = values["idempotency-key"] !== undefined ? { "Idempotency-Key": values["idempotency-key"] } : {};
   const created = await requestJson(conn, "POST", "/v1/generations", { body, headers });
@@ -56,7 +77,9 @@ function numberOrRaw(value) {
 }
 
 function createBody(prompt, values) {
-  const body = { prompt };
+  const body = {};
+  if (values.model !== undefined) body.model = values.model;
+  if (prompt !== undefined) body.prompt = prompt;
   if (values.resolution !== undefined) body.resolution = values.resolution;
   if (values["aspect-ratio"] !== undefined) body.aspect_ratio = values["aspect-ratio"];
   if (values.duration !== undefined) body.duration = numberOrRaw(values.duration);
@@ -81,4 +104,25 @@ function createBody(prompt, values) {
     }
   }
   return body;
+}
+
+/**
+ * Adds the `--input` fields to the body. A field may not also come from a
+ * flag or the prompt. Files are read only for media fields, so the model's
+ * inputs are fetched (`GET /v1/models/{id}`) when some value names a file.
+ */
+async function withInputs(conn, body, values) {
+  const inputs = parseInputs(values.input ?? []);
+  for (const name of Object.keys(inputs)) {
+    if (Object.hasOwn(body, name)) {
+      const source = name === "prompt" ? "the prompt argument" : name === "model" ? "--model" : "another option";
+      throw new UsageError(`${name} is given twice: by --input and by ${source}`, "generate");
+    }
+  }
+  if (!mentionsFile(inputs)) return { ...body, ...inputs };
+  const model = await requestJson(conn, "GET", modelPath(body.model ?? DEFAULT_MODEL));
+  const properties = model?.inputs?.properties ?? {};
+  const converted = {};
+  for (const [name, value] of Object.entries(inputs)) converted[name] = filesToDataUris(properties[name], value);
+  return { ...body, ...converted };
 }

@@ -7,7 +7,8 @@ import * as download from "./download.mjs";
 import * as events from "./events.mjs";
 import * as generate from "./generate.mjs";
 import * as list from "./list.mjs";
+import * as models from "./models.mjs";
 import * as purge from "./purge.mjs";
 import * as status from "./status.mjs";
 
-export const COMMANDS = { generate, status, list, cancel, purge, events, download };
+export const COMMANDS = { generate, status, list, cancel, purge, events, download, models };

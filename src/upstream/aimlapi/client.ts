@@ -1,5 +1,6 @@
 /**
- * The AI/ML API adapter (CONTRACT.md §1): create and poll over HTTP, download
+ * The AI/ML API adapter (CONTRACT.md §1): create and poll over HTTP on the
+ * universal endpoint, for every model of the catalogue, and download
  * the finished video from the signed object-store link. Every answer becomes
  * an outcome value; only bugs throw.
  *
@@ -11,7 +12,8 @@ import { errorMessage } from "../../lib/errors.ts";
 import { retryAfter } from "../../lib/retry-after.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
 
-export const GENERATION_PATH = "/v2/generate/video/alibaba/generation";
+/** The universal endpoint: every model is submitted and polled here (CONTRACT.md §1). */
+export const GENERATION_PATH = "/v2/video/generations";
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** A download only has to start within this; the copy itself may take longer. */
 export const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
@@ -75,9 +77,8 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
           reason: upstreamMessage(body).replace(/^: /, "") || `HTTP ${response.status}`,
         };
       }
-      if (body.kind === "json" && isRecord(body.value) && typeof body.value.id === "string" && body.value.id !== "") {
-        return { kind: "accepted", upstreamId: body.value.id };
-      }
+      const taskId = body.kind === "json" ? taskIdOf(body.value) : null;
+      if (taskId !== null) return { kind: "accepted", upstreamId: taskId };
       // A 2xx without a task id: the upstream may well have taken the task.
       const what = body.kind === "too_large" ? `an answer over ${MAX_JSON_BODY_BYTES} bytes` : "no task id";
       return { kind: "uncertain", reason: `HTTP ${response.status} with ${what}` };
@@ -87,6 +88,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       if (apiKey === null) return { kind: "retryable", reason: KEY_MISSING };
       let response: Response;
       try {
+        // URLSearchParams encodes the id's `:` and `/`.
         const url = `${endpoint}?${new URLSearchParams({ generation_id: upstreamId })}`;
         response = await doFetch(url, {
           headers: { ...auth, Accept: "application/json" },
@@ -197,6 +199,15 @@ function upstreamMessage(body: JsonBody): string {
       return `: ${message.join("; ").slice(0, 300)}`;
   }
   return "";
+}
+
+/** The task id of an answer: `id`, or `generation_id` in some answers (CONTRACT.md §1). */
+function taskIdOf(value: unknown): string | null {
+  if (!isRecord(value)) return null;
+  for (const candidate of [value.id, value.generation_id]) {
+    if (typeof candidate === "string" && candidate !== "") return candidate;
+  }
+  return null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,15 +2,19 @@
  * The built-in simulated upstream (CONTRACT.md §7), used when AIMLAPI_KEY is
  * unset. It is a real adapter, not a test double: it walks the upstream's
  * status words over `SIMULATOR_SECONDS` and hands out a real, playable MP4
- * (H.264 + AAC, 640x360, 4 s) that ships with the project.
+ * (H.264 + AAC, 640x360, 4 s) that ships with the project as a static asset
+ * (`public/simulator/sample.mp4`, read through the ASSETS binding), so its
+ * 141 KB stay out of the Worker's script.
  *
  * It keeps no state: the task id carries its own start time, so the answer
  * survives restarts and does not depend on which isolate polls.
  */
-import sampleVideo from "./sample.mp4";
+import { hex } from "../../lib/encoding.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
 
 export const SIMULATOR_VIDEO_URL = "simulator://videos/sample.mp4";
+/** Where the sample is in the assets directory (the host is never contacted: ASSETS serves it). */
+export const SAMPLE_ASSET_URL = "https://assets.invalid/simulator/sample.mp4";
 const ID_PATTERN = /^sim-(\d+)-[0-9a-f]+:(.+)$/;
 
 /** The status word the simulator reports at `fraction` (0..1) of its run. */
@@ -22,13 +26,13 @@ export function simulatedStatus(fraction: number): string {
   return "generating";
 }
 
-export function createSimulator(options: { durationMs: number; now?: () => number }): Upstream {
+export function createSimulator(options: { durationMs: number; assets: Fetcher; now?: () => number }): Upstream {
   const now = options.now ?? Date.now;
   return {
     name: "simulator",
 
     async submit(input: UpstreamInput): Promise<SubmitOutcome> {
-      const nonce = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const nonce = hex(crypto.getRandomValues(new Uint8Array(8)));
       return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}` };
     },
 
@@ -43,22 +47,23 @@ export function createSimulator(options: { durationMs: number; now?: () => numbe
 
     async download(videoUrl: string): Promise<DownloadOutcome> {
       if (videoUrl !== SIMULATOR_VIDEO_URL) return { kind: "failed", reason: "unknown simulator video" };
-      const bytes = new Uint8Array(sampleVideo);
+      const response = await options.assets.fetch(SAMPLE_ASSET_URL);
+      const length = Number(response.headers.get("Content-Length"));
+      if (!response.ok || response.body === null) {
+        await response.body?.cancel();
+        return {
+          kind: "failed",
+          reason: `the simulator's sample is missing from the assets (HTTP ${response.status})`,
+        };
+      }
       return {
         kind: "ok",
         download: {
-          body: new Response(bytes).body ?? emptyStream(),
-          contentLength: bytes.byteLength,
+          body: response.body,
+          contentLength: Number.isSafeInteger(length) && length > 0 ? length : null,
           contentType: "video/mp4",
         },
       };
     },
   };
 }
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (controller) => controller.close() });
-}
-
-/** The bundled sample's size, for tests and docs. */
-export const SIMULATOR_VIDEO_BYTES = sampleVideo.byteLength;

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Copies the API reference renderer (Swagger UI, from the swagger-ui-dist
+// devDependency) into public/docs/assets/, the directory that wrangler.jsonc's
+// `assets` serves at /docs/assets/*. Run by `npm run build`, `npm start`,
+// `npm run deploy` and `pretest`; the copies are git-ignored, so the renderer
+// is always the version package-lock.json pins. Files already up to date are
+// left alone (no rewrite, so a running `wrangler dev` does not reload).
+import { createRequire } from "node:module";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** What the /docs page loads, and the licence texts that go with it. */
+export const DOCS_ASSET_FILES = [
+  "swagger-ui-bundle.js",
+  "swagger-ui-bundle.js.LICENSE.txt",
+  "swagger-ui.css",
+  "LICENSE",
+  "NOTICE",
+];
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const DOCS_ASSETS_DIR = join(root, "public", "docs", "assets");
+
+function packageDir() {
+  try {
+    return dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  } catch {
+    console.error("swagger-ui-dist is not installed: run `npm install` first (it is a devDependency).");
+    process.exit(1);
+  }
+}
+
+export function copyDocsAssets() {
+  const from = packageDir();
+  const version = JSON.parse(readFileSync(join(from, "package.json"), "utf8")).version;
+  mkdirSync(DOCS_ASSETS_DIR, { recursive: true });
+  let written = 0;
+  for (const name of DOCS_ASSET_FILES) {
+    const source = readFileSync(join(from, name));
+    const target = join(DOCS_ASSETS_DIR, name);
+    if (existsSync(target) && readFileSync(target).equals(source)) continue;
+    writeFileSync(target, source);
+    written += 1;
+  }
+  for (const name of readdirSync(DOCS_ASSETS_DIR)) {
+    if (!DOCS_ASSET_FILES.includes(name)) rmSync(join(DOCS_ASSETS_DIR, name), { recursive: true, force: true });
+  }
+  return { version, written };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { version, written } = copyDocsAssets();
+  if (written > 0) console.error(`/docs renderer: swagger-ui-dist ${version} copied to public/docs/assets/`);
+}
