@@ -125,6 +125,16 @@ async function expectGone(generation: Generation): Promise<void> {
   expect(r2Keys(`inputs/${id}/`)).toEqual([]);
 }
 
+/** The relay's lifecycle line `event` about generation `id` (one JSON object per line, src/lib/log.ts). */
+function logLine(event: string, id: string): Record<string, unknown> | undefined {
+  return relay
+    .logs()
+    .split("\n")
+    .filter((line) => line.startsWith('{"level":'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((line) => line.event === event && line.generation === id);
+}
+
 async function deliveries(path: string): Promise<unknown[]> {
   const response = await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`);
   return (await response.json()) as unknown[];
@@ -167,6 +177,8 @@ describe("retention under wrangler dev", () => {
     // Not before its time.
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(done.expires_at ?? ""));
     await expectGone(done);
+    expect(logLine("generation.expired", created.id)).toMatchObject({ status: "completed", client: "alice" });
+    expect(logLine("generation.purged", created.id)).toBeUndefined();
   });
 
   it("keeps a generation while its webhook is retrying, then deletes it after the series ended", async () => {
@@ -218,6 +230,7 @@ describe("purge under wrangler dev", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await stats()).toBe(polls);
     await expectGone(created);
+    expect(logLine("generation.purged", created.id)).toMatchObject({ status: "canceled", client: "alice" });
 
     const status = await cli(["status", created.id]);
     expect(status.code).toBe(1);
