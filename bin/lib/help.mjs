@@ -19,6 +19,7 @@ Commands:
   status ID             show a generation (optionally wait and download it)
   list                  list your generations, newest first
   cancel ID             cancel a generation that has not finished
+  purge ID              delete a generation and everything it stored (cancels it first if running)
   events ID             show a generation's timeline
   download ID --out F   download a completed generation's video to F
   models [MODEL]        list the models, or show one model's inputs
