@@ -4,9 +4,17 @@
  * simulator: the model picker filled from `GET /v1/models`, a form rendered
  * from the chosen model's JSON Schema (every field labelled with its name),
  * only the filled fields sent, a chosen file sent as a `data:` URI, errors
- * next to their fields, live status to "completed", and the stored MP4
- * played through its signed link.
+ * next to their fields, live status to "completed", the stored MP4
+ * played through its signed link, the key kept in local storage, and the
+ * key's recent generations (GET /v1/generations) with status badges, the
+ * sha256 and a download link of each completed one.
+ *
+ * `SCREENSHOT_DIR=docs/screenshots npx vitest run --project node test/node/playground.test.ts`
+ * also saves playground.png there (the committed one in docs/screenshots/).
  */
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { chromium, type Browser, type Page, type Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_ID, MODELS, findModel } from "../../src/models/catalogue.ts";
@@ -27,6 +35,12 @@ function fieldNames(id: string): string[] {
   if (model === undefined) throw new Error(`${id} is not in the catalogue`);
   const schema = inputsJsonSchema(model) as { properties: Record<string, unknown> };
   return Object.keys(schema.properties);
+}
+
+interface ApiGeneration {
+  id: string;
+  status: string;
+  video: { url: string; content_type: string; bytes: number; sha256: string } | null;
 }
 
 interface Played {
@@ -96,14 +110,31 @@ describe("the playground", () => {
   });
 
   /** A fresh page with the key entered and the catalogue loaded (the default model picked). */
-  async function openWithKey(): Promise<Page> {
-    const page = await browser.newPage();
+  async function openWithKey(key: string = TEST_CLIENT_KEYS.alice, page?: Page): Promise<Page> {
+    page ??= await browser.newPage();
     await page.goto(`${relay.url}/`);
-    await page.fill("#key", TEST_CLIENT_KEYS.alice);
+    await page.fill("#key", key);
     await page.waitForSelector("#model:not([disabled])", { timeout: 10_000 });
     expect(await page.inputValue("#model")).toBe(DEFAULT_MODEL_ID);
     return page;
   }
+
+  /** Waits until the page has read the key's generations (GET /v1/generations answered and drawn). */
+  async function listLoaded(page: Page): Promise<void> {
+    await page.waitForSelector("#refresh:not([disabled])", { timeout: 10_000 });
+    await page.waitForSelector('#recent-list[aria-busy="false"]', { state: "attached", timeout: 10_000 });
+  }
+
+  async function api<T>(path: string, key: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${relay.url}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  /** The row of generation `id` in the recent list. */
+  const row = (page: Page, id: string) => page.locator(`#recent-rows tr[data-id="${id}"]`);
 
   async function pickModel(page: Page, id: string): Promise<void> {
     await page.selectOption("#model", id);
@@ -249,6 +280,184 @@ describe("the playground", () => {
       image_url: `data:image/png;base64,${PNG.toString("base64")}`,
     });
     await expectPlayed(page);
+    await page.close();
+  });
+  it("keeps the key in local storage across a reload, and forgets it on request", async () => {
+    const key = TEST_CLIENT_KEYS.bare;
+    const created = await api<ApiGeneration>("/v1/generations", key, {
+      method: "POST",
+      body: JSON.stringify({ prompt: "A kite over a beach" }),
+    });
+    expect(created.status).toBe(202);
+    const page = await openWithKey(key);
+    await listLoaded(page);
+    expect(await page.evaluate(() => localStorage.getItem("wan-relay-key"))).toBe(key);
+    // This key's generations only (alice's of the tests above are not listed).
+    expect(await page.$$eval("#recent-rows tr", (rows) => rows.map((tr) => (tr as HTMLElement).dataset["id"]))).toEqual(
+      [created.body.id],
+    );
+
+    await page.reload();
+    expect(await page.inputValue("#key")).toBe(key);
+    // Restored and used: the catalogue and the list load without typing anything.
+    await page.waitForSelector("#model:not([disabled])", { timeout: 10_000 });
+    await listLoaded(page);
+
+    await page.click("#forget");
+    expect(await page.inputValue("#key")).toBe("");
+    expect(await page.evaluate(() => localStorage.getItem("wan-relay-key"))).toBeNull();
+    expect(await page.isDisabled("#model")).toBe(true);
+    expect(await page.isDisabled("#refresh")).toBe(true);
+    expect(await page.locator("#recent-rows tr").count()).toBe(0);
+    expect(await page.isHidden("#recent-list")).toBe(true);
+    await page.reload();
+    expect(await page.inputValue("#key")).toBe("");
+    expect(await page.isDisabled("#model")).toBe(true);
+    await page.close();
+  });
+
+  it("lists the key's generations: a completed one with its badge, its sha256 and a download link of the stored MP4", async () => {
+    const key = TEST_CLIENT_KEYS.bob;
+    const page = await openWithKey(key);
+    await listLoaded(page);
+    // Every status a row of the list shows, in order, per generation.
+    await page.evaluate(() => {
+      const seen: Record<string, string[]> = {};
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const record = () => {
+        for (const tr of Array.from(document.querySelectorAll<HTMLElement>("#recent-rows tr"))) {
+          const id = tr.dataset["id"] ?? "";
+          const status = tr.querySelector(".badge")?.textContent ?? "";
+          const list = (seen[id] ??= []);
+          if (list.at(-1) !== status) list.push(status);
+        }
+      };
+      new MutationObserver(record).observe(document.querySelector("#recent-rows") as Node, {
+        childList: true,
+        subtree: true,
+      });
+    });
+    const listed: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (request.method() === "GET" && url.pathname === "/v1/generations") listed.push(url.search);
+    });
+
+    await page.getByLabel("prompt", { exact: true }).fill("A lighthouse at dusk");
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/v1/generations"),
+      page.click("#go"),
+    ]);
+    const { id } = (await created.json()) as ApiGeneration;
+    await expectPlayed(page);
+    // The page read the list again when its generation completed (nothing else asks for it here).
+    await expect.poll(() => listed.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.waitForSelector('#recent-list[aria-busy="false"]', { state: "attached" });
+    const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
+    expect(seen[id]?.[0]).toBe("queued");
+    expect(seen[id]?.at(-1)).toBe("completed");
+
+    const generation = (await api<ApiGeneration>(`/v1/generations/${id}`, key)).body;
+    expect(generation.status).toBe("completed");
+    const video = generation.video;
+    if (video === null) throw new Error("a completed generation has a video");
+
+    // What GET /v1/generations says, drawn from it alone: a fresh page (no stream) after a reload.
+    await expect
+      .poll(async () => {
+        const page = (await api<{ data: ApiGeneration[] }>("/v1/generations", key)).body;
+        return page.data.find((g) => g.id === id)?.status;
+      })
+      .toBe("completed");
+    await page.reload();
+    await listLoaded(page);
+    expect(await page.inputValue("#key")).toBe(key);
+    const completed = row(page, id);
+    expect(await completed.locator(".badge").textContent()).toBe("completed");
+    expect(await completed.getAttribute("data-status")).toBe("completed");
+    expect(await completed.locator(".sha256-value").textContent()).toBe(video.sha256);
+    expect(await completed.locator(".sha256-value").isVisible()).toBe(true);
+
+    const download = completed.locator("a.download");
+    expect(await download.isVisible()).toBe(true);
+    expect(await download.getAttribute("download")).toBe(`${id}.mp4`);
+    const href = await download.evaluate((a) => (a as HTMLAnchorElement).href);
+    const link = new URL(href);
+    const signed = new URL(video.url);
+    expect(link.origin + link.pathname).toBe(signed.origin + signed.pathname);
+    expect(link.searchParams.get("expires")).toMatch(/^\d+$/);
+    expect(link.searchParams.get("signature")).toBeTruthy();
+    // The link works alone (no key), and its bytes are the ones the sha256 names.
+    const file = await fetch(href);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("Content-Type")).toBe("video/mp4");
+    const bytes = Buffer.from(await file.arrayBuffer());
+    expect(bytes.length).toBe(video.bytes);
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(video.sha256);
+
+    // Choosing the row shows that generation in the player.
+    expect(await page.locator("video").isHidden()).toBe(true);
+    await completed.click();
+    const played = await page.waitForFunction(
+      () => {
+        const element = document.querySelector("video");
+        return element && !element.hidden && element.readyState >= 1
+          ? { generation: element.dataset["generation"], duration: element.duration, src: element.src }
+          : null;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const shown = (await played.jsonValue()) as { generation: string; duration: number; src: string };
+    expect(shown.generation).toBe(id);
+    expect(shown.duration).toBeGreaterThan(0);
+    expect(new URL(shown.src).pathname).toBe(`/v1/generations/${id}/video`);
+    expect(await page.textContent("#status")).toMatch(/^completed/);
+    expect(await completed.getAttribute("class")).toContain("shown");
+    await page.close();
+  });
+
+  it("shows a generation canceled through the API with its badge once the list is refreshed", async () => {
+    const key = TEST_CLIENT_KEYS.bob;
+    const page = await openWithKey(key, await browser.newPage({ viewport: { width: 1000, height: 900 } }));
+    await listLoaded(page);
+    const created = await api<ApiGeneration>("/v1/generations", key, {
+      method: "POST",
+      body: JSON.stringify({ prompt: "A paper boat on a stream" }),
+    });
+    expect(created.status).toBe(202);
+    const canceled = await api<ApiGeneration>(`/v1/generations/${created.body.id}`, key, { method: "DELETE" });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe("canceled");
+    // Not on the page until asked for.
+    expect(await row(page, created.body.id).count()).toBe(0);
+
+    await page.click("#refresh");
+    await expect.poll(() => row(page, created.body.id).locator(".badge").textContent()).toBe("canceled");
+    await listLoaded(page);
+    const line = row(page, created.body.id);
+    expect(await line.getAttribute("data-status")).toBe("canceled");
+    expect(await line.locator("a.download").count()).toBe(0);
+    expect(await line.locator(".sha256-value").count()).toBe(0);
+    // Newest first, as the API lists them.
+    const ids = await page.$$eval("#recent-rows tr", (rows) => rows.map((tr) => (tr as HTMLElement).dataset["id"]));
+    const listed = (await api<{ data: ApiGeneration[] }>("/v1/generations?limit=10", key)).body.data;
+    expect(ids).toEqual(listed.map((g) => g.id));
+    expect(ids[0]).toBe(created.body.id);
+
+    if (process.env.SCREENSHOT_DIR) {
+      // The completed one of the test above in the player, the list below.
+      const completed = listed.find((g) => g.status === "completed");
+      if (completed !== undefined) {
+        await row(page, completed.id).click();
+        await page.waitForFunction(() => {
+          const element = document.querySelector("video");
+          return element !== null && !element.hidden && element.readyState >= 2;
+        });
+      }
+      mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, "playground.png"), fullPage: true });
+    }
     await page.close();
   });
 });
