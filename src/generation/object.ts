@@ -14,9 +14,8 @@ import { readConfig, type Config } from "../config.ts";
 import { adapterFor, createUpstream } from "../upstream/index.ts";
 import { nextDeliveryAt, redeliver } from "../webhook/delivery.ts";
 import { WebhookDispatcher, withWebhookEvents } from "../webhook/dispatch.ts";
-import { errorMessage } from "../lib/errors.ts";
-import { deleteGenerationObjects } from "../storage/delete-generation-objects.ts";
-import { expiresAt, markForErasure, nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
+import { Eraser } from "./erasure.ts";
+import { markForErasure, nextAlarmAt, nextStep, reduce, type LifecycleEvent } from "./lifecycle.ts";
 import { toSummary } from "./client-index.ts";
 import { signedVideoLink, withSignedLink } from "./links.ts";
 import { Watchers, type Frame } from "./watchers.ts";
@@ -30,7 +29,7 @@ import {
   type StoredVideo,
 } from "./state.ts";
 import { syncClientIndex } from "./index-sync.ts";
-import { logEvent, logProblem } from "../lib/log.ts";
+import { logEvent } from "../lib/log.ts";
 import { meteredBucket } from "./meter.ts";
 import { performStep } from "./steps.ts";
 import { GenerationStore, type TimelinePage } from "./store.ts";
@@ -67,8 +66,7 @@ export class GenerationObject extends DurableObject<Env> {
   private readonly videos: R2Bucket;
   /** Whether the last schedule found nothing left to do (the `generation.settled` line is written once per settling). */
   private settled = false;
-  /** The erasure under way, if any: a purge and the alarm share it rather than race. */
-  private erasure: Promise<void> | null = null;
+  private readonly eraser: Eraser;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +81,14 @@ export class GenerationObject extends DurableObject<Env> {
         await syncClientIndex(this.env, this.store);
         await this.scheduleAlarm();
       },
+    });
+    this.eraser = new Eraser({
+      env,
+      store: this.store,
+      videos: this.videos,
+      watchers: this.watchers,
+      config: () => this.config,
+      databaseSize: () => ctx.storage.sql.databaseSize,
     });
   }
 
@@ -226,7 +232,7 @@ export class GenerationObject extends DurableObject<Env> {
     // Live feeds end; the stream route finds the generation gone when it reopens one.
     this.watchers.closeAll();
     await this.scheduleAlarm();
-    await this.eraseOrRetryLater();
+    await this.eraser.eraseOrRetryLater();
     return { kind: "ok" };
   }
 
@@ -274,8 +280,8 @@ export class GenerationObject extends DurableObject<Env> {
         });
       }
       this.webhooks.startDue(Math.max(Date.now(), scheduledFor));
-      if (this.markIfExpired(Math.max(Date.now(), scheduledFor))) {
-        finished = await this.eraseOrRetryLater();
+      if (this.eraser.markIfExpired(Math.max(Date.now(), scheduledFor))) {
+        finished = await this.eraser.eraseOrRetryLater();
         return;
       }
       await syncClientIndex(this.env, this.store);
@@ -288,56 +294,6 @@ export class GenerationObject extends DurableObject<Env> {
       await this.scheduleAlarm();
       this.alarmRunning = false;
     }
-  }
-
-  // ---- deletion (purge, retention) -----------------------------------------
-
-  /**
-   * Marks the generation for deletion when its retention has run out by
-   * `dueBy` (never while a webhook of it is pending: expiresAt is null then).
-   * True when it is marked, now or before (an erasure that was interrupted).
-   */
-  private markIfExpired(dueBy: number): boolean {
-    const state = this.store.load();
-    if (!state) return false;
-    if (state.erasing) return true;
-    const expiry = expiresAt(state, this.config.retentionMs);
-    if (expiry === null || expiry > dueBy) return false;
-    this.store.save(markForErasure(state, "expired", Date.now()));
-    return true;
-  }
-
-  /**
-   * Deletes a generation marked for deletion: R2 objects first, then its
-   * index row, then all of this object's storage (alarm included), so a
-   * failure part-way leaves the mark, and the alarm set from it, to try the
-   * rest again. False when a step failed.
-   */
-  private async eraseOrRetryLater(): Promise<boolean> {
-    this.erasure ??= this.erase().finally(() => (this.erasure = null));
-    try {
-      await this.erasure;
-      return true;
-    } catch (error) {
-      const generation = this.store.load()?.id ?? "unknown";
-      logProblem({ event: "generation.erase_failed", generation, error: errorMessage(error) });
-      return false;
-    }
-  }
-
-  private async erase(): Promise<void> {
-    const state = this.store.load();
-    if (!state?.erasing) return;
-    const deleted = await deleteGenerationObjects(this.videos, state.id);
-    this.store.meter.indexRequest();
-    await this.env.CLIENT_INDEX.getByName(state.clientId).forget(state.id);
-    this.watchers.closeAll();
-    // The last figures this generation will have: its storage goes next.
-    const event = state.erasing.reason === "purged" ? "generation.purged" : "generation.expired";
-    const sqliteBytes = this.ctx.storage.sql.databaseSize;
-    const meter = this.store.meter.snapshot();
-    await this.store.erase();
-    logEvent(state, { event, status: state.status, r2_keys_deleted: deleted, sqlite_bytes: sqliteBytes, meter });
   }
 
   // ---- the one transition path ----------------------------------------------
