@@ -52,6 +52,7 @@ const OPENAPI_PATH = "/openapi.json";
 
 // Served by doc31 below; declared here so the document lists itself too.
 app.openAPIRegistry.registerPath({
+  tags: ["Pages"],
   method: "get",
   path: OPENAPI_PATH,
   summary: "This document (OpenAPI 3.1)",

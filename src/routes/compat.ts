@@ -32,6 +32,7 @@ export const compat = new OpenAPIHono<AppEnv>();
 
 const createRouteFor = (path: string) =>
   createRoute({
+    tags: ["Compatible API (AI/ML API shapes)"],
     method: "post",
     path,
     summary: "Create a generation (upstream-compatible)",
@@ -53,6 +54,7 @@ const createRouteFor = (path: string) =>
 
 const statusRouteFor = (path: string) =>
   createRoute({
+    tags: ["Compatible API (AI/ML API shapes)"],
     method: "get",
     path,
     summary: "A generation's status (upstream-compatible)",

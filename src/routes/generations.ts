@@ -32,6 +32,7 @@ import { createBody } from "./create-body.ts";
 export const generations = new OpenAPIHono<AppEnv>();
 
 export const createGenerationRoute = createRoute({
+  tags: ["Generations"],
   method: "post",
   path: "/generations",
   summary: "Create a generation",
@@ -65,6 +66,7 @@ generations.openapi(createGenerationRoute, async (c) => {
 });
 
 export const listGenerationsRoute = createRoute({
+  tags: ["Generations"],
   method: "get",
   path: "/generations",
   summary: "List this key's generations, newest first",
@@ -97,6 +99,7 @@ generations.openapi(listGenerationsRoute, async (c) => {
 });
 
 export const getGenerationRoute = createRoute({
+  tags: ["Generations"],
   method: "get",
   path: "/generations/{id}",
   summary: "One generation",
@@ -117,6 +120,7 @@ generations.openapi(getGenerationRoute, async (c) => {
 });
 
 export const cancelGenerationRoute = createRoute({
+  tags: ["Generations"],
   method: "delete",
   path: "/generations/{id}",
   summary: "Cancel a generation, or with purge=true delete it for good",
@@ -152,6 +156,7 @@ generations.openapi(cancelGenerationRoute, async (c) => {
 });
 
 export const listEventsRoute = createRoute({
+  tags: ["Generations"],
   method: "get",
   path: "/generations/{id}/events",
   summary: "The generation's timeline, oldest first",
@@ -173,6 +178,7 @@ generations.openapi(listEventsRoute, async (c) => {
 });
 
 export const redeliverWebhookRoute = createRoute({
+  tags: ["Generations"],
   method: "post",
   path: "/generations/{id}/webhook/redeliver",
   summary: "Send the latest terminal webhook again",

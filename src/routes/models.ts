@@ -35,6 +35,7 @@ export type Model = z.infer<typeof ModelSchema>;
 const view = (model: CatalogueModel): Model => ({ id: model.id, kind: model.kind, inputs: inputsJsonSchema(model) });
 
 export const listModelsRoute = createRoute({
+  tags: ["Models"],
   method: "get",
   path: "/models",
   summary: "Every model a generation can use, with the JSON Schema of its inputs",
@@ -62,6 +63,7 @@ export const ModelIdParamsSchema = z.object({
 });
 
 export const getModelRoute = createRoute({
+  tags: ["Models"],
   method: "get",
   path: "/models/{id}",
   summary: "One model and the JSON Schema of its inputs",

@@ -17,6 +17,7 @@ const html = (description: string) => ({ description, content: { "text/html": { 
 export const HealthSchema = z.object({ ok: z.literal(true) }).openapi("Health");
 
 export const healthRoute = createRoute({
+  tags: ["Pages"],
   method: "get",
   path: "/healthz",
   summary: "Liveness",
@@ -27,6 +28,7 @@ export const healthRoute = createRoute({
 pages.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
 
 export const playgroundRoute = createRoute({
+  tags: ["Pages"],
   method: "get",
   path: "/",
   summary: "The playground: create a generation and watch it in the browser",
@@ -37,6 +39,7 @@ export const playgroundRoute = createRoute({
 pages.openapi(playgroundRoute, (c) => c.html(PLAYGROUND_HTML, 200));
 
 export const docsRoute = createRoute({
+  tags: ["Pages"],
   method: "get",
   path: "/docs",
   summary:

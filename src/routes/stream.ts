@@ -34,6 +34,7 @@ const TOO_MANY_STREAMS_RETRY_AFTER_SECONDS = 30;
 export const stream = new OpenAPIHono<AppEnv>();
 
 export const streamGenerationRoute = createRoute({
+  tags: ["Generations"],
   method: "get",
   path: "/generations/{id}/stream",
   summary: "Server-sent events: one `generation` event per status change, closed after the terminal one",

@@ -11,6 +11,7 @@ import { BEARER, json, nativeErrors } from "./common.ts";
 export const usage = new OpenAPIHono<AppEnv>();
 
 export const getUsageRoute = createRoute({
+  tags: ["Usage"],
   method: "get",
   path: "/usage",
   summary: "This key's generations counted by status and model, and its stored videos",

@@ -29,6 +29,7 @@ const requireKeyOrSignedLink = createMiddleware<AppEnv>(async (c, next) => {
 const mp4 = { "video/mp4": { schema: { type: "string" as const, contentMediaType: "video/mp4" } } };
 
 export const getVideoRoute = createRoute({
+  tags: ["Generations"],
   method: "get",
   path: "/generations/{id}/video",
   summary: "The stored MP4 (Range and conditional requests supported; HEAD too)",

@@ -17,6 +17,7 @@ export const WebhookSecretSchema = z
   .openapi("WebhookSecret");
 
 export const getWebhookSecretRoute = createRoute({
+  tags: ["Webhooks"],
   method: "get",
   path: "/webhooks/secret",
   summary: "This key's webhook signing secret (verify webhooks with it)",
