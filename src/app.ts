@@ -21,7 +21,6 @@ import { webhooks } from "./routes/webhooks.ts";
 // Sub-apps have no hook of their own: OpenAPIHono hands them this one when mounted.
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-app.route("/", pages);
 app.route("/v1", generations);
 app.route("/v1", stream);
 app.route("/v1", video);
@@ -29,6 +28,8 @@ app.route("/v1", webhooks);
 app.route("/v1", models);
 app.route("/v1", usage);
 app.route("/v2", compat);
+// Last, so the document (and /docs) lists the API before the pages.
+app.route("/", pages);
 
 app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
   type: "http",
