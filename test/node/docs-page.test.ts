@@ -11,12 +11,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
+import { launchChromium } from "../support/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_RELAY_API_KEYS } from "../support/constants.ts";
 import { REPO_ROOT, startRelay, type RelayProcess } from "../support/relay-process.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
 
 interface Parameter {
@@ -74,19 +74,7 @@ describe("the API reference at /docs", () => {
     execFileSync(process.execPath, [join(REPO_ROOT, "scripts", "copy-docs-assets.mjs")], { stdio: "inherit" });
     relay = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS } });
     doc = (await (await fetch(`${relay.url}/openapi.json`)).json()) as Document;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

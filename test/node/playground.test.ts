@@ -15,14 +15,13 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page, type Request } from "playwright-core";
+import type { Browser, Page, Request } from "playwright-core";
+import { launchChromium } from "../support/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_ID, MODELS, findModel } from "../../src/models/catalogue.ts";
 import { inputsJsonSchema } from "../../src/models/validate.ts";
 import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS } from "../support/constants.ts";
 import { startRelay, type RelayProcess } from "../support/relay-process.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** A 2×2 PNG, so the file picker has a real image to read. */
 const PNG = Buffer.from(
@@ -90,19 +89,7 @@ describe("the playground", () => {
     relay = await startRelay({
       vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
