@@ -1,11 +1,13 @@
 /**
  * `npm run sync-models` on a miniature api-docs checkout written for the test
- * (test/fixtures/api-docs, see its README). Lives under test/node because it
+ * (test/fixtures/sync-models, see its README, laid out at test time under
+ * docs/api-references/video-models/ as in the real repository, so no file of
+ * the repository looks like one fetched from it). Lives under test/node because it
  * reads files and runs the script with Node; the committed catalogue itself is
  * checked in test/unit/sync-models-catalogue.test.ts.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -20,7 +22,13 @@ import {
 import type { CatalogueModel } from "../../src/models/types.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const FIXTURE = join(ROOT, "test/fixtures/api-docs");
+/** A checkout's layout around the fixture files, in a temporary folder (removed after the tests). */
+const FIXTURE = mkdtempSync(join(tmpdir(), "api-docs-fixture-"));
+cpSync(join(ROOT, "test/fixtures/sync-models"), join(FIXTURE, "docs/api-references/video-models"), {
+  recursive: true,
+  filter: (source) => !source.endsWith("README.md"),
+});
+afterAll(() => rmSync(FIXTURE, { recursive: true, force: true }));
 const run = promisify(execFile);
 
 const { operations, commit } = readSource(FIXTURE);
