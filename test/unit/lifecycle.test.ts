@@ -11,41 +11,14 @@ import {
 } from "../../src/generation/lifecycle.ts";
 import { indexFingerprint, type GenerationState } from "../../src/generation/state.ts";
 import type { PollOutcome } from "../../src/upstream/port.ts";
+import { queuedState, T0 } from "./generation-state.ts";
 
 const POLL_MS = 10_000;
-const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const ctx = (now = T0 + 1_000) => ({ now, pollIntervalMs: POLL_MS });
 
 /** A state as the client index last saw it (unless `overrides` says otherwise). */
 function fresh(overrides: Partial<GenerationState> = {}): GenerationState {
-  const state: GenerationState = {
-    id: "gen_0000000000aaaaaaaaaaaaaaaa",
-    clientId: "alice",
-    model: "alibaba/wan2.5-t2v-preview",
-    input: {
-      model: "alibaba/wan2.5-t2v-preview",
-      prompt: "a raccoon",
-      aspect_ratio: "16:9",
-      resolution: "720p",
-      enable_prompt_expansion: true,
-    },
-    metadata: {},
-    status: "queued",
-    upstream: { adapter: "aimlapi", id: null, status: null, polls: 0, lastOutcome: null },
-    submit: { attempts: 0, inFlight: false },
-    download: { url: null, attempts: 0, lastError: null },
-    video: null,
-    error: null,
-    failures: 0,
-    nextActionAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    completedAt: null,
-    deadlineAt: T0 + 1_800_000,
-    publicBaseUrl: "https://relay.example",
-    webhook: null,
-    ...overrides,
-  };
+  const state = queuedState(overrides);
   return "indexed" in overrides ? state : { ...state, indexed: { version: 1, fingerprint: indexFingerprint(state) } };
 }
 

@@ -7,41 +7,24 @@ import { describe, expect, it } from "vitest";
 import { expiresAt, markForErasure, nextAlarmAt } from "../../src/generation/lifecycle.ts";
 import { indexFingerprint, type GenerationState } from "../../src/generation/state.ts";
 import { recordAttempt, redeliver, type WebhookMessage, type WebhookState } from "../../src/webhook/delivery.ts";
+import { queuedState, T0 } from "./generation-state.ts";
 
-const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const RETENTION_MS = 3_600_000;
 const RETRY_MS = 5_000;
 const SCHEDULE_MS = [1_000, 2_000];
 
 function state(overrides: Partial<GenerationState> = {}): GenerationState {
-  const base: GenerationState = {
-    id: "gen_0000000000aaaaaaaaaaaaaaaa",
-    clientId: "alice",
-    model: "alibaba/wan2.5-t2v-preview",
-    input: {
-      model: "alibaba/wan2.5-t2v-preview",
-      prompt: "a raccoon",
-      aspect_ratio: "16:9",
-      resolution: "720p",
-      enable_prompt_expansion: true,
-    },
-    metadata: {},
+  const base = queuedState({
     status: "completed",
     upstream: { adapter: "aimlapi", id: "up-1", status: "completed", polls: 3, lastOutcome: "completed" },
     submit: { attempts: 1, inFlight: false },
     download: { url: null, attempts: 1, lastError: null },
     video: { key: "videos/x.mp4", bytes: 10, sha256: "ab", contentType: "video/mp4" },
-    error: null,
-    failures: 0,
     nextActionAt: null,
     createdAt: T0 - 60_000,
-    updatedAt: T0,
     completedAt: T0,
-    deadlineAt: T0 + 1_800_000,
-    publicBaseUrl: "https://relay.example",
-    webhook: null,
     ...overrides,
-  };
+  });
   return { ...base, indexed: { version: 2, fingerprint: indexFingerprint(base) } };
 }
 
