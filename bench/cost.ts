@@ -25,6 +25,7 @@ import {
   runBench,
   sleep,
   startBench,
+  meanMinMaxRow,
   summary,
   uniquePrompt,
   createGeneration,
@@ -99,10 +100,7 @@ const mean = (group: readonly Settled[], counter: Counter | "polls"): number =>
 
 function printGroup(title: string, group: readonly Settled[]): void {
   printHeading(`${title}: ${group.length} generations, per generation`);
-  const row = (name: string, values: number[]): string[] => {
-    const s = summary(values);
-    return [name, fmt(s.mean), fmt(s.min, 0), fmt(s.max, 0)];
-  };
+  const row = (name: string, values: number[]): string[] => meanMinMaxRow(name, values, { mean: 1, extremes: 0 });
   printTable(
     ["measured", "mean", "min", "max"],
     [

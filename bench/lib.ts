@@ -336,6 +336,16 @@ export function fmt(value: number, digits = 1): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(digits);
 }
 
+/** A table row `[label, mean, min, max]` of `values`, each to its number of decimals. */
+export function meanMinMaxRow(
+  label: string,
+  values: readonly number[],
+  digits: { mean: number; extremes: number } = { mean: 1, extremes: 1 },
+): string[] {
+  const s = summary(values);
+  return [label, fmt(s.mean, digits.mean), fmt(s.min, digits.extremes), fmt(s.max, digits.extremes)];
+}
+
 export const MiB = 1024 * 1024;
 
 export function printHeading(text: string): void {

@@ -13,7 +13,6 @@
  */
 import {
   events,
-  fmt,
   numberOptions,
   printFigure,
   printHeading,
@@ -21,7 +20,7 @@ import {
   runBench,
   runToCompletion,
   startBench,
-  summary,
+  meanMinMaxRow,
   uniquePrompt,
   upstreamStats,
   type Bench,
@@ -88,8 +87,7 @@ async function runScenario(bench: Bench, scenario: Scenario): Promise<Counts[]> 
 }
 
 function row(label: string, values: number[]): string[] {
-  const s = summary(values);
-  return [label, fmt(s.mean, 2), fmt(s.min), fmt(s.max)];
+  return meanMinMaxRow(label, values, { mean: 2, extremes: 1 });
 }
 
 runBench("upstream-requests", 150_000, async () => {
