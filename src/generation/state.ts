@@ -1,23 +1,21 @@
 /**
  * What one Durable Object remembers about its generation. Plain JSON: it is
- * stored as one row and handed to the pure lifecycle reducer.
+ * stored as one row and changed only by the pure lifecycle reducer
+ * (lifecycle.ts), applied by the object's one `apply()` (object.ts).
  */
 import type { StoredInput } from "../models/inline-media.ts";
+import type { StoredVideo } from "../storage/copy-to-r2.ts";
+import {
+  isTerminal,
+  type ErrorCode,
+  type GenerationStatus,
+  type JsonValue,
+  type UpstreamAdapter,
+  type WebhookEventName,
+} from "../vocabulary.ts";
 import { summarize, type WebhookState } from "../webhook/delivery.ts";
-import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
 
-export type { GenerationStatus };
-
-export const TERMINAL_STATUSES: ReadonlySet<GenerationStatus> = new Set(["completed", "failed", "canceled"]);
-export const isTerminal = (status: GenerationStatus): boolean => TERMINAL_STATUSES.has(status);
-
-export interface StoredVideo {
-  /** R2 object key, derived from the generation id so a retried copy overwrites. */
-  key: string;
-  bytes: number;
-  sha256: string;
-  contentType: string;
-}
+export type { StoredVideo };
 
 export interface GenerationState {
   id: string;
@@ -35,8 +33,9 @@ export interface GenerationState {
   status: GenerationStatus;
   upstream: {
     /** Which adapter took the task: a generation keeps its adapter for life. */
-    adapter: "aimlapi" | "simulator";
+    adapter: UpstreamAdapter;
     id: string | null;
+    /** The upstream's own word for the task's status at the last poll (shown as is; the reducer reads the adapter's translation). */
     status: string | null;
     polls: number;
     /** Outcome of the last poll, in a word, so the timeline records changes only. */
@@ -62,11 +61,13 @@ export interface GenerationState {
   publicBaseUrl: string;
   webhook: WebhookState | null;
   /**
-   * What the client index last acknowledged: the version sent (it only
-   * accepts newer ones) and the `indexFingerprint` it carried. Absent until
-   * the first update.
+   * What the client index last acknowledged: the revision of the state it
+   * was sent (the index only takes newer ones) and that state's
+   * `indexFingerprint`. Absent until the first acknowledgement.
    */
-  indexed?: { version: number; fingerprint: string | null };
+  indexed?: { revision: number; fingerprint: string };
+  /** When an index update that failed is tried again; absent while none has failed. */
+  indexRetryAt?: number;
   /**
    * Set when the generation is being deleted for good (purged, or its
    * retention ran out). From then on every caller is answered as if it did
@@ -90,9 +91,26 @@ export function indexFingerprint(state: GenerationState): string {
   return JSON.stringify([state.status, webhook?.state ?? null]);
 }
 
-/** Whether the client index has not yet acknowledged this state. */
+/** Whether the client index has not yet acknowledged this state (never for one being deleted: its row goes with it). */
 export const needsIndexSync = (state: GenerationState): boolean =>
-  state.indexed?.fingerprint !== indexFingerprint(state);
+  state.erasing === undefined && state.indexed?.fingerprint !== indexFingerprint(state);
+
+/**
+ * When retention deletes this generation: `retentionMs` after it ended or
+ * after its last webhook series ended, whichever is later. Null when
+ * retention is off (0), while it runs, and while any webhook message of it is
+ * still pending (scheduled or in flight), so a deletion never cuts a
+ * delivery short; a redelivery makes it null again until that series ends.
+ */
+export function expiresAt(state: GenerationState, retentionMs: number): number | null {
+  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null) return null;
+  let from = state.completedAt;
+  for (const message of state.webhook?.messages ?? []) {
+    if (message.state === "pending") return null;
+    from = Math.max(from, message.endedAt ?? from);
+  }
+  return from + retentionMs;
+}
 
 export interface NewGeneration {
   id: string;
@@ -112,7 +130,7 @@ export interface NewGeneration {
 /** The state of a generation just created: queued, its submission due at once. */
 export function newGenerationState(
   params: NewGeneration,
-  options: { adapter: GenerationState["upstream"]["adapter"]; timeoutMs: number; now: number },
+  options: { adapter: UpstreamAdapter; timeoutMs: number; now: number },
 ): GenerationState {
   const { now } = options;
   return {

@@ -1,12 +1,14 @@
 /**
- * What callers see: the public Generation (CONTRACT.md §3) and the
- * upstream-compatible answer (§4), both rendered from the stored state.
+ * What callers see, rendered from the stored state: the public Generation
+ * (docs/api.md#the-generation-object), the summary the client index keeps of
+ * it (the same without a signed link), and the upstream-compatible answer.
  */
 import type { z } from "zod";
-import type { CompatGenerationSchema, Generation } from "./schema.ts";
-import type { GenerationState } from "./state.ts";
+import type { CompatGenerationSchema, Generation } from "../api/schemas.ts";
 import { summarize } from "../webhook/delivery.ts";
-import { expiresAt } from "./lifecycle.ts";
+import { expiresAt, type GenerationState } from "./state.ts";
+
+export type { Generation };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -34,6 +36,26 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
     updated_at: iso(state.updatedAt) ?? "",
     completed_at: iso(state.completedAt),
     expires_at: iso(expiresAt(state, retentionMs)),
+  };
+}
+
+/**
+ * The public Generation without its signed video link (links are signed when
+ * read, never stored): `video.link` is the URL the reader signs. What the
+ * client index keeps per generation, and what the live feed carries.
+ */
+export type GenerationSummary = Omit<Generation, "video"> & {
+  video: (Omit<NonNullable<Generation["video"]>, "url"> & { link: string }) | null;
+};
+
+/** The state as its summary: `link` is the video's URL before signing. */
+export function toSummary(state: GenerationState, link: string, retentionMs: number): GenerationSummary {
+  const { video, ...rest } = toGeneration(state, link, retentionMs);
+  return {
+    ...rest,
+    video: video
+      ? { content_type: video.content_type, bytes: video.bytes, sha256: video.sha256, link: video.url }
+      : null,
   };
 }
 

@@ -8,15 +8,10 @@
  * follows by itself.
  */
 import { z } from "@hono/zod-openapi";
-import {
-  CompatErrorSchema,
-  ErrorBodySchema,
-  GenerationIdSchema,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-} from "../generation/schema.ts";
+import { CompatErrorSchema, ErrorBodySchema, GenerationIdSchema, MAX_IDEMPOTENCY_KEY_LENGTH } from "../api/schemas.ts";
 import { notFound } from "../lib/errors.ts";
 import { verifyGenerationId } from "../lib/ids.ts";
-import { keyring } from "../lib/keyring.ts";
+import { keyring } from "../keyring/keyring.ts";
 
 /** Security scheme names, registered on the root app (src/app.ts). */
 export const BEARER_SCHEME = "bearer";

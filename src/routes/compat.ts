@@ -10,8 +10,8 @@
  * bodies) and answers `GET ?generation_id=` for any generation.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createGeneration } from "../generation/create.ts";
-import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from "../generation/schema.ts";
+import { createGeneration } from "./create-generation.ts";
+import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from "../api/schemas.ts";
 import { toCompat } from "../generation/view.ts";
 import { notFound } from "../lib/errors.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";

@@ -4,7 +4,7 @@
  * its handler follows it; the video has its own file (video.ts).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createGeneration } from "../generation/create.ts";
+import { createGeneration } from "./create-generation.ts";
 import {
   CreateGenerationSchema,
   DeleteQuerySchema,
@@ -14,7 +14,7 @@ import {
   GenerationSchema,
   ListQuerySchema,
   PurgedSchema,
-} from "../generation/schema.ts";
+} from "../api/schemas.ts";
 import { withSignedLink } from "../generation/links.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";

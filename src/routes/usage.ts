@@ -4,7 +4,7 @@
  * never one per generation).
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { UsageQuerySchema, UsageSchema } from "../generation/schema.ts";
+import { UsageQuerySchema, UsageSchema } from "../api/schemas.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";
 import { BEARER, json, nativeErrors } from "./common.ts";
 

@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { ClientIndexObject } from "../../src/generation/client-index.ts";
+import type { ClientIndexObject } from "../../src/client-index/object.ts";
 import { GenerationObject } from "../../src/generation/object.ts";
 import { call, stubOf, type Client } from "./helpers.ts";
 

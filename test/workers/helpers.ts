@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, inject, vi } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";

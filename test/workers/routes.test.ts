@@ -7,9 +7,10 @@ import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext }
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 import { TEST_CLIENT_KEYS, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+import { summaryOf } from "./index-helpers.ts";
 import {
   call,
   create,
@@ -344,7 +345,7 @@ describe("MAX_ACTIVE_PER_KEY", () => {
     const id = unissuedId();
     await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: null, bodyHash: "hash", maxActive: 1 });
     expect(await reserveIn(index, 1)).toEqual({ kind: "too_many", active: 1 });
-    await stub.setStatus(id, "completed");
+    await stub.record({ id, version: 1, summary: summaryOf(id, "completed") });
     expect(await reserveIn(index, 1)).toEqual({ kind: "created" });
   });
 

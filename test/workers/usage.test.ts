@@ -10,10 +10,10 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import type { GenerationSummary } from "../../src/generation/client-index.ts";
-import type { Generation, GenerationStatus } from "../../src/generation/schema.ts";
-import { DEFAULT_MODEL } from "../../src/upstream/port.ts";
+import type { Generation } from "../../src/api/schemas.ts";
+import { DEFAULT_MODEL_ID as DEFAULT_MODEL, type GenerationStatus } from "../../src/vocabulary.ts";
 import { expectNativeError, isStatus, ORIGIN, stepUntil, uniquePrompt, waitForSubmission } from "./helpers.ts";
+import { summaryOf } from "./index-helpers.ts";
 
 /** A second model, created through the API like the default one. */
 const OTHER_MODEL = "openai/sora-2-t2v";
@@ -72,30 +72,6 @@ function freshClient() {
   };
 }
 
-/** An index row as a generation of another model would report it. */
-function summaryOf(id: string, status: GenerationStatus, createdAt: number, bytes: number | null): GenerationSummary {
-  const at = new Date(createdAt).toISOString();
-  return {
-    id,
-    object: "generation",
-    model: OTHER_MODEL,
-    status,
-    input: { prompt: "a heron", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: "task", status: null, polls: 1 },
-    video:
-      bytes === null
-        ? null
-        : { content_type: "video/mp4", bytes, sha256: "cd".repeat(32), link: `${ORIGIN}/v1/generations/${id}/video` },
-    error: status === "failed" ? { code: "upstream_error", message: "boom" } : null,
-    webhook: null,
-    metadata: {},
-    created_at: at,
-    updated_at: at,
-    completed_at: at,
-    expires_at: null,
-  };
-}
-
 /** An id that sorts by `ms`, like the relay's (the index never checks an id's MAC). */
 const idAt = (ms: number): string =>
   `gen_${ms.toString(36).padStart(10, "0")}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -108,7 +84,11 @@ async function recordOther(
   bytes: number | null,
 ): Promise<void> {
   const id = idAt(createdAt);
-  await client.index.record({ id, version: 1, summary: summaryOf(id, status, createdAt, bytes) });
+  await client.index.record({
+    id,
+    version: 1,
+    summary: summaryOf(id, status, { createdAt, bytes, model: OTHER_MODEL }),
+  });
 }
 
 describe("GET /v1/usage", () => {

@@ -16,8 +16,8 @@
  * they derive the same keys.
  */
 import { urlSigningSecret } from "../config.ts";
-import { DOMAIN, deriveHmacKey } from "./derive.ts";
-import { KEYRING_OBJECT_NAME } from "./keyring-object.ts";
+import { DOMAIN, deriveHmacKey } from "../lib/derive.ts";
+import { KEYRING_OBJECT_NAME } from "./object.ts";
 
 export interface Keyring {
   idKey: CryptoKey;

@@ -1,21 +1,27 @@
 /**
- * Request and response schemas. The same zod objects validate requests and
- * generate the OpenAPI document, so the two cannot drift.
+ * The public shapes of the HTTP API: request and response schemas. The same
+ * zod objects validate requests and generate the OpenAPI document, so the two
+ * cannot drift; their enums are built from the relay's words (vocabulary.ts).
  */
 // z from @hono/zod-openapi: zod itself, extended with `.openapi()` (component names, docs).
 import { z } from "@hono/zod-openapi";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
 import type { ErrorDetail } from "../lib/errors.ts";
 import { checkModelInput } from "../models/validate.ts";
-import { DEFAULT_MODEL } from "../upstream/port.ts";
+import {
+  DEFAULT_MODEL_ID,
+  ERROR_CODES,
+  GENERATION_STATUSES,
+  WEBHOOK_EVENT_NAMES,
+  WEBHOOK_STATES,
+  type JsonValue,
+  type WebhookEventName,
+} from "../vocabulary.ts";
 
 export const MAX_METADATA_BYTES = 2048;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-export const WEBHOOK_EVENT_NAMES = ["started", "completed", "failed", "canceled"] as const;
-export const DEFAULT_WEBHOOK_EVENTS: WebhookEventName[] = ["completed", "failed", "canceled"];
 
 export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
-export type WebhookEventName = z.infer<typeof WebhookEventNameSchema>;
 
 /**
  * The relay's own fields of a create body. Everything else in the body is
@@ -25,8 +31,8 @@ export type WebhookEventName = z.infer<typeof WebhookEventNameSchema>;
  * for each model's fields.
  */
 const ModelIdSchema = z.string({ error: "must be a string" }).openapi({
-  description: `The model (GET /v1/models lists them); default "${DEFAULT_MODEL}"`,
-  example: DEFAULT_MODEL,
+  description: `The model (GET /v1/models lists them); default "${DEFAULT_MODEL_ID}"`,
+  example: DEFAULT_MODEL_ID,
 });
 
 /**
@@ -94,7 +100,7 @@ const RUN_WITH_OTHER_ISSUES = {
   when: (payload: { value: unknown }) => typeof payload.value === "object" && payload.value !== null,
 };
 
-const createExample = { model: DEFAULT_MODEL, prompt: "A raccoon eats ice cream", resolution: "720p" };
+const createExample = { model: DEFAULT_MODEL_ID, prompt: "A raccoon eats ice cream", resolution: "720p" };
 
 /** `POST /v1/generations`: the relay's fields, and the model's fields checked per model. */
 export const CreateGenerationSchema = z
@@ -137,9 +143,7 @@ export const CompatCreateSchema = z
     example: createExample,
   });
 
-export const GENERATION_STATUSES = ["queued", "generating", "storing", "completed", "failed", "canceled"] as const;
 export const GenerationStatusSchema = z.enum(GENERATION_STATUSES).openapi("GenerationStatus");
-export type GenerationStatus = z.infer<typeof GenerationStatusSchema>;
 
 export const ListQuerySchema = z.object({
   limit: z.coerce
@@ -153,16 +157,7 @@ export const ListQuerySchema = z.object({
 });
 // Not strict: unknown query parameters (cache busters, tracking) are ignored, as is usual for GET.
 
-export const ErrorCodeSchema = z.enum([
-  "timeout",
-  "input_missing",
-  "upstream_error",
-  "upstream_rejected",
-  "upstream_lost",
-  "submit_uncertain",
-  "download_failed",
-]);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
 
 /** The public Generation object (CONTRACT.md §3). */
 export const GenerationSchema = z
@@ -185,7 +180,7 @@ export const GenerationSchema = z
       .object({
         url: z.string(),
         events: z.array(WebhookEventNameSchema),
-        state: z.enum(["none", "pending", "delivered", "failed"]),
+        state: z.enum(WEBHOOK_STATES),
         attempts: z.number().int(),
         last_status: z.number().int().nullable(),
         next_attempt_at: z.string().nullable(),
@@ -206,15 +201,6 @@ export type Generation = Omit<z.infer<typeof GenerationSchema>, "metadata" | "in
   input: Record<string, JsonValue>;
   metadata: Record<string, JsonValue>;
 };
-// Interfaces, not an inline recursive union: they are expanded lazily, which
-// keeps the RPC stub types from recursing without end.
-export type JsonValue = string | number | boolean | null | JsonArray | JsonObject;
-export interface JsonObject {
-  [key: string]: JsonValue;
-}
-// An interface (not a type alias) so the recursion is expanded lazily.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface JsonArray extends Array<JsonValue> {}
 
 export const ErrorBodySchema = z
   .object({

@@ -1,25 +1,25 @@
 /**
- * The create flow shared by the native and the upstream-compatible API:
- * webhook URL policy → data: URIs read → reserve in the client index
- * (idempotency, active limit) → data: URIs stored in R2 → start the
- * generation's Durable Object (which submits in its alarm).
+ * The create flow shared by the native and the upstream-compatible API, on
+ * the Worker's side: webhook URL policy → data: URIs read → reserve in the
+ * client index (idempotency, active limit) → data: URIs stored in R2 → start
+ * the generation's Durable Object (which submits in its alarm).
  *
  * The body has been checked per model by the route's schema; `input` is the
  * model's fields exactly as sent (no defaults), a data: URI as its reference.
  */
+import { MAX_IDEMPOTENCY_KEY_LENGTH, type CreateGenerationRequest, type Generation } from "../api/schemas.ts";
 import { readConfig } from "../config.ts";
+import type { StartParams, StartResult } from "../generation/object.ts";
+import { keyring } from "../keyring/keyring.ts";
+import { hex } from "../lib/encoding.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
-import { hex } from "../lib/encoding.ts";
 import { newGenerationId } from "../lib/ids.ts";
-import { keyring } from "../lib/keyring.ts";
-import { importWebhookSecret } from "../webhook/sign.ts";
-import { checkWebhookUrl } from "../webhook/url-policy.ts";
 import { prepareInlineMedia, storeInlineMedia, type StoredInput } from "../models/inline-media.ts";
 import { resolveModel } from "../models/validate.ts";
-import type { StartParams } from "./object.ts";
-import type { CreateGenerationRequest, Generation, JsonValue } from "./schema.ts";
-import { DEFAULT_WEBHOOK_EVENTS, MAX_IDEMPOTENCY_KEY_LENGTH } from "./schema.ts";
+import { DEFAULT_WEBHOOK_EVENTS, type JsonValue } from "../vocabulary.ts";
+import { importWebhookSecret } from "../webhook/sign.ts";
+import { checkWebhookUrl } from "../webhook/url-policy.ts";
 
 /** Suggested wait when a client has too many active generations. */
 export const TOO_MANY_RETRY_AFTER_SECONDS = 30;
@@ -96,7 +96,7 @@ export async function createGeneration(
     model: model.id,
     input,
     inlineMedia,
-    webhook: webhookUrl === null ? null : { url: webhookUrl, events: webhook_events ?? DEFAULT_WEBHOOK_EVENTS },
+    webhook: webhookUrl === null ? null : { url: webhookUrl, events: webhook_events ?? [...DEFAULT_WEBHOOK_EVENTS] },
     metadata: metadata ?? {},
     requestOrigin: options.requestOrigin,
   });
@@ -125,20 +125,37 @@ export async function createGeneration(
         undefined,
         { "Retry-After": String(TOO_MANY_RETRY_AFTER_SECONDS) },
       );
+    case "gone":
+      throw gone();
     case "existing": {
       // `start` is idempotent: if the first request died before starting the
-      // object, this replay stores the inputs again and starts it with the same body.
+      // object, this replay stores the inputs again and starts it with the same
+      // body; if the generation was deleted for good meanwhile, it stays deleted.
       const stub = env.GENERATION.getByName(reserved.id);
       const started = media.length === 0 || (await stub.probe()) !== null;
       const stored = started ? [] : await storeInlineMedia(env.VIDEOS, reserved.id, media);
-      const generation = await stub.start(params(reserved.id, stored));
-      return { generation, created: false };
+      return {
+        generation: startedGeneration(await stub.start(params(reserved.id, stored), { replay: true })),
+        created: false,
+      };
     }
     case "created": {
       // Stored before the object starts: its first alarm may submit at once.
       const stored = await storeInlineMedia(env.VIDEOS, id, media);
-      const generation = await env.GENERATION.getByName(id).start(params(id, stored));
-      return { generation, created: true };
+      const result = await env.GENERATION.getByName(id).start(params(id, stored));
+      return { generation: startedGeneration(result), created: true };
     }
   }
+}
+
+const gone = (): ApiError =>
+  new ApiError(
+    409,
+    "idempotency_key_gone",
+    "The generation this Idempotency-Key created has been deleted (purged, or its retention ran out); use a new key to create another",
+  );
+
+function startedGeneration(result: StartResult): Generation {
+  if (result.kind === "gone") throw gone();
+  return result.generation;
 }
