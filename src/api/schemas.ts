@@ -12,6 +12,7 @@ import {
   DEFAULT_MODEL_ID,
   ERROR_CODES,
   GENERATION_STATUSES,
+  UPSTREAM_ADAPTERS,
   WEBHOOK_EVENT_NAMES,
   WEBHOOK_STATES,
   type JsonValue,
@@ -171,7 +172,17 @@ export const GenerationSchema = z
         "The model's fields as the caller sent them (the relay adds no defaults); a data: URI is echoed as " +
         '{type: "data_uri", media_type, bytes, sha256}',
     }),
-    upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
+    upstream: z.object({
+      id: z.string().nullable(),
+      status: z.string().nullable().openapi({ description: "The upstream's own status word at the last poll" }),
+      polls: z.number().int(),
+      adapter: z.enum(UPSTREAM_ADAPTERS).openapi({
+        description: "Which upstream runs it: the AI/ML API, or the built-in simulator (a sample video, no cost)",
+      }),
+      credits: z.number().nullable().openapi({
+        description: "What the upstream says the task costs, in its credits (meta.usage.tokens_used); null until told",
+      }),
+    }),
     video: z
       .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
       .nullable(),
@@ -207,7 +218,18 @@ export const ErrorBodySchema = z
     error: z.object({
       code: z.string(),
       message: z.string(),
-      details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
+      details: z
+        .array(
+          z.object({
+            field: z.string(),
+            rule: z.string(),
+            message: z.string(),
+            budget: z.number().optional().openapi({ description: "budget_exceeded: the monthly budget" }),
+            used: z.number().optional().openapi({ description: "budget_exceeded: the credits used this month" }),
+            resets_at: z.string().optional().openapi({ description: "budget_exceeded: when the month ends" }),
+          }),
+        )
+        .optional(),
     }),
   })
   .openapi("Error");
@@ -277,6 +299,20 @@ export const UsageSchema = z
     videos: z
       .object({ count, bytes: count })
       .openapi({ description: "Videos still stored in R2: how many, and their total size in bytes" }),
+    credits: z
+      .object({
+        month: z.string().openapi({ description: "The UTC calendar month, YYYY-MM", example: "2026-12" }),
+        used: z.number().openapi({
+          description:
+            "Upstream credits of this key's generations created this month, purged and expired ones included",
+        }),
+        budget: z
+          .number()
+          .nullable()
+          .openapi({ description: "This key's monthly budget (CREDIT_BUDGETS); null: none" }),
+        resets_at: z.string().openapi({ description: "When the month ends and `used` starts again from 0" }),
+      })
+      .openapi({ description: "What this key's generations cost upstream this month, against its budget" }),
   })
   .openapi("Usage", {
     description:

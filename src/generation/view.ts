@@ -24,7 +24,13 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
     model: state.model,
     status: state.status,
     input,
-    upstream: { id: state.upstream.id, status: state.upstream.status, polls: state.upstream.polls },
+    upstream: {
+      id: state.upstream.id,
+      status: state.upstream.status,
+      polls: state.upstream.polls,
+      adapter: state.upstream.adapter,
+      credits: state.upstream.credits ?? null,
+    },
     video:
       state.video && videoUrl !== null
         ? { url: videoUrl, content_type: state.video.contentType, bytes: state.video.bytes, sha256: state.video.sha256 }

@@ -48,7 +48,10 @@ const createRouteFor = (path: string) =>
     },
     responses: {
       201: json(CompatCreatedSchema, "Created (or an idempotent replay, with the generation's current status)"),
-      ...compatErrors([400, 401, 413, 415, 422, 429, 503]),
+      ...compatErrors([400, 401, 403, 409, 413, 415, 422, 429, 503], {
+        403: "This key's upstream credits this month reached its budget (CREDIT_BUDGETS), as the upstream answers when credits run out",
+        409: "The generation this Idempotency-Key created has been deleted (purged or expired)",
+      }),
     },
   });
 

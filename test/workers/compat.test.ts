@@ -290,7 +290,7 @@ describe("toCompat", () => {
     model: "alibaba/wan2.5-t2v-preview",
     status: "queued",
     input: { prompt: "p", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: null, status: null, polls: 0 },
+    upstream: { id: null, status: null, polls: 0, adapter: "aimlapi", credits: null },
     video: null,
     error: null,
     webhook: null,
