@@ -110,6 +110,8 @@ export function zodFor(spec: FieldSpec): z.ZodType {
     extras["default"] = spec.default;
   }
   if (spec.deprecated === true) extras["deprecated"] = true;
+  // Where a field owes something to the documentation's examples rather than its schema (docs/compatibility.md).
+  if (spec.byExample !== undefined) extras["x-by-example"] = spec.byExample;
   if (Object.keys(extras).length > 0) jsonExtras.set(schema, extras);
   if (spec.nullable === true) schema = schema.nullable();
   zodBySpec.set(spec, schema);

@@ -227,10 +227,15 @@ describe("sync-models on fixture files", () => {
 describe("sync-models as a command", () => {
   const dir = mkdtempSync(join(tmpdir(), "sync-models-"));
   const out = join(dir, "catalogue-data.ts");
+  const examplesOut = join(dir, "documented-examples.ts");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const sync = (...args: string[]) =>
-    run(process.execPath, [join(ROOT, "scripts/sync-models.ts"), FIXTURE, "--out", out, ...args], { cwd: ROOT });
+    run(
+      process.execPath,
+      [join(ROOT, "scripts/sync-models.ts"), FIXTURE, "--out", out, "--examples-out", examplesOut, ...args],
+      { cwd: ROOT },
+    );
 
   it("writes the data file, prints the counts and the gzip size, and gives the same bytes when run again", async () => {
     const first = await sync();
