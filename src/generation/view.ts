@@ -39,7 +39,11 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
 
 export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;
 
-/** The upstream's vocabulary: `generating` until the video is stored in R2. */
+/**
+ * The upstream's vocabulary: `generating` until the video is stored in R2.
+ * Every key the upstream's documented answers show (docs/compatibility.md),
+ * with the relay's values.
+ */
 export function toCompat(generation: Generation): CompatGeneration {
   const status =
     generation.status === "queued"
@@ -51,6 +55,7 @@ export function toCompat(generation: Generation): CompatGeneration {
           : "generating";
   return {
     id: generation.id,
+    generation_id: generation.id,
     status,
     video: status === "completed" && generation.video ? { url: generation.video.url } : null,
     error:
@@ -59,5 +64,7 @@ export function toCompat(generation: Generation): CompatGeneration {
         : generation.status === "canceled"
           ? { name: "canceled", message: "The generation was canceled" }
           : null,
+    model: generation.model,
+    meta: null,
   };
 }
