@@ -758,7 +758,7 @@ async function main(): Promise<number> {
   ];
   if (values.quiet !== true) {
     for (const file of empty) console.log(`note: ${file} is empty (skipped)`);
-    for (const note of notes) console.log(`note: ${note}`);
+    for (const note of new Set(notes)) console.log(`note: ${note}`);
     for (const line of summary(data, outputs[0]?.[1] ?? "")) console.log(line);
     for (const line of exampleSummary(examples)) console.log(line);
   }
