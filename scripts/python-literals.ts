@@ -419,6 +419,10 @@ function call(
 
 /** `{…}`, `[…]`, `(…)`: dicts, lists, tuples (as lists), sets (unknown); comprehensions are unknown. */
 function display(stream: TokenStream, env: Env, context: Context, closer: string): StaticValue {
+  if (isComprehension(stream)) {
+    skipTo(stream, closer);
+    return UNKNOWN;
+  }
   const items: StaticValue[] = [];
   const entries: [StaticValue, StaticValue][] = [];
   let isDict = false;
@@ -460,6 +464,20 @@ function display(stream: TokenStream, env: Env, context: Context, closer: string
     return object;
   }
   return items;
+}
+
+/** Whether the display starting here holds a `for` at its own depth (a comprehension). */
+function isComprehension(stream: TokenStream): boolean {
+  let depth = 0;
+  for (let offset = 0; ; offset++) {
+    const token = stream.peek(offset);
+    if (token === undefined) return false;
+    if (token.kind === "op" && token.text in CLOSING) depth++;
+    else if (token.kind === "op" && ")]}".includes(token.text)) {
+      if (depth === 0) return false;
+      depth--;
+    } else if (depth === 0 && token.kind === "name" && token.text === "for") return true;
+  }
 }
 
 function numberValue(text: string): StaticValue {
