@@ -158,3 +158,42 @@ describe("every path pair an example uses", () => {
     },
   );
 });
+
+describe("GET /v1/models/{id} for models the examples taught", () => {
+  it.each([
+    ["kling-video/v1/standard/image-to-video", "ratio"],
+    ["minimax/hailuo-02", "first_frame_image"],
+    ["alibaba/wan-2-6-image-to-video-flash", "tail_image_url"],
+    ["klingai/video-v3-pro-image-to-video", "last_image_url"],
+  ])("%s lists %s, a field only an example sends, marked as such", async (id, field) => {
+    const response = await call(`/v1/models/${id}`);
+    expect(response.status).toBe(200);
+    const { inputs } = await response.json<{ inputs: { properties: Record<string, Record<string, unknown>> } }>();
+    expect(inputs.properties[field]).toMatchObject({ "x-by-example": ["field"] });
+  });
+
+  it("marks a media field an example taught with its media type", async () => {
+    const { inputs } = await (
+      await call("/v1/models/minimax/hailuo-02")
+    ).json<{
+      inputs: { properties: Record<string, Record<string, unknown>> };
+    }>();
+    expect(inputs.properties["first_frame_image"]).toMatchObject({ format: "uri", "x-media": ["image"] });
+  });
+
+  it("serves the ids only a page names, with the fields of the schema it links", async () => {
+    for (const id of ["pixverse/v5-5-text-to-video", "klingai/video-v2-6-pro-motion-control", "veed/fabric-1.0-fast"]) {
+      const response = await call(`/v1/models/${id}`);
+      expect(response.status, id).toBe(200);
+    }
+    const pixverse = await (
+      await call("/v1/models/pixverse/v5-5-text-to-video")
+    ).json<{
+      inputs: { required?: string[]; properties: Record<string, unknown> };
+    }>();
+    expect(pixverse.inputs.required).toEqual(["prompt"]);
+    expect(Object.keys(pixverse.inputs.properties)).toEqual(
+      expect.arrayContaining(["prompt", "aspect_ratio", "resolution", "duration"]),
+    );
+  });
+});
