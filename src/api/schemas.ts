@@ -338,19 +338,37 @@ export const EventsQuerySchema = z.object({
     .openapi({ description: "`next_cursor` of the previous page" }),
 });
 
-/** The upstream-compatible answers (CONTRACT.md §4), in the upstream's own shapes and status words. */
+/** The upstream-compatible answers (docs/compatibility.md), in the upstream's own shapes and status words. */
 export const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);
 
+/**
+ * The upstream's clients read the task id from `id` or from `generation_id`
+ * (its MiniMax pages' examples), so both carry it; `meta` is where the
+ * upstream puts its usage figures, which the relay does not pass on (null).
+ * docs/compatibility.md lists what each vendor's documented answers show.
+ */
+const CompatIdsSchema = {
+  id: z.string().openapi({ description: "The generation id" }),
+  generation_id: z.string().openapi({ description: "The same id again, for clients that read it under this name" }),
+};
+const CompatMetaSchema = z
+  .null()
+  .openapi({ description: "Always null: present because the upstream's answers carry it (usage figures there)" });
+
 export const CompatCreatedSchema = z
-  .object({ id: z.string(), status: CompatStatusSchema })
+  .object({ ...CompatIdsSchema, status: CompatStatusSchema, meta: CompatMetaSchema })
   .openapi("CompatCreated", { description: "The generation's status now: queued when new, current on a replay" });
 
 export const CompatGenerationSchema = z
   .object({
-    id: z.string(),
+    ...CompatIdsSchema,
     status: CompatStatusSchema,
-    video: z.object({ url: z.string() }).nullable(),
+    video: z
+      .object({ url: z.string().openapi({ description: "The relay's signed link to the stored MP4" }) })
+      .nullable(),
     error: z.object({ name: z.string(), message: z.string() }).nullable(),
+    model: z.string().openapi({ description: "The model the generation runs" }),
+    meta: CompatMetaSchema,
   })
   .openapi("CompatGeneration");
 

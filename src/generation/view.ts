@@ -67,7 +67,11 @@ export function toSummary(state: GenerationState, link: string, retentionMs: num
 
 export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;
 
-/** The upstream's vocabulary: `generating` until the video is stored in R2. */
+/**
+ * The upstream's vocabulary: `generating` until the video is stored in R2.
+ * Every key the upstream's documented answers show (docs/compatibility.md),
+ * with the relay's values.
+ */
 export function toCompat(generation: Generation): CompatGeneration {
   const status =
     generation.status === "queued"
@@ -79,6 +83,7 @@ export function toCompat(generation: Generation): CompatGeneration {
           : "generating";
   return {
     id: generation.id,
+    generation_id: generation.id,
     status,
     video: status === "completed" && generation.video ? { url: generation.video.url } : null,
     error:
@@ -87,5 +92,7 @@ export function toCompat(generation: Generation): CompatGeneration {
         : generation.status === "canceled"
           ? { name: "canceled", message: "The generation was canceled" }
           : null,
+    model: generation.model,
+    meta: null,
   };
 }

@@ -279,7 +279,7 @@ describe("wan-relay CLI", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("google/veo-3.1-i2v (image-to-video)");
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}image_url +image \(URL or file\); required$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}duration +one of 4, 6, 8, default 8$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}duration +one of 4, 6, 8 \(or as a string\), default 8$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}generate_audio +boolean/));
 
     const json = await run(["models", "klingai/v2.5-turbo/pro/text-to-video", "--json"]);

@@ -48,9 +48,16 @@ function describeSchema(schema) {
   if (schema === null || typeof schema !== "object") return "any";
   const options = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(options)) {
-    const rest = options.filter((option) => option?.type !== "null");
-    const text = rest.map(describeSchema).join(" | ");
-    return rest.length < options.length ? `${text} | null` : text;
+    // A number's decimal-string form (`x-numeric-string`) is said in one word rather than shown as a second type.
+    const rest = options.filter((option) => option?.type !== "null" && option?.["x-numeric-string"] !== true);
+    const numeric = options.some((option) => option?.["x-numeric-string"] === true) ? " (or as a string)" : "";
+    const text = `${rest.map(describeSchema).join(" | ")}${numeric}`;
+    const annotations = [];
+    if (schema["x-same-as"] !== undefined) annotations.push(`same flag as ${schema["x-same-as"]}`);
+    if (schema.default !== undefined) annotations.push(`default ${JSON.stringify(schema.default)}`);
+    if (schema.deprecated === true) annotations.push("deprecated");
+    const described = [text, ...annotations].join(", ");
+    return options.some((option) => option?.type === "null") ? `${described} | null` : described;
   }
   const parts = [];
   if (Array.isArray(schema["x-media"])) {
