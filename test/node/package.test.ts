@@ -156,6 +156,7 @@ describe("the packed package, installed into an empty project", () => {
       "package/dist/cli/main.js",
       "package/src/index.ts",
       "package/wrangler.jsonc",
+      "package/docs/client.md",
     ]) {
       expect(files).toContain(file);
     }
@@ -188,24 +189,21 @@ describe("the packed package, installed into an empty project", () => {
     expect(readFileSync(out).equals(expectedVideoBytes(size))).toBe(true);
   });
 
-  it("gives a TypeScript consumer the client's types", async () => {
+  it("gives a TypeScript consumer the client's types: docs/client.md's integration compiles", async () => {
+    const docs = readFileSync(join(REPO_ROOT, "docs", "client.md"), "utf8");
+    const integration = /```ts\n([\s\S]*?)```/.exec(docs)?.[1];
+    expect(integration, "docs/client.md has a ```ts block").toBeDefined();
     writeFileSync(
       join(consumer, "integration.ts"),
-      `import { WanRelay, WanRelayError, verifyWebhook, type Generation } from "wan-relay/client";
-
-const relay = new WanRelay({ url: "https://relay.example.com", key: "k" });
-const created: Generation = await relay.create({ prompt: "a fox", resolution: "720p" });
-const final = await relay.wait(created, { onUpdate: (g) => console.log(g.status, g.upstream.polls) });
-for await (const generation of relay.list({ status: "completed" })) console.log(generation.video?.sha256);
-const event = await verifyWebhook("{}", new Headers(), "whsec_x");
-const kind: "generation.started" | "generation.completed" | "generation.failed" | "generation.canceled" = event.type;
-const failure = new WanRelayError("x", { code: "not_found", status: 404 });
-console.log(final.completed_at, kind, failure.details, await relay.download(final));
+      `${integration ?? ""}
+// The types are the API's, not \`any\`: each line below must fail to compile.
 // @ts-expect-error: not a status of the API
-const wrong: Generation["status"] = "done";
+const wrong: Awaited<ReturnType<typeof relay.get>>["status"] = "done";
 // @ts-expect-error: list takes the API's statuses only
 relay.list({ status: "done" });
-console.log(wrong);
+// @ts-expect-error: a webhook event's type is one of the four generation events
+const kind: "generation.done" = (await verifyWebhook("{}", {}, "whsec_x")).type;
+console.log(wrong, kind);
 `,
     );
     writeFileSync(
@@ -226,6 +224,18 @@ console.log(wrong);
     const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
     const checked = await run(process.execPath, [tsc, "-p", consumer], consumer);
     expect(checked.code, checked.stdout).toBe(0);
+  });
+
+  it("builds the Worker from the installed package (wrangler deploy --dry-run with its wrangler.jsonc)", async () => {
+    const outdir = join(workDir, "worker");
+    const wrangler = join(REPO_ROOT, "node_modules", ".bin", "wrangler");
+    const config = join(consumer, "node_modules", MANIFEST.name, "wrangler.jsonc");
+    const built = await run(wrangler, ["deploy", "--dry-run", "--config", config, "--outdir", outdir], consumer, {
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    });
+    expect(built.code, `${built.stdout}\n${built.stderr}`).toBe(0);
+    expect(readFileSync(join(outdir, "index.js"), "utf8")).toContain("GenerationObject");
   });
 
   it("bundles wan-relay/client alone without any of the Worker (no hono, no zod), in a few kilobytes", async () => {
