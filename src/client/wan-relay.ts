@@ -360,15 +360,14 @@ export class WanRelay {
     let response: Response;
     try {
       response = await fetchImpl(url, { method, headers, body, signal: link.signal });
+      // An error's body is short: read it within the same timeout.
+      if (!response.ok) throw await errorFromResponse(response);
     } catch (error) {
       link.clear();
+      if (error instanceof WanRelayError) throw error;
       throw this.#noAnswer(error, options.signal, timedOut);
     } finally {
       clearTimeout(timer);
-    }
-    if (!response.ok) {
-      link.clear();
-      throw await errorFromResponse(response);
     }
     return { response, abort: () => link.abort(), release: () => link.clear() };
   }
