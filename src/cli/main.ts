@@ -60,4 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`wan-relay models | head`) closes the pipe: that ends the output, it is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? EXIT_OK);
+});
+
 process.exitCode = await main(process.argv.slice(2));

@@ -578,6 +578,20 @@ describe("wan-relay CLI", () => {
     },
   );
 
+  it("stops quietly, exit 0, when the reader of its output goes away (wan-relay models | head)", async () => {
+    const child = spawn(process.execPath, [CLI, "models"], {
+      env: { ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Closed before the first line is written: every write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
   it("an unreachable relay is a clear error, exit 1", async () => {
     // Port 9 (discard) on loopback: nothing listens there in the test environment.
     const result = await run(["list", "--url", "http://127.0.0.1:9"]);
