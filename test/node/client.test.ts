@@ -260,7 +260,7 @@ describe("verifyWebhook", () => {
     const bytes = new TextEncoder().encode(delivery.body);
     expect(await verifyWebhook(bytes, new Headers(delivery.headers), secret)).toEqual(event);
 
-    const tampered = delivery.body.replace(final.id, `${final.id.slice(0, -1)}x`);
+    const tampered = delivery.body.replace('"type":"generation.completed"', '"type":"generation.failed"');
     expect(tampered).not.toBe(delivery.body);
     await expect(verifyWebhook(tampered, delivery.headers, secret)).rejects.toMatchObject({
       code: "invalid_webhook",
