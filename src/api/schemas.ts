@@ -33,6 +33,8 @@ export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
  */
 const ModelIdSchema = z.string({ error: "must be a string" }).openapi({
   description: `The model (GET /v1/models lists them); default "${DEFAULT_MODEL_ID}"`,
+  // An annotation only (the relay adds no default to the echoed input): clients read the default model here.
+  default: DEFAULT_MODEL_ID,
   example: DEFAULT_MODEL_ID,
 });
 
@@ -200,7 +202,10 @@ export const GenerationSchema = z
     metadata: JsonObjectSchema,
     created_at: z.string(),
     updated_at: z.string(),
-    completed_at: z.string().nullable(),
+    completed_at: z.string().nullable().openapi({
+      description:
+        "When the generation reached its terminal status (completed, failed or canceled); null until then, and never null after",
+    }),
     expires_at: z.string().nullable().openapi({
       description:
         "When retention (RETENTION_SECONDS) will delete this generation; null while it runs, while a webhook of it is pending, and when retention is off",
