@@ -31,8 +31,20 @@ export interface Config {
    * 0 keeps everything.
    */
   retentionMs: number;
+  /** Retention as the lifecycle reads it: RETENTION_SECONDS and how long one webhook retry series can last. */
+  retention: Retention;
   /** CREDIT_BUDGETS: monthly budgets in upstream credits, per client name, and for every other client (`*`). */
   creditBudgets: CreditBudgets;
+}
+
+/**
+ * How long a finished generation is kept (`ms`, 0: for good), and how long
+ * one webhook retry series can last (every delay of the schedule, plus each
+ * attempt's timeout): a redelivery delays a deletion by one series at most.
+ */
+export interface Retention {
+  ms: number;
+  seriesSpanMs: number;
 }
 
 export interface CreditBudgets {
@@ -124,7 +136,14 @@ export function readConfig(env: Env): Config {
       DEFAULT_MAX_INLINE_MEDIA_BYTES,
     ),
     retentionMs: seconds("RETENTION_SECONDS", env.RETENTION_SECONDS, 0),
+    retention: { ms: 0, seriesSpanMs: 0 },
     creditBudgets: creditBudgets(env.CREDIT_BUDGETS),
+  };
+  config.retention = {
+    ms: config.retentionMs,
+    seriesSpanMs:
+      config.webhookRetryScheduleMs.reduce((sum, delay) => sum + delay, 0) +
+      (config.webhookRetryScheduleMs.length + 1) * config.webhookTimeoutMs,
   };
   cache.set(env, config);
   return config;

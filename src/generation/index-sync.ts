@@ -7,6 +7,7 @@
  * outcome comes back as a lifecycle event; one that failed is tried again by
  * the alarm (see nextAlarmAt).
  */
+import type { Retention } from "../config.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { logProblem } from "../lib/log.ts";
 import type { LifecycleEvent } from "./lifecycle.ts";
@@ -18,11 +19,11 @@ import { toSummary } from "./view.ts";
 export async function reportToIndex(
   env: Env,
   loaded: { state: GenerationState; revision: number },
-  options: { retentionMs: number; meter: Meter },
+  options: { retention: Retention; meter: Meter },
 ): Promise<LifecycleEvent> {
   const { state, revision } = loaded;
   // Unsigned: whoever reads the summary signs a fresh link (links.ts withSignedLink).
-  const summary = toSummary(state, videoLinkBase(env, state), options.retentionMs);
+  const summary = toSummary(state, videoLinkBase(env, state), options.retention);
   try {
     options.meter.indexRequest();
     await env.CLIENT_INDEX.getByName(state.clientId).record({

@@ -18,6 +18,7 @@
  * being erased absorbs everything; one that does not exist takes only
  * `created`.
  */
+import type { Retention } from "../config.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import type { StoredVideo } from "../storage/copy-to-r2.ts";
 import type { PollOutcome, SubmitOutcome } from "../upstream/port.ts";
@@ -102,8 +103,8 @@ export interface Transition {
 export interface LifecycleContext {
   now: number;
   pollIntervalMs: number;
-  /** RETENTION_SECONDS in ms (0: kept for good), for the `expires_at` of rendered Generations. */
-  retentionMs: number;
+  /** RETENTION_SECONDS (0: kept for good) and a webhook series' span, for the `expires_at` of rendered Generations. */
+  retention: Retention;
   /** WEBHOOK_RETRY_SCHEDULE_SECONDS in ms. */
   webhookRetryScheduleMs: readonly number[];
   /** How long a failed client index update waits before the alarm tries it again. */
@@ -139,7 +140,7 @@ export function nextStep(state: GenerationState): Step | null {
 export function nextAlarmAt(
   state: GenerationState,
   now: number,
-  options: { retentionMs: number; retryMs: number },
+  options: { retention: Retention; retryMs: number },
 ): number | null {
   if (state.erasing && (state.erasing.outside !== true || !holdsSlot(state))) return now + options.retryMs;
   const candidates: number[] = [];
@@ -148,7 +149,7 @@ export function nextAlarmAt(
   const delivery = nextDeliveryAt(state.webhook);
   if (delivery !== null) candidates.push(delivery);
   if (needsIndexSync(state)) candidates.push(state.indexRetryAt ?? state.updatedAt + options.retryMs);
-  const expiry = expiresAt(state, options.retentionMs);
+  const expiry = expiresAt(state, options.retention);
   if (expiry !== null) candidates.push(expiry);
   return candidates.length === 0 ? null : Math.max(Math.min(...candidates), now);
 }
@@ -544,7 +545,7 @@ function onWebhookAttempted(
 function onRedeliverRequested(state: GenerationState, link: string | null, ctx: LifecycleContext): Transition {
   if (state.webhook === null) return unchanged(state);
   // The event goes out again with the Generation as it is now, its link freshly signed.
-  const data = toGeneration(state, state.video ? link : null, ctx.retentionMs);
+  const data = toGeneration(state, state.video ? link : null, ctx.retention);
   const outcome = redeliver(state.webhook, ctx.now, (body) =>
     JSON.stringify({ ...(JSON.parse(body) as object), data }),
   );
@@ -683,8 +684,8 @@ class Builder {
     let webhook = this.state.webhook;
     const events = this.notify.filter((name) => wantsEvent(webhook, name));
     if (webhook === null || events.length === 0) return this.state;
-    const { now, retentionMs } = this.ctx;
-    const data = toGeneration(this.state, this.state.video ? this.link : null, retentionMs);
+    const { now, retention } = this.ctx;
+    const data = toGeneration(this.state, this.state.video ? this.link : null, retention);
     for (const name of events) {
       const type = `generation.${name}` as const;
       const body = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });

@@ -16,7 +16,7 @@
  * twice: it decides from the persisted state, never from memory.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, type Config } from "../config.ts";
+import { readConfig, type Config, type Retention } from "../config.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { logEvent, logProblem } from "../lib/log.ts";
 import { createUpstream, adapterFor } from "../upstream/index.ts";
@@ -57,7 +57,11 @@ export type RedeliverResult =
   | { kind: "not_found" }
   | { kind: "nothing_to_send"; reason: string }
   /** That terminal event's delivery is still scheduled or in flight. */
-  | { kind: "pending" };
+  | { kind: "pending" }
+  /** Redelivered the most times it may be. */
+  | { kind: "limit" }
+  /** Redelivered less than a minute ago. */
+  | { kind: "too_soon"; retryAfterMs: number };
 
 /** How long an index update or an erasure that failed waits before the alarm tries again. */
 const RETRY_MS = 5_000;
@@ -194,10 +198,10 @@ export class GenerationObject extends DurableObject<Env> {
     if (!state) return { kind: "not_found" };
     if (!state.webhook) return { kind: "nothing_to_send", reason: "This generation has no webhook_url" };
     const check = redeliver(state.webhook, Date.now());
-    if (check.kind === "pending") return check;
     if (check.kind === "nothing_to_send") {
       return { kind: "nothing_to_send", reason: "No terminal event has been sent yet" };
     }
+    if (check.kind !== "ok") return check;
     const next = this.apply({ type: "redeliver_requested", link });
     if (next === null) return { kind: "not_found" };
     this.deliveries.startDue(Date.now());
@@ -273,7 +277,7 @@ export class GenerationObject extends DurableObject<Env> {
       }
       this.deliveries.startDue(dueBy);
       const latest = this.current();
-      const expiry = latest === null ? null : expiresAt(latest, this.config.retentionMs);
+      const expiry = latest === null ? null : expiresAt(latest, this.config.retention);
       if (expiry !== null && expiry <= dueBy) this.apply({ type: "erase_requested", reason: "expired" });
       if (this.current()?.erasing) {
         finished = await this.erase();
@@ -329,7 +333,7 @@ export class GenerationObject extends DurableObject<Env> {
     const statusChanged = before === null || next.status !== before.status;
     const snapshot =
       statusChanged && next.erasing === undefined
-        ? toSummary(next, videoLinkBase(this.env, next), this.config.retentionMs)
+        ? toSummary(next, videoLinkBase(this.env, next), this.config.retention)
         : null;
     // Once erasing, what the client made (its timeline, its snapshots) goes at once.
     const forgetHistory = next.erasing !== undefined && before?.erasing === undefined;
@@ -348,14 +352,14 @@ export class GenerationObject extends DurableObject<Env> {
     return {
       now,
       pollIntervalMs: config.pollIntervalMs,
-      retentionMs: config.retentionMs,
+      retention: config.retention,
       webhookRetryScheduleMs: config.webhookRetryScheduleMs,
       indexRetryMs: RETRY_MS,
     };
   }
 
-  private get scheduleOptions(): { retentionMs: number; retryMs: number } {
-    return { retentionMs: this.config.retentionMs, retryMs: RETRY_MS };
+  private get scheduleOptions(): { retention: Retention; retryMs: number } {
+    return { retention: this.config.retention, retryMs: RETRY_MS };
   }
 
   /** Sets the alarm for `state`, no earlier than `notBefore`, unless it is set for that time already. */
@@ -392,7 +396,7 @@ export class GenerationObject extends DurableObject<Env> {
   private async syncIndex(): Promise<void> {
     const loaded = this.store.load();
     if (loaded === null || !needsIndexSync(loaded.state)) return;
-    const options = { retentionMs: this.config.retentionMs, meter: this.store.meter };
+    const options = { retention: this.config.retention, meter: this.store.meter };
     this.apply(await reportToIndex(this.env, loaded, options));
   }
 
@@ -458,6 +462,6 @@ export class GenerationObject extends DurableObject<Env> {
 
   private async render(state: GenerationState): Promise<Generation> {
     const link = state.video ? await signedVideoLink(this.env, state, Date.now()) : null;
-    return toGeneration(state, link, this.config.retentionMs);
+    return toGeneration(state, link, this.config.retention);
   }
 }

@@ -13,7 +13,8 @@ import {
   type UpstreamAdapter,
   type WebhookEventName,
 } from "../vocabulary.ts";
-import { summarize, type WebhookState } from "../webhook/delivery.ts";
+import type { Retention } from "../config.ts";
+import { seriesOf, summarize, type WebhookState } from "../webhook/delivery.ts";
 
 export type { StoredVideo };
 
@@ -135,20 +136,28 @@ export const needsIndexSync = (state: GenerationState): boolean =>
   state.erasing === undefined && state.indexed?.fingerprint !== indexFingerprint(state);
 
 /**
- * When retention deletes this generation: `retentionMs` after it ended or
- * after its last webhook series ended, whichever is later. Null when
- * retention is off (0), while it runs (or its upstream task still does), and while any webhook message of it is
- * still pending (scheduled or in flight), so a deletion never cuts a
- * delivery short; a redelivery makes it null again until that series ends.
+ * When retention deletes this generation: `retention.ms` after it ended or
+ * after the first retry series of its webhook events ended, whichever is
+ * later; a redelivery's series may put that off until its own end, but by one
+ * retry series (`retention.seriesSpanMs`) at most, however often a client
+ * redelivers. Null when retention is off (0), while it runs (or its upstream
+ * task still does), and while a first series is still pending, so a deletion
+ * never cuts a first delivery short.
  */
-export function expiresAt(state: GenerationState, retentionMs: number): number | null {
-  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null || holdsSlot(state)) return null;
-  let from = state.completedAt;
+export function expiresAt(state: GenerationState, retention: Retention): number | null {
+  if (retention.ms <= 0 || !isTerminal(state.status) || state.completedAt === null || holdsSlot(state)) return null;
+  let firstEnd = state.completedAt;
+  let lastEnd = state.completedAt;
+  let redelivering = false;
   for (const message of state.webhook?.messages ?? []) {
-    if (message.state === "pending") return null;
-    from = Math.max(from, message.endedAt ?? from);
+    const first = seriesOf(message) === 1;
+    if (message.state === "pending" && first) return null;
+    firstEnd = Math.max(firstEnd, message.firstEndedAt ?? (first ? message.endedAt : null) ?? firstEnd);
+    if (message.state === "pending") redelivering = true;
+    else lastEnd = Math.max(lastEnd, message.endedAt ?? lastEnd);
   }
-  return from + retentionMs;
+  const latest = firstEnd + retention.ms + retention.seriesSpanMs;
+  return redelivering ? latest : Math.min(lastEnd + retention.ms, latest);
 }
 
 export interface NewGeneration {

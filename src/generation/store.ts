@@ -21,6 +21,13 @@ import { Meter, type MeterCounts } from "./meter.ts";
 import type { GenerationState } from "./state.ts";
 import type { GenerationSummary } from "./view.ts";
 
+/** The most rows a generation's timeline keeps: past it, the oldest webhook attempts are folded into one row. */
+export const MAX_TIMELINE_ROWS = 2_000;
+/** A fold brings the timeline back to this many rows, so it does not fold again at every new row. */
+const TIMELINE_ROWS_AFTER_FOLD = MAX_TIMELINE_ROWS - 100;
+/** The timeline entry that stands for the webhook attempts folded away. */
+export const FOLDED_ATTEMPTS = "webhook.attempts_folded";
+
 export interface TimelinePage {
   data: TimelineEvent[];
   /** The `seq` of the last event returned when more follow, else null. */
@@ -137,14 +144,18 @@ export class GenerationStore {
       this.run(`DELETE FROM events`);
       this.run(`DELETE FROM snapshots`);
     }
+    let lastSeq = 0;
     for (const entry of change.timeline) {
-      this.run(
-        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
+      const [row] = this.run<{ seq: number }>(
+        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?) RETURNING seq`,
         change.at,
         entry.type,
         JSON.stringify(entry.detail),
       );
+      lastSeq = row?.seq ?? lastSeq;
     }
+    // Sequence numbers only grow, so the timeline can only be over the limit once they are.
+    if (lastSeq > MAX_TIMELINE_ROWS) this.foldTimeline();
     let snapshotSeq = 0;
     if (change.snapshot !== null) {
       const [row] = this.run<{ seq: number }>(
@@ -154,6 +165,41 @@ export class GenerationStore {
       snapshotSeq = row?.seq ?? 0;
     }
     return { revision, snapshotSeq };
+  }
+
+  /**
+   * Keeps the timeline within MAX_TIMELINE_ROWS: the oldest webhook attempts
+   * are folded into one `webhook.attempts_folded` row that keeps how many
+   * there were, the time span and the last attempt's status. Other entries
+   * are few by construction (status changes, changes of upstream outcome).
+   */
+  private foldTimeline(): void {
+    const total = this.run<{ n: number }>(`SELECT count(*) AS n FROM events`)[0]?.n ?? 0;
+    if (total <= MAX_TIMELINE_ROWS) return;
+    const attempts = this.run<{ seq: number; at: number; detail: string }>(
+      `SELECT seq, at, detail FROM events WHERE type = 'webhook.attempt' ORDER BY seq LIMIT ?`,
+      total - TIMELINE_ROWS_AFTER_FOLD,
+    );
+    const first = attempts[0];
+    const last = attempts.at(-1);
+    if (first === undefined || last === undefined) return;
+    const folded = this.run<{ seq: number; detail: string }>(
+      `SELECT seq, detail FROM events WHERE type = ? ORDER BY seq LIMIT 1`,
+      FOLDED_ATTEMPTS,
+    )[0];
+    const before = folded === undefined ? null : (JSON.parse(folded.detail) as { count: number; from: string });
+    const lastDetail = JSON.parse(last.detail) as Record<string, unknown>;
+    const detail = {
+      count: (before?.count ?? 0) + attempts.length,
+      from: before?.from ?? new Date(first.at).toISOString(),
+      to: new Date(last.at).toISOString(),
+      last_status: typeof lastDetail.status === "number" ? lastDetail.status : null,
+      last_error: typeof lastDetail.error === "string" ? lastDetail.error : null,
+    };
+    // The fold row takes the place of the first attempt folded (or stays where an earlier fold put it).
+    const at = folded?.seq ?? first.seq;
+    this.run(`UPDATE events SET type = ?, detail = ? WHERE seq = ?`, FOLDED_ATTEMPTS, JSON.stringify(detail), at);
+    this.run(`DELETE FROM events WHERE type = 'webhook.attempt' AND seq <= ? AND seq <> ?`, last.seq, at);
   }
 
   /** Oldest first, after the event numbered `cursor` (exclusive); `limit` events at most. */

@@ -3,6 +3,7 @@
  * (docs/api.md#the-generation-object), the summary the client index keeps of
  * it (the same without a signed link), and the upstream-compatible answer.
  */
+import type { Retention } from "../config.ts";
 import type { z } from "zod";
 import type { CompatGenerationSchema, Generation } from "../api/schemas.ts";
 import { summarize } from "../webhook/delivery.ts";
@@ -16,7 +17,7 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  * `videoUrl` is the signed link, computed by the caller (signing is async);
  * `retentionMs` is RETENTION_SECONDS (0: kept for good), for `expires_at`.
  */
-export function toGeneration(state: GenerationState, videoUrl: string | null, retentionMs: number): Generation {
+export function toGeneration(state: GenerationState, videoUrl: string | null, retention: Retention): Generation {
   const { model: _model, ...input } = state.input;
   return {
     id: state.id,
@@ -41,7 +42,7 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
     created_at: iso(state.createdAt) ?? "",
     updated_at: iso(state.updatedAt) ?? "",
     completed_at: iso(state.completedAt),
-    expires_at: iso(expiresAt(state, retentionMs)),
+    expires_at: iso(expiresAt(state, retention)),
   };
 }
 
@@ -55,8 +56,8 @@ export type GenerationSummary = Omit<Generation, "video"> & {
 };
 
 /** The state as its summary: `link` is the video's URL before signing. */
-export function toSummary(state: GenerationState, link: string, retentionMs: number): GenerationSummary {
-  const { video, ...rest } = toGeneration(state, link, retentionMs);
+export function toSummary(state: GenerationState, link: string, retention: Retention): GenerationSummary {
+  const { video, ...rest } = toGeneration(state, link, retention);
   return {
     ...rest,
     video: video

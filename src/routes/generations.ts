@@ -17,6 +17,7 @@ import {
 } from "../api/schemas.ts";
 import { withSignedLink } from "../generation/links.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
+import { MAX_REDELIVERIES, REDELIVER_INTERVAL_MS } from "../webhook/delivery.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
 import {
@@ -188,8 +189,9 @@ export const redeliverWebhookRoute = createRoute({
   request: { params: GenerationIdParamsSchema },
   responses: {
     202: json(GenerationSchema, "Queued for delivery"),
-    ...nativeErrors([401, 404, 409, 503], {
-      409: "webhook_pending: that event's delivery is still scheduled or in flight; nothing_to_redeliver: no webhook or no terminal event yet",
+    ...nativeErrors([401, 404, 409, 429, 503], {
+      409: "webhook_pending: that event's delivery is still scheduled or in flight; nothing_to_redeliver: no webhook or no terminal event yet; redeliver_limit: redelivered the most times it may be (10)",
+      429: "rate_limited: redelivered less than a minute ago; Retry-After says when to try again",
     }),
   },
 });
@@ -200,5 +202,22 @@ generations.openapi(redeliverWebhookRoute, async (c) => {
   if (result.kind === "not_found") throw notFound();
   if (result.kind === "nothing_to_send") throw new ApiError(409, "nothing_to_redeliver", result.reason);
   if (result.kind === "pending") throw new ApiError(409, "webhook_pending", "This event's delivery is still pending");
+  if (result.kind === "limit") {
+    throw new ApiError(
+      409,
+      "redeliver_limit",
+      `This generation's webhook has been redelivered ${MAX_REDELIVERIES} times, the most it may be`,
+    );
+  }
+  if (result.kind === "too_soon") {
+    const seconds = Math.ceil(result.retryAfterMs / 1000);
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `A generation's webhook may be redelivered once per ${REDELIVER_INTERVAL_MS / 1000} s; try again in ${seconds} s`,
+      undefined,
+      { "Retry-After": String(seconds) },
+    );
+  }
   return c.json(result.generation, 202);
 });

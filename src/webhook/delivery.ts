@@ -33,18 +33,27 @@ export interface WebhookMessage {
    */
   series?: number;
   /**
-   * When the current series ended (delivered or failed): retention counts
-   * from here. Null while pending; absent in messages stored before it
-   * existed (then the generation's terminal time stands in).
+   * When the current series ended (delivered or failed). Null while pending;
+   * absent in messages stored before it existed (then the generation's
+   * terminal time stands in).
    */
   endedAt?: number | null;
+  /** When the first series ended: retention counts from here (a redelivery cannot put it off for long). */
+  firstEndedAt?: number;
 }
 
 export interface WebhookState {
   url: string;
   events: WebhookEventName[];
   messages: WebhookMessage[];
+  /** Redeliveries asked for so far, and when the last one was (absent: none). */
+  redeliveries?: { count: number; lastAt: number };
 }
+
+/** A generation's webhook may be redelivered at most once per this long… */
+export const REDELIVER_INTERVAL_MS = 60_000;
+/** …and this many times in all. */
+export const MAX_REDELIVERIES = 10;
 
 export type AttemptResult =
   { kind: "response"; status: number; retryAfterMs: number | null } | { kind: "error"; reason: string };
@@ -148,16 +157,18 @@ function applyResult(
 ): WebhookMessage {
   const attempts = original.attempts + 1;
   const message = { ...original, leaseUntil: null };
+  // When a series ends; the first series' end is kept apart (retention counts from it).
+  const ended = { endedAt: now, ...(seriesOf(original) === 1 ? { firstEndedAt: now } : {}) };
   const lastStatus = result.kind === "response" ? result.status : null;
   if (result.kind === "response" && isSuccess(result.status)) {
-    return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null, endedAt: now };
+    return { ...message, attempts, lastStatus, state: "delivered", nextAttemptAt: null, ...ended };
   }
   if (result.kind === "response" && result.status === 410) {
-    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, endedAt: now };
+    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, ...ended };
   }
   const delay = scheduleMs[attempts - 1];
   if (delay === undefined) {
-    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, endedAt: now };
+    return { ...message, attempts, lastStatus, state: "failed", nextAttemptAt: null, ...ended };
   }
   const honoured =
     result.kind === "response" && (result.status === 429 || result.status === 503) && result.retryAfterMs !== null
@@ -176,11 +187,16 @@ export type RedeliverOutcome =
   | { kind: "ok"; webhook: WebhookState }
   /** The latest terminal event's series has not ended: it is still scheduled or in flight. */
   | { kind: "pending" }
-  | { kind: "nothing_to_send" };
+  | { kind: "nothing_to_send" }
+  /** MAX_REDELIVERIES reached. */
+  | { kind: "limit" }
+  /** The last redelivery was less than REDELIVER_INTERVAL_MS ago. */
+  | { kind: "too_soon"; retryAfterMs: number };
 
 /**
  * Starts a fresh retry series for the latest terminal event, keeping its
- * `webhook-id`, once its current series has ended (delivered or failed).
+ * `webhook-id`, once its current series has ended (delivered or failed), at
+ * most once per REDELIVER_INTERVAL_MS and MAX_REDELIVERIES times in all.
  */
 export function redeliver(
   webhook: WebhookState,
@@ -191,6 +207,11 @@ export function redeliver(
   const latest = [...webhook.messages].reverse().find((message) => TERMINAL_TYPES.has(message.type));
   if (!latest) return { kind: "nothing_to_send" };
   if (latest.state === "pending") return { kind: "pending" };
+  const asked = webhook.redeliveries;
+  if ((asked?.count ?? 0) >= MAX_REDELIVERIES) return { kind: "limit" };
+  if (asked !== undefined && now - asked.lastAt < REDELIVER_INTERVAL_MS) {
+    return { kind: "too_soon", retryAfterMs: REDELIVER_INTERVAL_MS - (now - asked.lastAt) };
+  }
   const messages = webhook.messages.map((message): WebhookMessage =>
     message === latest
       ? {
@@ -206,7 +227,10 @@ export function redeliver(
         }
       : message,
   );
-  return { kind: "ok", webhook: { ...webhook, messages } };
+  return {
+    kind: "ok",
+    webhook: { ...webhook, messages, redeliveries: { count: (asked?.count ?? 0) + 1, lastAt: now } },
+  };
 }
 
 /** The `webhook` field of the public Generation: the latest event's delivery. */

@@ -21,7 +21,7 @@ const POLL_MS = 10_000;
 const ctx = (now = T0 + 1_000): LifecycleContext => ({
   now,
   pollIntervalMs: POLL_MS,
-  retentionMs: 0,
+  retention: { ms: 0, seriesSpanMs: 0 },
   webhookRetryScheduleMs: [5_000, 300_000],
   indexRetryMs: 5_000,
 });
@@ -384,7 +384,7 @@ describe("a step that crashed", () => {
 
 describe("when the alarm next runs", () => {
   const INDEX_RETRY_MS = 5_000;
-  const OPTIONS = { retentionMs: 0, retryMs: INDEX_RETRY_MS };
+  const OPTIONS = { retention: { ms: 0, seriesSpanMs: 0 }, retryMs: INDEX_RETRY_MS };
   const now = T0 + 1_000;
   const webhook = (nextAttemptAt: number | null, leaseUntil: number | null = null): GenerationState["webhook"] => ({
     url: "https://hooks.example/x",
@@ -629,9 +629,12 @@ describe("client index bookkeeping", () => {
     const state = fresh({ status: "generating", indexed: { revision: 1, fingerprint: "older" } });
     const failed = step(state, { type: "index_failed", reason: "boom" }, ctx(T0 + 2_000)).state;
     expect(failed.indexRetryAt).toBe(T0 + 7_000);
-    expect(nextAlarmAt({ ...failed, nextActionAt: null }, T0 + 2_000, { retentionMs: 0, retryMs: 5_000 })).toBe(
-      T0 + 7_000,
-    );
+    expect(
+      nextAlarmAt({ ...failed, nextActionAt: null }, T0 + 2_000, {
+        retention: { ms: 0, seriesSpanMs: 0 },
+        retryMs: 5_000,
+      }),
+    ).toBe(T0 + 7_000);
   });
 });
 

@@ -11,6 +11,10 @@ import { recordAttempt, redeliver, type WebhookMessage, type WebhookState } from
 import { queuedState, T0 } from "./generation-state.ts";
 
 const RETENTION_MS = 3_600_000;
+/** One retry series can last this long: a redelivery puts a deletion off by this much at most. */
+const SERIES_SPAN_MS = 10_000;
+const RETENTION = { ms: RETENTION_MS, seriesSpanMs: SERIES_SPAN_MS };
+const OFF = { ms: 0, seriesSpanMs: SERIES_SPAN_MS };
 const RETRY_MS = 5_000;
 const SCHEDULE_MS = [1_000, 2_000];
 
@@ -52,31 +56,31 @@ const hook = (...messages: WebhookMessage[]): WebhookState => ({
 
 describe("expiresAt", () => {
   it("is the terminal time plus the retention when there is no webhook", () => {
-    expect(expiresAt(state(), RETENTION_MS)).toBe(T0 + RETENTION_MS);
+    expect(expiresAt(state(), RETENTION)).toBe(T0 + RETENTION_MS);
   });
 
   it("is null when retention is off (0)", () => {
-    expect(expiresAt(state(), 0)).toBeNull();
+    expect(expiresAt(state(), OFF)).toBeNull();
   });
 
   it("is null while the generation runs", () => {
-    expect(expiresAt(state({ status: "generating", completedAt: null, video: null }), RETENTION_MS)).toBeNull();
+    expect(expiresAt(state({ status: "generating", completedAt: null, video: null }), RETENTION)).toBeNull();
   });
 
   it("is null while a webhook message is pending, scheduled or in flight", () => {
-    expect(expiresAt(state({ webhook: hook(message()) }), RETENTION_MS)).toBeNull();
+    expect(expiresAt(state({ webhook: hook(message()) }), RETENTION)).toBeNull();
     const inFlight = message({ attempts: 1, leaseUntil: T0 + 45_000 });
-    expect(expiresAt(state({ webhook: hook(inFlight) }), RETENTION_MS)).toBeNull();
+    expect(expiresAt(state({ webhook: hook(inFlight) }), RETENTION)).toBeNull();
   });
 
   it("counts from the end of the last webhook series when that is later than the terminal state", () => {
     const delivered = message({ state: "delivered", attempts: 3, nextAttemptAt: null, endedAt: T0 + 90_000 });
-    expect(expiresAt(state({ webhook: hook(delivered) }), RETENTION_MS)).toBe(T0 + 90_000 + RETENTION_MS);
+    expect(expiresAt(state({ webhook: hook(delivered) }), RETENTION)).toBe(T0 + 90_000 + RETENTION_MS);
   });
 
   it("falls back to the terminal time for a message stored before series recorded their end", () => {
     const legacy = message({ state: "failed", attempts: 9, nextAttemptAt: null });
-    expect(expiresAt(state({ webhook: hook(legacy) }), RETENTION_MS)).toBe(T0 + RETENTION_MS);
+    expect(expiresAt(state({ webhook: hook(legacy) }), RETENTION)).toBe(T0 + RETENTION_MS);
   });
 
   it("follows the webhook bookkeeping: null until the series ends, null again during a redelivery", () => {
@@ -89,7 +93,7 @@ describe("expiresAt", () => {
       T0 + 10,
       SCHEDULE_MS,
     );
-    expect(expiresAt(state({ webhook }), RETENTION_MS)).toBeNull();
+    expect(expiresAt(state({ webhook }), RETENTION)).toBeNull();
     webhook = recordAttempt(
       webhook,
       "msg_1",
@@ -98,11 +102,12 @@ describe("expiresAt", () => {
       T0 + 1_500,
       SCHEDULE_MS,
     );
-    expect(expiresAt(state({ webhook }), RETENTION_MS)).toBe(T0 + 1_500 + RETENTION_MS);
+    expect(expiresAt(state({ webhook }), RETENTION)).toBe(T0 + 1_500 + RETENTION_MS);
 
     const again = redeliver(webhook, T0 + 5_000);
     if (again.kind !== "ok") throw new Error(again.kind);
-    expect(expiresAt(state({ webhook: again.webhook }), RETENTION_MS)).toBeNull();
+    // While a redelivery runs: deleted when its series ends, or one series after the first one's retention at most.
+    expect(expiresAt(state({ webhook: again.webhook }), RETENTION)).toBe(T0 + 1_500 + RETENTION_MS + SERIES_SPAN_MS);
     const failed = recordAttempt(
       again.webhook,
       "msg_1",
@@ -111,7 +116,27 @@ describe("expiresAt", () => {
       T0 + 6_000,
       SCHEDULE_MS,
     );
-    expect(expiresAt(state({ webhook: failed }), RETENTION_MS)).toBe(T0 + 6_000 + RETENTION_MS);
+    expect(expiresAt(state({ webhook: failed }), RETENTION)).toBe(T0 + 6_000 + RETENTION_MS);
+  });
+
+  it("is never put off by redeliveries past the retention plus one retry series", () => {
+    const delivered = message({ state: "delivered", attempts: 1, nextAttemptAt: null, endedAt: T0, firstEndedAt: T0 });
+    // Redelivered series after series, each ending later than the last.
+    let webhook = hook(delivered);
+    for (let i = 1; i <= 5; i++) {
+      const at = T0 + i * 60_000;
+      const again = redeliver(webhook, at);
+      if (again.kind !== "ok") throw new Error(again.kind);
+      webhook = recordAttempt(
+        again.webhook,
+        "msg_1",
+        i + 1,
+        { kind: "response", status: 200, retryAfterMs: null },
+        at + 1_000,
+        SCHEDULE_MS,
+      );
+      expect(expiresAt(state({ webhook }), RETENTION)).toBe(T0 + RETENTION_MS + SERIES_SPAN_MS);
+    }
   });
 });
 
@@ -119,28 +144,31 @@ describe("nextAlarmAt with retention", () => {
   const now = T0 + 1_000;
 
   it("wakes when the retention runs out", () => {
-    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(T0 + RETENTION_MS);
+    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retention: RETENTION })).toBe(T0 + RETENTION_MS);
   });
 
   it("sets no alarm for a finished generation when retention is off", () => {
-    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retentionMs: 0 })).toBeNull();
+    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retention: OFF })).toBeNull();
   });
 
   it("wakes for the webhook first, and not for retention while it is pending", () => {
     const pending = message({ nextAttemptAt: now + 2_000 });
-    expect(nextAlarmAt(state({ webhook: hook(pending) }), now, { retryMs: RETRY_MS, retentionMs: 1 })).toBe(
-      now + 2_000,
-    );
+    expect(
+      nextAlarmAt(state({ webhook: hook(pending) }), now, {
+        retryMs: RETRY_MS,
+        retention: { ms: 1, seriesSpanMs: SERIES_SPAN_MS },
+      }),
+    ).toBe(now + 2_000);
   });
 
   it("never asks for a time in the past: an overdue deletion is due now", () => {
     const later = T0 + RETENTION_MS + 10_000;
-    expect(nextAlarmAt(state(), later, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(later);
+    expect(nextAlarmAt(state(), later, { retryMs: RETRY_MS, retention: RETENTION })).toBe(later);
   });
 
   it("only retries the erasure of a generation marked for deletion", () => {
     const marked = markForErasure(state({ status: "generating", completedAt: null }), "purged", now);
-    expect(nextAlarmAt(marked, now, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(now + RETRY_MS);
+    expect(nextAlarmAt(marked, now, { retryMs: RETRY_MS, retention: RETENTION })).toBe(now + RETRY_MS);
   });
 });
 
@@ -152,7 +180,7 @@ function markForErasure(from: GenerationState, reason: "purged" | "expired", now
     {
       now,
       pollIntervalMs: 10_000,
-      retentionMs: RETENTION_MS,
+      retention: RETENTION,
       webhookRetryScheduleMs: SCHEDULE_MS,
       indexRetryMs: RETRY_MS,
     },

@@ -6,7 +6,9 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
+import type { LifecycleEvent } from "../../src/generation/lifecycle.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
+import { FOLDED_ATTEMPTS, MAX_TIMELINE_ROWS } from "../../src/generation/store.ts";
 import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import {
@@ -331,5 +333,86 @@ describe("webhook delivery", () => {
     expect(state.status).toBe("completed");
     // The started delivery may still be hanging: the generation did not wait for it.
     await waitForAttempts(created.id, 1);
+  });
+});
+
+describe("redelivery bounds", () => {
+  /** As if the last redelivery had been asked for long ago, `count` redeliveries in all. */
+  async function redeliveredBefore(id: string, count: number): Promise<void> {
+    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
+      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+      const state = JSON.parse(row.state) as GenerationState;
+      if (state.webhook === null) throw new Error("no webhook");
+      const webhook = { ...state.webhook, redeliveries: { count, lastAt: 0 } };
+      ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify({ ...state, webhook }));
+    });
+  }
+
+  it("answers 429 with Retry-After to a second redelivery within a minute, sending nothing", async () => {
+    const { id, hook } = await completedGeneration("200,200,200");
+    await waitForAttempts(id, 1);
+    expect((await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" })).status).toBe(202);
+    await waitForDeliveries(hook.path, 2);
+    await vi.waitFor(async () => {
+      if ((await get(id)).webhook?.state !== "delivered") throw new Error("still pending");
+    });
+    const rows = (await timeline(id)).length;
+    const again = await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" });
+    await expectNativeError(again, 429, "rate_limited");
+    const retryAfter = Number(again.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await deliveries(hook.path)).toHaveLength(2);
+    expect((await timeline(id)).length).toBe(rows);
+  });
+
+  it("answers 409 redeliver_limit after ten redeliveries", async () => {
+    const { id, hook } = await completedGeneration("200,200");
+    await waitForAttempts(id, 1);
+    await redeliveredBefore(id, 9);
+    expect((await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" })).status).toBe(202);
+    await waitForDeliveries(hook.path, 2);
+    await vi.waitFor(async () => {
+      if ((await get(id)).webhook?.state !== "delivered") throw new Error("still pending");
+    });
+    await redeliveredBefore(id, 10);
+    await expectNativeError(
+      await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" }),
+      409,
+      "redeliver_limit",
+    );
+    expect(await deliveries(hook.path)).toHaveLength(2);
+  });
+});
+
+describe("the timeline's bound", () => {
+  it(`keeps at most ${MAX_TIMELINE_ROWS} rows, folding the oldest webhook attempts into one row that counts them`, async () => {
+    const { id } = await completedGeneration("200");
+    await waitForAttempts(id, 1);
+    const attempts = MAX_TIMELINE_ROWS + 150;
+    // Attempts of a series that has ended are recorded (not counted): as many as a misbehaving receiver could cause.
+    await runInDurableObject(stubOf(id), (instance: GenerationObject) => {
+      const apply = (instance as unknown as { apply(event: LifecycleEvent): unknown }).apply.bind(instance);
+      for (let i = 0; i < attempts; i++) {
+        const result = { kind: "response", status: 500 + (i % 3), retryAfterMs: null } as const;
+        apply({ type: "webhook_attempted", msgId: "msg_gone", series: 99, result, startedAt: Date.now() });
+      }
+    });
+    const rows: { type: string; detail: Record<string, unknown> }[] = [];
+    for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+      const page: Response = await call(`/v1/generations/${id}/events?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
+      const body = await page.json<{ data: typeof rows; next_cursor: string | null }>();
+      rows.push(...body.data);
+      cursor = body.next_cursor;
+    }
+    expect(rows.length).toBeLessThanOrEqual(MAX_TIMELINE_ROWS);
+    expect(rows[0]?.type).toBe("generation.created");
+    const folded = rows.filter((row) => row.type === FOLDED_ATTEMPTS);
+    expect(folded).toHaveLength(1);
+    const kept = rows.filter((row) => row.type === "webhook.attempt").length;
+    // Every attempt is either kept or counted in the fold, and the fold keeps the last folded one's status.
+    expect(Number(folded[0]?.detail.count) + kept).toBe(attempts + 1);
+    expect([500, 501, 502]).toContain(folded[0]?.detail.last_status);
+    expect(rows.some((row) => row.type === "storage.stored")).toBe(true);
   });
 });

@@ -8,6 +8,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
 import type { GenerationObject } from "../../../src/generation/object.ts";
+import type { GenerationState } from "../../../src/generation/state.ts";
 import type { Generation } from "../../../src/api/schemas.ts";
 import { expectGone, indexRowOf } from "../erasure.ts";
 import {
@@ -124,35 +125,72 @@ describe("retention", () => {
     expect(await deliveryCount(hook.path)).toBe(3);
   });
 
-  it("puts the expiry off again while a redelivery's series runs", async () => {
+  it("puts the expiry off while a redelivery's series runs, by one retry series at most", async () => {
     const hook = hookUrl("200");
-    const created = await create({ prompt: uniquePrompt(), webhook_url: hook.url });
+    // Its submission was answered 503 (not taken): no upstream task to wait for after the cancel.
+    const created = await create({ prompt: uniquePrompt("submit=503:60"), webhook_url: hook.url });
+    await waitForSubmission(created.id);
     expect((await call(`/v1/generations/${created.id}`, { method: "DELETE" })).status).toBe(200);
-    const first = await vi.waitFor(
-      async () => {
-        const generation = await get(created.id);
-        if (generation.webhook?.state !== "delivered") throw new Error(`webhook ${generation.webhook?.state}`);
-        return generation;
-      },
-      { timeout: 15_000, interval: 25 },
-    );
-    expect(first.expires_at).not.toBeNull();
+    const first = await delivered(created.id);
+    const firstExpiry = ms(first.expires_at);
 
     const redelivered = await call(`/v1/generations/${created.id}/webhook/redeliver`, { method: "POST" });
     expect(redelivered.status).toBe(202);
     const during = await redelivered.json<Generation>();
-    expect(during.expires_at).toBeNull();
-    const after = await vi.waitFor(
-      async () => {
-        const generation = await get(created.id);
-        if (generation.webhook?.state !== "delivered") throw new Error(`webhook ${generation.webhook?.state}`);
-        return generation;
-      },
-      { timeout: 15_000, interval: 25 },
-    );
-    expect(ms(after.expires_at)).toBeGreaterThanOrEqual(ms(first.expires_at));
+    // While it runs: at the latest one retry series (3 × 30 s and 4 × 2 s timeouts here) later.
+    expect(ms(during.expires_at)).toBe(firstExpiry + SERIES_SPAN_MS);
+    const after = await delivered(created.id);
+    expect(ms(after.expires_at)).toBeGreaterThanOrEqual(firstExpiry);
+    expect(ms(after.expires_at)).toBeLessThanOrEqual(firstExpiry + SERIES_SPAN_MS);
     expect(await alarmOf(created.id)).toBe(ms(after.expires_at));
     expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(true);
     await expectGone(created.id, { signedVideoUrl: null });
   });
+
+  it("deletes the generation on time while its client keeps redelivering", async () => {
+    // Three redeliveries are answered; the fourth hangs at the receiver, in flight.
+    const hook = hookUrl("200,200,200,200,hang");
+    const created = await create({ prompt: uniquePrompt("submit=503:60"), webhook_url: hook.url });
+    await waitForSubmission(created.id);
+    expect((await call(`/v1/generations/${created.id}`, { method: "DELETE" })).status).toBe(200);
+    const latest = ms((await delivered(created.id)).expires_at) + SERIES_SPAN_MS;
+    for (let i = 0; i < 4; i++) {
+      await allowRedeliveryNow(created.id);
+      const response = await call(`/v1/generations/${created.id}/webhook/redeliver`, { method: "POST" });
+      expect(response.status).toBe(202);
+      if (i < 3) expect(ms((await delivered(created.id)).expires_at)).toBeLessThanOrEqual(latest);
+    }
+    // The last series is still in flight: the deletion is due anyway, at the latest time.
+    expect(ms((await get(created.id)).expires_at)).toBe(latest);
+    await alarmSetFor(created.id, latest);
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(true);
+    await expectGone(created.id, { signedVideoUrl: null });
+  });
 });
+
+/** How long one webhook retry series can last in this project: the schedule (3 × 30 s) and 4 attempts' 2 s timeouts. */
+const SERIES_SPAN_MS = 3 * 30_000 + 4 * 2_000;
+
+/** Waits until the webhook's latest series has ended delivered. */
+function delivered(id: string): Promise<Generation> {
+  return vi.waitFor(
+    async () => {
+      const generation = await get(id);
+      if (generation.webhook?.state !== "delivered") throw new Error(`webhook ${generation.webhook?.state}`);
+      return generation;
+    },
+    { timeout: 15_000, interval: 25 },
+  );
+}
+
+/** As if the last redelivery had been asked for long ago (a redelivery may come once a minute). */
+async function allowRedeliveryNow(id: string): Promise<void> {
+  await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
+    const row = ctx.storage.sql.exec<{ state: string }>(`SELECT state FROM generation`).one();
+    const state = JSON.parse(row.state) as GenerationState;
+    const redeliveries = state.webhook?.redeliveries;
+    if (state.webhook === null || redeliveries === undefined) return;
+    const webhook = { ...state.webhook, redeliveries: { ...redeliveries, lastAt: 0 } };
+    ctx.storage.sql.exec(`UPDATE generation SET state = ?`, JSON.stringify({ ...state, webhook }));
+  });
+}
