@@ -37,7 +37,9 @@ const ERROR_DESCRIPTIONS = {
   413: "The body is over 64 KB (a create body: not counting the data: URIs of media fields, each at most MAX_INLINE_MEDIA_BYTES decoded)",
   415: "Content-Type is not application/json",
   422: "This Idempotency-Key was used with a different body",
-  429: "Too many active generations for this key; Retry-After says when to try again",
+  429:
+    "too_many_active: this key has MAX_ACTIVE_PER_KEY unfinished generations; rate_limited: this key has used its " +
+    "creates for this minute (CREATE_RATE). Retry-After says when to try again",
   503: "The relay is not configured for this (the message names the setting)",
 } as const;
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
