@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./test/support/constants.ts";
+import {
+  TEST_FUZZ_CLIENT,
+  TEST_RELAY_API_KEYS,
+  TEST_UPSTREAM_KEY,
+  TEST_WEBHOOK_SECRET,
+} from "./test/support/constants.ts";
 
 /**
  * The create rate (wrangler.jsonc `ratelimits` CREATE_RATE) of the test
@@ -21,7 +26,7 @@ const workerd = (vars: Record<string, string>, options: { deployedCreateRate?: b
       bindings: {
         AIMLAPI_BASE_URL: inject("upstreamUrl"),
         AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        RELAY_API_KEYS: `${TEST_RELAY_API_KEYS},${TEST_FUZZ_CLIENT.name}:${TEST_FUZZ_CLIENT.key}`,
         WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         WEBHOOK_ALLOW_PRIVATE: "true",
         WEBHOOK_TIMEOUT_SECONDS: "2",
