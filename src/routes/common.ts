@@ -29,7 +29,7 @@ export const BEARER_OR_SIGNED_LINK: Security = [
 export const NO_AUTH: Security = [];
 
 const ERROR_DESCRIPTIONS = {
-  400: "The request is not valid; `details` names each field and the rule it broke",
+  400: "The request is not valid (JSON nested deeper than 64 levels included); `details` names each field and the rule it broke",
   401: "Missing or wrong API key",
   403: "The video link's signature is not valid, or the link has expired",
   404: "No generation with this id is visible to this key (malformed ids included)",
