@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
+  TEST_CREDIT_BUDGETS,
   TEST_FUZZ_CLIENT,
   TEST_RELAY_API_KEYS,
   TEST_UPSTREAM_KEY,
@@ -31,6 +32,7 @@ const workerd = (vars: Record<string, string>, options: { deployedCreateRate?: b
         WEBHOOK_ALLOW_PRIVATE: "true",
         WEBHOOK_TIMEOUT_SECONDS: "2",
         MAX_ACTIVE_PER_KEY: "100",
+        CREDIT_BUDGETS: TEST_CREDIT_BUDGETS,
         ...vars,
       },
       // Merged over wrangler.jsonc's bindings by name, so this replaces CREATE_RATE's limit.

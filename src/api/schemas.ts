@@ -12,6 +12,7 @@ import {
   DEFAULT_MODEL_ID,
   ERROR_CODES,
   GENERATION_STATUSES,
+  UPSTREAM_ADAPTERS,
   WEBHOOK_EVENT_NAMES,
   WEBHOOK_STATES,
   type JsonValue,
@@ -32,6 +33,8 @@ export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
  */
 const ModelIdSchema = z.string({ error: "must be a string" }).openapi({
   description: `The model (GET /v1/models lists them); default "${DEFAULT_MODEL_ID}"`,
+  // An annotation only (the relay adds no default to the echoed input): clients read the default model here.
+  default: DEFAULT_MODEL_ID,
   example: DEFAULT_MODEL_ID,
 });
 
@@ -171,7 +174,17 @@ export const GenerationSchema = z
         "The model's fields as the caller sent them (the relay adds no defaults); a data: URI is echoed as " +
         '{type: "data_uri", media_type, bytes, sha256}',
     }),
-    upstream: z.object({ id: z.string().nullable(), status: z.string().nullable(), polls: z.number().int() }),
+    upstream: z.object({
+      id: z.string().nullable(),
+      status: z.string().nullable().openapi({ description: "The upstream's own status word at the last poll" }),
+      polls: z.number().int(),
+      adapter: z.enum(UPSTREAM_ADAPTERS).openapi({
+        description: "Which upstream runs it: the AI/ML API, or the built-in simulator (a sample video, no cost)",
+      }),
+      credits: z.number().nullable().openapi({
+        description: "What the upstream says the task costs, in its credits (meta.usage.tokens_used); null until told",
+      }),
+    }),
     video: z
       .object({ url: z.string(), content_type: z.string(), bytes: z.number().int(), sha256: z.string() })
       .nullable(),
@@ -189,7 +202,10 @@ export const GenerationSchema = z
     metadata: JsonObjectSchema,
     created_at: z.string(),
     updated_at: z.string(),
-    completed_at: z.string().nullable(),
+    completed_at: z.string().nullable().openapi({
+      description:
+        "When the generation reached its terminal status (completed, failed or canceled); null until then, and never null after",
+    }),
     expires_at: z.string().nullable().openapi({
       description:
         "When retention (RETENTION_SECONDS) will delete this generation; null while it runs, while a webhook of it is pending, and when retention is off",
@@ -207,7 +223,18 @@ export const ErrorBodySchema = z
     error: z.object({
       code: z.string(),
       message: z.string(),
-      details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
+      details: z
+        .array(
+          z.object({
+            field: z.string(),
+            rule: z.string(),
+            message: z.string(),
+            budget: z.number().optional().openapi({ description: "budget_exceeded: the monthly budget" }),
+            used: z.number().optional().openapi({ description: "budget_exceeded: the credits used this month" }),
+            resets_at: z.string().optional().openapi({ description: "budget_exceeded: when the month ends" }),
+          }),
+        )
+        .optional(),
     }),
   })
   .openapi("Error");
@@ -277,6 +304,20 @@ export const UsageSchema = z
     videos: z
       .object({ count, bytes: count })
       .openapi({ description: "Videos still stored in R2: how many, and their total size in bytes" }),
+    credits: z
+      .object({
+        month: z.string().openapi({ description: "The UTC calendar month, YYYY-MM", example: "2026-12" }),
+        used: z.number().openapi({
+          description:
+            "Upstream credits of this key's generations created this month, purged and expired ones included",
+        }),
+        budget: z
+          .number()
+          .nullable()
+          .openapi({ description: "This key's monthly budget (CREDIT_BUDGETS); null: none" }),
+        resets_at: z.string().openapi({ description: "When the month ends and `used` starts again from 0" }),
+      })
+      .openapi({ description: "What this key's generations cost upstream this month, against its budget" }),
   })
   .openapi("Usage", {
     description:
@@ -302,19 +343,37 @@ export const EventsQuerySchema = z.object({
     .openapi({ description: "`next_cursor` of the previous page" }),
 });
 
-/** The upstream-compatible answers (CONTRACT.md §4), in the upstream's own shapes and status words. */
+/** The upstream-compatible answers (docs/compatibility.md), in the upstream's own shapes and status words. */
 export const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);
 
+/**
+ * The upstream's clients read the task id from `id` or from `generation_id`
+ * (its MiniMax pages' examples), so both carry it; `meta` is where the
+ * upstream puts its usage figures, which the relay does not pass on (null).
+ * docs/compatibility.md lists what each vendor's documented answers show.
+ */
+const CompatIdsSchema = {
+  id: z.string().openapi({ description: "The generation id" }),
+  generation_id: z.string().openapi({ description: "The same id again, for clients that read it under this name" }),
+};
+const CompatMetaSchema = z
+  .null()
+  .openapi({ description: "Always null: present because the upstream's answers carry it (usage figures there)" });
+
 export const CompatCreatedSchema = z
-  .object({ id: z.string(), status: CompatStatusSchema })
+  .object({ ...CompatIdsSchema, status: CompatStatusSchema, meta: CompatMetaSchema })
   .openapi("CompatCreated", { description: "The generation's status now: queued when new, current on a replay" });
 
 export const CompatGenerationSchema = z
   .object({
-    id: z.string(),
+    ...CompatIdsSchema,
     status: CompatStatusSchema,
-    video: z.object({ url: z.string() }).nullable(),
+    video: z
+      .object({ url: z.string().openapi({ description: "The relay's signed link to the stored MP4" }) })
+      .nullable(),
     error: z.object({ name: z.string(), message: z.string() }).nullable(),
+    model: z.string().openapi({ description: "The model the generation runs" }),
+    meta: CompatMetaSchema,
   })
   .openapi("CompatGeneration");
 

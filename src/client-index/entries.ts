@@ -1,18 +1,22 @@
 /**
  * The client index's rows, in synchronous SQL: a summary row per generation
- * (what `GET /v1/generations` lists in one call), the active count that
- * MAX_ACTIVE_PER_KEY checks, idempotency keys, and the ids of generations
- * deleted for good.
+ * (what `GET /v1/generations` lists in one call), the slots that
+ * MAX_ACTIVE_PER_KEY counts, idempotency keys, the ids of generations deleted
+ * for good, and what each generation cost upstream (for CREDIT_BUDGETS).
  *
- * No await runs between reading a row and writing it, and the active count
- * is a counter kept in that same SQL, so a quota check reads one row whatever
- * the client's history. Rows only move forward: an update older than the
- * stored one (by the generation's revision, `version`) is ignored, and a
- * terminal row never becomes active again.
+ * A generation holds a slot while it runs, and after a cancel or a purge for
+ * as long as the upstream task it started may still run (src/generation/
+ * state.ts `holdsSlot`): the count is of upstream work, not of rows. It is a
+ * counter kept in the same SQL, so a quota check reads one row whatever the
+ * client's history; no await runs between reading a row and writing it.
+ * Rows only move forward: an update older than the stored one (by the
+ * generation's revision, `version`) is ignored, a terminal row never becomes
+ * active again, and a slot once given back is never taken again.
  */
 import type { GenerationSummary } from "../generation/view.ts";
+import { utcMonth } from "../lib/months.ts";
 import { GENERATION_STATUSES, type GenerationStatus } from "../vocabulary.ts";
-import { ACTIVE_STATUSES_SQL, IDEMPOTENCY_KEY_TTL_MS } from "./schema.ts";
+import { IDEMPOTENCY_KEY_TTL_MS } from "./schema.ts";
 
 /**
  * What a generation tells its client's index. `version` is the revision of
@@ -22,6 +26,17 @@ export interface IndexEntry {
   id: string;
   version: number;
   summary: GenerationSummary;
+  /** Whether the generation holds one of the client's slots. */
+  holdsSlot: boolean;
+}
+
+/** What a deleted generation still tells its index: its slot (until when, at most) and its credits. */
+export interface Forgetting {
+  /** The generation's deadline while its upstream task may still run; null when it holds no slot. */
+  slotUntil: number | null;
+  credits: number | null;
+  /** `YYYY-MM`, UTC: the month its credits count in. */
+  month: string;
 }
 
 export type ReserveResult =
@@ -30,6 +45,7 @@ export type ReserveResult =
   /** The key's generation was deleted for good (purged, or expired): nothing is created for it again. */
   | { kind: "gone"; id: string }
   | { kind: "idempotency_conflict" }
+  | { kind: "over_budget"; used: number; budget: number }
   | { kind: "too_many"; active: number };
 
 export interface ReserveParams {
@@ -38,6 +54,10 @@ export interface ReserveParams {
   idempotencyKey: string | null;
   bodyHash: string;
   maxActive: number;
+  /** The client's credit budget for `month` (CREDIT_BUDGETS), or null for none. */
+  budget: number | null;
+  /** `YYYY-MM`, UTC: the month the generation is created in. */
+  month: string;
 }
 
 export interface ListSummariesParams {
@@ -60,6 +80,7 @@ export interface EntryRow {
   status: string;
   version: number;
   created_at: number;
+  slot: number;
   [column: string]: SqlStorageValue;
 }
 
@@ -73,9 +94,11 @@ export const FORGOTTEN_TTL_MS = IDEMPOTENCY_KEY_TTL_MS + 60 * 60_000;
 const ACTIVE: readonly string[] = ["queued", "generating", "storing"] satisfies GenerationStatus[];
 export const isActiveStatus = (status: string): boolean => ACTIVE.includes(status);
 
-/** How a status change moves the active count. */
-const activeDelta = (from: string | null, to: string | null): number =>
-  (to !== null && isActiveStatus(to) ? 1 : 0) - (from !== null && isActiveStatus(from) ? 1 : 0);
+/** The month before `month` (`YYYY-MM`). */
+function previousMonth(month: string): string {
+  const [year = 0, number = 1] = month.split("-").map(Number);
+  return new Date(Date.UTC(year, number - 2, 1)).toISOString().slice(0, 7);
+}
 
 export class IndexEntries {
   constructor(private readonly sql: SqlStorage) {}
@@ -94,10 +117,14 @@ export class IndexEntries {
         return this.isForgotten(key.id) ? { kind: "gone", id: key.id } : { kind: "existing", id: key.id };
       }
     }
+    if (params.budget !== null) {
+      const used = this.creditsUsed(params.month);
+      if (used >= params.budget) return { kind: "over_budget", used, budget: params.budget };
+    }
     const active = this.activeCount();
     if (active >= params.maxActive) return { kind: "too_many", active };
     this.sql.exec(
-      `INSERT INTO entries (id, status, version, created_at) VALUES (?, 'queued', 0, ?)`,
+      `INSERT INTO entries (id, status, version, created_at, slot) VALUES (?, 'queued', 0, ?, 1)`,
       params.id,
       params.createdAt,
     );
@@ -125,26 +152,35 @@ export class IndexEntries {
     const { summary } = entry;
     if (this.isForgotten(entry.id)) return false;
     const row = this.sql
-      .exec<{ status: string; version: number }>(`SELECT status, version FROM entries WHERE id = ?`, entry.id)
+      .exec<{ status: string; version: number; slot: number }>(
+        `SELECT status, version, slot FROM entries WHERE id = ?`,
+        entry.id,
+      )
       .toArray()[0];
     if (row) {
       if (entry.version <= row.version) return false;
       if (!isActiveStatus(row.status) && isActiveStatus(summary.status)) return false;
     }
+    const createdAt = Date.parse(summary.created_at);
+    // A slot given back is never taken again (a late report of an older state).
+    const slot = entry.holdsSlot && (row === undefined || row.slot === 1) ? 1 : 0;
     // `created_at` becomes the generation's own (the reserved row has the Worker's, a moment earlier),
     // so a usage report's `since` agrees with the `created_at` clients see.
     this.sql.exec(
-      `INSERT INTO entries (id, status, version, created_at, model, video_bytes, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-       ON CONFLICT (id) DO UPDATE SET status = ?2, version = ?3, created_at = ?4, model = ?5, video_bytes = ?6, summary = ?7`,
+      `INSERT INTO entries (id, status, version, created_at, model, video_bytes, summary, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+       ON CONFLICT (id) DO UPDATE SET status = ?2, version = ?3, created_at = ?4, model = ?5, video_bytes = ?6, summary = ?7, slot = ?8`,
       entry.id,
       summary.status,
       entry.version,
-      Date.parse(summary.created_at),
+      createdAt,
       summary.model,
       summary.video?.bytes ?? null,
       JSON.stringify(summary),
+      slot,
     );
-    this.adjustActive(activeDelta(row?.status ?? null, summary.status));
+    this.adjustActive(slot - (row?.slot ?? 0));
+    const credits = summary.upstream.credits ?? null;
+    if (credits !== null) this.spent(entry.id, utcMonth(createdAt), credits);
     return true;
   }
 
@@ -155,13 +191,44 @@ export class IndexEntries {
    * replay is told the generation is gone instead of creating another.
    * Idempotent.
    */
-  forget(id: string, now: number): void {
-    const row = this.sql.exec<{ status: string }>(`SELECT status FROM entries WHERE id = ?`, id).toArray()[0];
+  forget(id: string, forgetting: Forgetting, now: number): void {
+    const row = this.sql.exec<{ slot: number }>(`SELECT slot FROM entries WHERE id = ?`, id).toArray()[0];
     this.sql.exec(`INSERT OR REPLACE INTO forgotten (id, until_ms) VALUES (?, ?)`, id, now + FORGOTTEN_TTL_MS);
     if (row) {
       this.sql.exec(`DELETE FROM entries WHERE id = ?`, id);
-      this.adjustActive(activeDelta(row.status, null));
+      // Its upstream task may still run: the slot stays held, without the row, until it ends or the deadline.
+      if (row.slot === 1 && forgetting.slotUntil !== null) {
+        this.sql.exec(`INSERT OR IGNORE INTO held_slots (id, until_ms) VALUES (?, ?)`, id, forgetting.slotUntil);
+      } else {
+        this.adjustActive(-row.slot);
+      }
     }
+    if (forgetting.credits !== null) this.spent(id, forgetting.month, forgetting.credits);
+  }
+
+  /** Gives back the slot a deleted generation still held, with its final credit figure. Idempotent. */
+  releaseSlot(id: string, credits: number | null, month: string): void {
+    const released = this.sql.exec(`DELETE FROM held_slots WHERE id = ? RETURNING id`, id).toArray();
+    if (released.length > 0) this.adjustActive(-1);
+    if (credits !== null) this.spent(id, month, credits);
+  }
+
+  /** What the client's generations created in `month` (`YYYY-MM`) cost upstream, deleted ones included. */
+  creditsUsed(month: string): number {
+    return this.sql
+      .exec<{ used: number }>(`SELECT coalesce(sum(credits), 0) AS used FROM spend WHERE month = ?`, month)
+      .one().used;
+  }
+
+  /** A generation's latest credit figure: it replaces the earlier one, never adds to it. */
+  private spent(id: string, month: string, credits: number): void {
+    this.sql.exec(
+      `INSERT INTO spend (id, month, credits) VALUES (?1, ?2, ?3)
+       ON CONFLICT (id) DO UPDATE SET credits = ?3 WHERE credits <> ?3`,
+      id,
+      month,
+      credits,
+    );
   }
 
   isForgotten(id: string): boolean {
@@ -229,16 +296,15 @@ export class IndexEntries {
     };
   }
 
-  /** Active generations (queued, generating, storing): one counter row, not a count over the history. */
+  /** Slots held (generations running, or waiting for an upstream task they started): one counter row. */
   activeCount(): number {
     return this.sql.exec<{ value: number }>(`SELECT value FROM counters WHERE name = 'active'`).one().value;
   }
 
-  activeRows(): EntryRow[] {
+  /** Rows that hold a slot, for reconciliation. */
+  slotRows(): EntryRow[] {
     return this.sql
-      .exec<EntryRow>(
-        `SELECT id, status, version, created_at FROM entries WHERE status IN ${ACTIVE_STATUSES_SQL} ORDER BY id`,
-      )
+      .exec<EntryRow>(`SELECT id, status, version, created_at, slot FROM entries WHERE slot = 1 ORDER BY id`)
       .toArray();
   }
 
@@ -253,35 +319,50 @@ export class IndexEntries {
       )
       .toArray();
     if (deleted.length === 0) return false;
-    this.adjustActive(activeDelta(read.status, null));
+    this.adjustActive(-read.slot);
     this.sql.exec(`DELETE FROM idempotency_keys WHERE id = ?`, read.id);
     return true;
   }
 
-  /** Applies a status its generation reported to a probe, if the row is still as `read`. */
-  correct(read: EntryRow, status: GenerationStatus): void {
-    if (status === read.status) return;
+  /** Applies what its generation answered a probe (status, slot), if the row is still as `read`. */
+  correct(read: EntryRow, probed: { status: GenerationStatus; holdsSlot: boolean }): void {
+    const slot = probed.holdsSlot ? read.slot : 0;
+    if (probed.status === read.status && slot === read.slot) return;
     const updated = this.sql
       .exec(
-        `UPDATE entries SET status = ?1, summary = json_set(summary, '$.status', ?1)
-         WHERE id = ?2 AND status = ?3 AND version = ?4 RETURNING id`,
-        status,
+        `UPDATE entries SET status = ?1, slot = ?2, summary = json_set(summary, '$.status', ?1)
+         WHERE id = ?3 AND status = ?4 AND version = ?5 AND slot = ?6 RETURNING id`,
+        probed.status,
+        slot,
         read.id,
         read.status,
         read.version,
+        read.slot,
       )
       .toArray();
-    if (updated.length > 0) this.adjustActive(activeDelta(read.status, status));
+    if (updated.length > 0) this.adjustActive(slot - read.slot);
   }
 
-  /** Forgets expired idempotency keys and deleted ids; returns the next time either expires (null: none). */
+  /**
+   * Forgets expired idempotency keys and deleted ids, gives back the slots of
+   * deleted generations whose deadline passed, and drops credit figures of
+   * months before the last; returns the next time something expires (null: none).
+   */
   prune(now: number): number | null {
     this.sql.exec(`DELETE FROM idempotency_keys WHERE expires_at <= ?`, now);
     this.sql.exec(`DELETE FROM forgotten WHERE until_ms <= ?`, now);
-    const keys = this.sql.exec<{ at: number | null }>(`SELECT min(expires_at) AS at FROM idempotency_keys`).one().at;
-    const forgotten = this.sql.exec<{ at: number | null }>(`SELECT min(until_ms) AS at FROM forgotten`).one().at;
-    const next = [keys, forgotten].filter((at): at is number => at !== null);
-    return next.length === 0 ? null : Math.min(...next);
+    const lapsed = this.sql.exec(`DELETE FROM held_slots WHERE until_ms <= ? RETURNING id`, now).toArray();
+    this.adjustActive(-lapsed.length);
+    this.sql.exec(`DELETE FROM spend WHERE month < ?`, previousMonth(utcMonth(now)));
+    const next = this.sql
+      .exec<{ at: number | null }>(
+        `SELECT min(at) AS at FROM (
+           SELECT min(expires_at) AS at FROM idempotency_keys
+           UNION ALL SELECT min(until_ms) FROM forgotten
+           UNION ALL SELECT min(until_ms) FROM held_slots)`,
+      )
+      .one().at;
+    return next;
   }
 
   private adjustActive(delta: number): void {

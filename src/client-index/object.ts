@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   IndexEntries,
-  isActiveStatus,
+  type Forgetting,
   type IndexEntry,
   type ListSummariesParams,
   type ReserveParams,
@@ -39,23 +39,25 @@ export class ClientIndexObject extends DurableObject<Env> {
 
   async record(entry: IndexEntry): Promise<void> {
     const taken = this.entries.record(entry);
-    if (taken && isActiveStatus(entry.summary.status)) {
-      await this.alarmBy(Date.now() + RECONCILE_EVERY_MS);
-    }
+    if (taken && entry.holdsSlot) await this.alarmBy(Date.now() + RECONCILE_EVERY_MS);
   }
 
-  async forget(id: string): Promise<void> {
+  async forget(id: string, forgetting: Forgetting): Promise<void> {
     const now = Date.now();
-    this.entries.forget(id, now);
+    this.entries.forget(id, forgetting, now);
     await this.alarmBy(this.entries.prune(now) ?? now + RECONCILE_EVERY_MS);
+  }
+
+  async releaseSlot(id: string, spent: { credits: number | null; month: string }): Promise<void> {
+    this.entries.releaseSlot(id, spent.credits, spent.month);
   }
 
   async isForgotten(id: string): Promise<boolean> {
     return this.entries.isForgotten(id);
   }
 
-  async usage(sinceMs: number | null): Promise<Usage> {
-    return this.entries.usage(sinceMs);
+  async usage(sinceMs: number | null, month: string): Promise<Usage & { creditsUsed: number }> {
+    return { ...this.entries.usage(sinceMs), creditsUsed: this.entries.creditsUsed(month) };
   }
 
   async listSummaries(params: ListSummariesParams): Promise<{ data: GenerationSummary[]; nextCursor: string | null }> {

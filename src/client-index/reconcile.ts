@@ -1,7 +1,8 @@
 /**
  * The client index's alarm: forgets expired idempotency keys and deleted
- * ids, and reconciles active rows with their generations. A status update
- * that was lost is applied; a row whose generation never started (the Worker
+ * ids, gives back slots whose deadline passed, and reconciles the rows that
+ * hold a slot with their generations. A status or slot update that was lost
+ * is applied; a row whose generation never started (the Worker
  * died between reserving it and starting it) is released, so it stops
  * counting against MAX_ACTIVE_PER_KEY, and the `data:` inputs that create
  * stored in R2 for it are deleted. Each write is compare-and-set against the
@@ -22,8 +23,8 @@ export const NEVER_STARTED_AFTER_MS = 60_000;
 /** Runs one reconciliation; returns when the alarm should run next (null: nothing left to watch). */
 export async function reconcile(env: Env, entries: IndexEntries, now: number): Promise<number | null> {
   const expiring = entries.prune(now);
-  for (const row of entries.activeRows()) {
-    let probed: GenerationStatus | null;
+  for (const row of entries.slotRows()) {
+    let probed: { status: GenerationStatus; holdsSlot: boolean } | null;
     try {
       probed = await env.GENERATION.getByName(row.id).probe();
     } catch (error) {

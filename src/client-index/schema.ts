@@ -9,6 +9,17 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
 
 export const ACTIVE_STATUSES_SQL = `('queued', 'generating', 'storing')`;
 
+/**
+ * Rows stored before slots existed have no `slot` column: a running row held
+ * its slot; the counter already counts exactly those.
+ */
+function addSlotColumn(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('entries')`).toArray();
+  if (columns.some((column) => column.name === "slot")) return;
+  sql.exec(`ALTER TABLE entries ADD COLUMN slot INTEGER NOT NULL DEFAULT 0`);
+  sql.exec(`UPDATE entries SET slot = 1 WHERE status IN ${ACTIVE_STATUSES_SQL}`);
+}
+
 export function ensureSchema(storage: DurableObjectStorage): void {
   const sql = storage.sql;
   // `status`, `model`, `created_at` and `video_bytes` are columns (not only
@@ -20,7 +31,8 @@ export function ensureSchema(storage: DurableObjectStorage): void {
     created_at INTEGER NOT NULL,
     model TEXT,
     video_bytes INTEGER,
-    summary TEXT
+    summary TEXT,
+    slot INTEGER NOT NULL DEFAULT 0
   )`);
   sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_status ON entries (status, id)`);
   sql.exec(`CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
@@ -34,12 +46,19 @@ export function ensureSchema(storage: DurableObjectStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS stream_slots (token TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)`);
   // Generations deleted for good (purged or expired), until `until_ms`: `record` ignores them, a replay never revives them.
   sql.exec(`CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)`);
+  // Slots still held by deleted generations whose upstream task may run, until it ends or `until_ms` (its deadline).
+  sql.exec(`CREATE TABLE IF NOT EXISTS held_slots (id TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)`);
+  // What each generation cost upstream (its latest figure), by the UTC month it was created in; deleting a generation keeps it.
+  sql.exec(`CREATE TABLE IF NOT EXISTS spend (id TEXT PRIMARY KEY, month TEXT NOT NULL, credits REAL NOT NULL)`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS spend_by_month ON spend (month)`);
+  addSlotColumn(sql);
 
   const legacy = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generations'`).toArray();
   if (legacy.length > 0) {
     storage.transactionSync(() => {
       sql.exec(
-        `INSERT OR IGNORE INTO entries (id, status, version, created_at) SELECT id, status, 0, created_at FROM generations`,
+        `INSERT OR IGNORE INTO entries (id, status, version, created_at, slot)
+         SELECT id, status, 0, created_at, status IN ${ACTIVE_STATUSES_SQL} FROM generations`,
       );
       sql.exec(
         `INSERT OR IGNORE INTO idempotency_keys (key, id, body_hash, expires_at)

@@ -12,7 +12,7 @@ import { logProblem } from "../lib/log.ts";
 import type { LifecycleEvent } from "./lifecycle.ts";
 import { videoLinkBase } from "./links.ts";
 import type { Meter } from "./meter.ts";
-import { indexFingerprint, type GenerationState } from "./state.ts";
+import { holdsSlot, indexFingerprint, type GenerationState } from "./state.ts";
 import { toSummary } from "./view.ts";
 
 export async function reportToIndex(
@@ -25,7 +25,12 @@ export async function reportToIndex(
   const summary = toSummary(state, videoLinkBase(env, state), options.retentionMs);
   try {
     options.meter.indexRequest();
-    await env.CLIENT_INDEX.getByName(state.clientId).record({ id: state.id, version: revision, summary });
+    await env.CLIENT_INDEX.getByName(state.clientId).record({
+      id: state.id,
+      version: revision,
+      summary,
+      holdsSlot: holdsSlot(state),
+    });
   } catch (error) {
     const reason = errorMessage(error);
     logProblem({ event: "index.update_failed", generation: state.id, error: reason });

@@ -40,8 +40,11 @@ import {
 } from "../webhook/delivery.ts";
 import {
   expiresAt,
+  holdsSlot,
+  isDraining,
   needsIndexSync,
   newGenerationState,
+  taskOf,
   type ErasureReason,
   type GenerationState,
   type NewGeneration,
@@ -78,7 +81,9 @@ export type LifecycleEvent =
   | { type: "index_acknowledged"; revision: number; fingerprint: string }
   | { type: "index_failed"; reason: string }
   /** Delete the generation for good (purge, or the end of its retention). */
-  | { type: "erase_requested"; reason: ErasureReason };
+  | { type: "erase_requested"; reason: ErasureReason }
+  /** Its R2 objects and client-index row are gone; only the accounting of its upstream task remains. */
+  | { type: "erased_outside" };
 
 export type LifecycleEventType = LifecycleEvent["type"];
 
@@ -107,8 +112,14 @@ export interface LifecycleContext {
 
 export type Step = "submit" | "poll" | "store";
 
-/** What the alarm has to do next for this generation, if anything. */
+/**
+ * What the alarm has to do next for this generation, if anything. A
+ * generation that ended for its client (canceled, purged) while its upstream
+ * task runs is still polled, silently, until that task ends: its slot and its
+ * credits depend on it.
+ */
 export function nextStep(state: GenerationState): Step | null {
+  if (isDraining(state)) return taskOf(state) === "running" && state.upstream.id !== null ? "poll" : null;
   if (isTerminal(state.status) || state.erasing) return null;
   if (state.status === "storing") return "store";
   return state.upstream.id === null ? "submit" : "poll";
@@ -130,10 +141,10 @@ export function nextAlarmAt(
   now: number,
   options: { retentionMs: number; retryMs: number },
 ): number | null {
-  if (state.erasing) return now + options.retryMs;
+  if (state.erasing && (state.erasing.outside !== true || !holdsSlot(state))) return now + options.retryMs;
   const candidates: number[] = [];
   if (nextStep(state) !== null && state.nextActionAt !== null) candidates.push(state.nextActionAt);
-  if (!isTerminal(state.status)) candidates.push(state.deadlineAt);
+  if (holdsSlot(state)) candidates.push(state.deadlineAt);
   const delivery = nextDeliveryAt(state.webhook);
   if (delivery !== null) candidates.push(delivery);
   if (needsIndexSync(state)) candidates.push(state.indexRetryAt ?? state.updatedAt + options.retryMs);
@@ -156,7 +167,7 @@ export function ownsSubmission(before: GenerationState, after: GenerationState |
 
 export function reduce(state: GenerationState | null, event: LifecycleEvent, ctx: LifecycleContext): Transition {
   if (state === null) return event.type === "created" ? onCreated(event, ctx) : unchanged(null);
-  if (state.erasing) return unchanged(state);
+  if (state.erasing) return onErasing(state, event, ctx);
   switch (event.type) {
     case "created":
       return unchanged(state);
@@ -172,11 +183,114 @@ export function reduce(state: GenerationState | null, event: LifecycleEvent, ctx
       return { state: { ...state, indexRetryAt: ctx.now + ctx.indexRetryMs }, timeline: [] };
     case "erase_requested":
       return onEraseRequested(state, event.reason, ctx.now);
+    case "erased_outside":
+      return unchanged(state);
     default:
-      // Work events: a terminal state absorbs them.
-      if (isTerminal(state.status)) return unchanged(state);
+      // Work events: a terminal state absorbs them, but for its upstream task's end.
+      if (isTerminal(state.status)) return onDrain(state, event, ctx, { visible: true });
       return onWork(new Builder(state, ctx), event);
   }
+}
+
+/**
+ * A generation being erased: only the wait for its upstream task goes on
+ * (without a timeline: its timeline is gone), and the note that its data
+ * outside the object is gone.
+ */
+function onErasing(state: GenerationState, event: LifecycleEvent, ctx: LifecycleContext): Transition {
+  const erasing = state.erasing;
+  if (erasing === undefined) return unchanged(state);
+  if (event.type === "erased_outside") {
+    return erasing.outside
+      ? unchanged(state)
+      : { state: { ...state, erasing: { ...erasing, outside: true } }, timeline: [] };
+  }
+  return { state: onDrain(state, event, ctx, { visible: false }).state, timeline: [] };
+}
+
+/**
+ * What a generation that has ended for its client still takes: the answers
+ * about the upstream task it started (a submission answer that arrives after
+ * a cancel, status polls, the deadline), silently, to hold its client's slot
+ * for as long as that task runs and to record what it cost. No status change,
+ * no webhook event, no copy. `visible`: whether it may add timeline entries
+ * (not once the generation is being erased).
+ */
+function onDrain(
+  state: GenerationState,
+  event: LifecycleEvent,
+  ctx: LifecycleContext,
+  options: { visible: boolean },
+): Transition {
+  const timeline: TimelineEntry[] = [];
+  const upstream = (patch: Partial<GenerationState["upstream"]>): GenerationState => ({
+    ...state,
+    upstream: { ...state.upstream, ...patch },
+  });
+  let next: GenerationState;
+  switch (event.type) {
+    case "submitted": {
+      // The cancel came while the submission was on its way.
+      if (!state.submit.inFlight) return unchanged(state);
+      const submit = { ...state.submit, inFlight: false };
+      const outcome = event.outcome;
+      if (outcome.kind === "accepted") {
+        next = {
+          ...upstream({
+            id: outcome.upstreamId,
+            task: "running",
+            credits: outcome.credits ?? state.upstream.credits ?? null,
+          }),
+          submit,
+          nextActionAt: ctx.now + ctx.pollIntervalMs,
+        };
+        timeline.push({
+          type: "upstream.submitted",
+          detail: { upstream_id: outcome.upstreamId, attempt: state.submit.attempts },
+        });
+      } else {
+        next = { ...upstream({ task: outcome.kind === "uncertain" ? "unknown" : "none" }), submit };
+      }
+      break;
+    }
+    case "polled": {
+      if (!holdsSlot(state) || taskOf(state) !== "running") return unchanged(state);
+      const outcome = event.outcome;
+      if (outcome.kind === "retryable") {
+        next = { ...state, nextActionAt: ctx.now + Math.max(ctx.pollIntervalMs, outcome.retryAfterMs ?? 0) };
+        break;
+      }
+      const ended = outcome.kind === "lost" || outcome.state === "completed" || outcome.state === "failed";
+      const credits =
+        outcome.kind === "status"
+          ? (outcome.credits ?? state.upstream.credits ?? null)
+          : (state.upstream.credits ?? null);
+      next = {
+        ...upstream({
+          task: ended ? "ended" : "running",
+          credits,
+          ...(outcome.kind === "status" ? { status: outcome.word, polls: state.upstream.polls + 1 } : {}),
+        }),
+        nextActionAt: ended ? null : ctx.now + ctx.pollIntervalMs,
+      };
+      if (credits !== (state.upstream.credits ?? null))
+        timeline.push({ type: "upstream.credits", detail: { credits } });
+      if (ended) {
+        const word = outcome.kind === "status" ? outcome.word : "lost";
+        timeline.push({ type: "upstream.ended", detail: { status: word } });
+      }
+      break;
+    }
+    case "tick":
+      // Past the deadline the task is no longer waited for: the slot comes back.
+      if (!holdsSlot(state) || ctx.now < state.deadlineAt) return unchanged(state);
+      next = { ...upstream({ task: "ended" }), submit: { ...state.submit, inFlight: false }, nextActionAt: null };
+      timeline.push({ type: "upstream.given_up", detail: { reason: "deadline" } });
+      break;
+    default:
+      return unchanged(state);
+  }
+  return { state: next, timeline: options.visible ? timeline : [] };
 }
 
 function onCreated(event: Extract<LifecycleEvent, { type: "created" }>, ctx: LifecycleContext): Transition {
@@ -199,7 +313,8 @@ type WorkEvent = Exclude<
       | "redeliver_requested"
       | "index_acknowledged"
       | "index_failed"
-      | "erase_requested";
+      | "erase_requested"
+      | "erased_outside";
   }
 >;
 
@@ -216,6 +331,7 @@ function onWork(t: Builder, event: WorkEvent): Transition {
       return t
         .set({
           submit: { attempts: state.submit.attempts + 1, inFlight: true },
+          upstream: { ...state.upstream, task: "unknown" },
           nextActionAt: ctx.now + ctx.pollIntervalMs,
         })
         .done();
@@ -247,8 +363,18 @@ function onWork(t: Builder, event: WorkEvent): Transition {
         .set({ download, failures, nextActionAt: ctx.now + delay })
         .done();
     }
-    case "cancel_requested":
-      return t.note("generation.cancel_requested", {}).set({ nextActionAt: null }).status("canceled").done();
+    case "cancel_requested": {
+      t.note("generation.cancel_requested", {}).status("canceled");
+      // An upstream task already running is still polled (silently) until it ends: see onDrain.
+      const draining = taskOf(state) === "running" && state.upstream.id !== null;
+      if (!draining) return t.set({ nextActionAt: null }).done();
+      return t
+        .set({
+          upstream: { ...t.state.upstream, task: "running" },
+          nextActionAt: state.nextActionAt ?? ctx.now + ctx.pollIntervalMs,
+        })
+        .done();
+    }
     case "step_crashed": {
       const failures = state.failures + 1;
       const delay = backoffMs(ctx.pollIntervalMs, failures);
@@ -267,26 +393,30 @@ function onSubmitted(t: Builder, outcome: SubmitOutcome): Transition {
   const submit = { ...state.submit, inFlight: false };
   switch (outcome.kind) {
     case "accepted":
-      return t
-        .note("upstream.submitted", { upstream_id: outcome.upstreamId, attempt: state.submit.attempts })
-        .set({
-          submit,
-          upstream: { ...state.upstream, id: outcome.upstreamId, status: "queued", lastOutcome: "queued" },
-          failures: 0,
-          nextActionAt: ctx.now + ctx.pollIntervalMs,
-        })
-        .done();
+      t.note("upstream.submitted", { upstream_id: outcome.upstreamId, attempt: state.submit.attempts }).set({
+        submit,
+        upstream: {
+          ...state.upstream,
+          id: outcome.upstreamId,
+          status: "queued",
+          lastOutcome: "queued",
+          task: "running",
+        },
+        failures: 0,
+        nextActionAt: ctx.now + ctx.pollIntervalMs,
+      });
+      return t.credits(outcome.credits).done();
     case "retryable": {
       const failures = state.failures + 1;
       const delay = Math.max(backoffMs(ctx.pollIntervalMs, failures), outcome.retryAfterMs ?? 0);
       return t
         .note("upstream.submit_retry", { reason: outcome.reason, attempt: state.submit.attempts, retry_in_ms: delay })
-        .set({ submit, failures, nextActionAt: ctx.now + delay })
+        .set({ submit, upstream: { ...state.upstream, task: "none" }, failures, nextActionAt: ctx.now + delay })
         .done();
     }
     case "rejected":
       return t
-        .set({ submit })
+        .set({ submit, upstream: { ...state.upstream, task: "none" } })
         .fail("upstream_rejected", `The upstream refused the task (HTTP ${outcome.httpStatus}): ${outcome.reason}`)
         .done();
     case "uncertain":
@@ -305,7 +435,10 @@ function onPolled(t: Builder, outcome: PollOutcome): Transition {
   // A poll answers for the task being polled: a storing generation has its answer already.
   if (state.upstream.id === null || state.status === "storing") return t.done();
   if (outcome.kind === "lost") {
-    return t.fail("upstream_lost", `The upstream no longer knows the task: ${outcome.reason}`).done();
+    return t
+      .set({ upstream: { ...state.upstream, task: "ended" } })
+      .fail("upstream_lost", `The upstream no longer knows the task: ${outcome.reason}`)
+      .done();
   }
   if (outcome.kind === "retryable") {
     const failures = state.failures + 1;
@@ -315,8 +448,14 @@ function onPolled(t: Builder, outcome: PollOutcome): Transition {
   }
 
   const word = outcome.word;
-  const upstream = { ...state.upstream, status: word, polls: state.upstream.polls + 1 };
-  t.set({ upstream, failures: 0, nextActionAt: ctx.now + ctx.pollIntervalMs });
+  const ended = outcome.state === "completed" ? outcome.videoUrl !== null : outcome.state === "failed";
+  const upstream = {
+    ...state.upstream,
+    status: word,
+    polls: state.upstream.polls + 1,
+    ...(ended ? { task: "ended" as const } : {}),
+  };
+  t.set({ upstream, failures: 0, nextActionAt: ctx.now + ctx.pollIntervalMs }).credits(outcome.credits);
   switch (outcome.state) {
     case "failed":
       t.outcome(word, "upstream.status", { status: word });
@@ -350,7 +489,9 @@ function onTick(t: Builder): Transition {
         .fail("download_failed", `The video could not be copied before the deadline: ${state.download.lastError}`)
         .done();
     }
+    // Past the deadline nothing is waited for any more, the upstream task included: the slot comes back.
     return t
+      .set({ upstream: { ...state.upstream, task: "ended" } })
       .fail("timeout", `No terminal state within ${Math.round((state.deadlineAt - state.createdAt) / 1000)} s`)
       .done();
   }
@@ -424,16 +565,29 @@ function onIndexAcknowledged(state: GenerationState, revision: number, fingerpri
  * Marks the generation for deletion. A running one is canceled first,
  * silently: no timeline entry (the timeline goes too), and its webhook is
  * dropped, so neither the cancel nor any message still scheduled is sent.
- * Nothing is due after it but the erasure itself.
+ * What the client sent and what it made (input, metadata, webhook, video)
+ * is dropped from the state at once; what is kept, while an upstream task
+ * it started may still run, is that task's id, the client, the deadline and
+ * the credit figure, for the slot and the budget. Nothing else is due but
+ * the erasure itself (and the polls of that task).
  */
 function onEraseRequested(state: GenerationState, reason: ErasureReason, now: number): Transition {
   const running = !isTerminal(state.status);
+  const draining = holdsSlot(state) && taskOf(state) !== "none";
+  const stillPolling = draining && taskOf(state) === "running";
   return {
     state: {
       ...state,
+      input: {},
+      inlineMedia: [],
+      metadata: {},
       status: running ? "canceled" : state.status,
+      upstream: { ...state.upstream, task: draining ? taskOf(state) : "ended" },
+      download: { url: null, attempts: state.download.attempts, lastError: null },
+      video: null,
+      error: null,
       completedAt: state.completedAt ?? now,
-      nextActionAt: null,
+      nextActionAt: stillPolling ? (state.nextActionAt ?? now) : null,
       webhook: null,
       updatedAt: now,
       erasing: { reason, at: now },
@@ -487,6 +641,13 @@ class Builder {
   note(type: string, detail: Record<string, JsonValue>): this {
     this.timeline.push({ type, detail });
     return this;
+  }
+
+  /** Keeps the upstream's latest credit figure (it replaces the earlier one), noted in the timeline when it changes. */
+  credits(figure: number | null): this {
+    if (figure === null || figure === (this.state.upstream.credits ?? null)) return this;
+    this.note("upstream.credits", { credits: figure });
+    return this.set({ upstream: { ...this.state.upstream, credits: figure } });
   }
 
   /** Records an upstream outcome in the timeline only when it differs from the last one. */

@@ -23,13 +23,20 @@ import { createUpstream, adapterFor } from "../upstream/index.ts";
 import { isTerminal } from "../vocabulary.ts";
 import { nextDeliveryAt, redeliver } from "../webhook/delivery.ts";
 import { Deliveries } from "./deliveries.ts";
-import { eraseOutside } from "./erasure.ts";
+import { eraseOutside, releaseSlot } from "./erasure.ts";
 import { reportToIndex } from "./index-sync.ts";
 import { nextAlarmAt, nextStep, reduce, type LifecycleContext, type LifecycleEvent } from "./lifecycle.ts";
 import { signedVideoLink, videoLinkBase } from "./links.ts";
 import { logTransition } from "./log-lines.ts";
 import { meteredBucket } from "./meter.ts";
-import { expiresAt, needsIndexSync, type GenerationState, type NewGeneration, type StoredVideo } from "./state.ts";
+import {
+  expiresAt,
+  holdsSlot,
+  needsIndexSync,
+  type GenerationState,
+  type NewGeneration,
+  type StoredVideo,
+} from "./state.ts";
 import { performStep, type StepContext } from "./steps.ts";
 import { GenerationStore, type TimelinePage } from "./store.ts";
 import { toGeneration, toSummary, type Generation } from "./view.ts";
@@ -142,11 +149,14 @@ export class GenerationObject extends DurableObject<Env> {
     return this.watchers.open(history, isTerminal(state.status));
   }
 
-  /** The status, or null if this object was never started or is deleted (for the client index's reconciliation). */
-  async probe(): Promise<Generation["status"] | null> {
+  /**
+   * The status and whether it holds its client's slot, or null if this object
+   * was never started or is being deleted (for the client index's reconciliation).
+   */
+  async probe(): Promise<{ status: Generation["status"]; holdsSlot: boolean } | null> {
     this.store.meter.request("probe");
     const state = this.current();
-    return state && !state.erasing ? state.status : null;
+    return state && !state.erasing ? { status: state.status, holdsSlot: holdsSlot(state) } : null;
   }
 
   async get(clientId: string): Promise<Generation | null> {
@@ -252,12 +262,7 @@ export class GenerationObject extends DurableObject<Env> {
     const idle = this.store.meter.busy();
     let finished = false;
     try {
-      const first = this.current();
-      if (first === null) return;
-      if (first.erasing) {
-        finished = await this.erase();
-        return;
-      }
+      if (this.current() === null) return;
       const dueBy = Math.max(Date.now(), scheduledFor ?? 0);
       this.apply({ type: "tick" });
       for (let steps = 0; steps < MAX_STEPS_PER_ALARM; steps++) {
@@ -269,8 +274,8 @@ export class GenerationObject extends DurableObject<Env> {
       this.deliveries.startDue(dueBy);
       const latest = this.current();
       const expiry = latest === null ? null : expiresAt(latest, this.config.retentionMs);
-      if (expiry !== null && expiry <= dueBy) {
-        this.apply({ type: "erase_requested", reason: "expired" });
+      if (expiry !== null && expiry <= dueBy) this.apply({ type: "erase_requested", reason: "expired" });
+      if (this.current()?.erasing) {
         finished = await this.erase();
         return;
       }
@@ -322,11 +327,14 @@ export class GenerationObject extends DurableObject<Env> {
     if (next === before && timeline.length === 0) return before;
     if (next === null) return null;
     const statusChanged = before === null || next.status !== before.status;
-    const snapshot = statusChanged ? toSummary(next, videoLinkBase(this.env, next), this.config.retentionMs) : null;
-    const { snapshotSeq } = this.store.commit(
-      { at: now, state: next === before ? null : next, timeline, snapshot },
-      loaded,
-    );
+    const snapshot =
+      statusChanged && next.erasing === undefined
+        ? toSummary(next, videoLinkBase(this.env, next), this.config.retentionMs)
+        : null;
+    // Once erasing, what the client made (its timeline, its snapshots) goes at once.
+    const forgetHistory = next.erasing !== undefined && before?.erasing === undefined;
+    const change = { at: now, state: next === before ? null : next, timeline, snapshot, forgetHistory };
+    const { snapshotSeq } = this.store.commit(change, loaded);
     logTransition(before, next, timeline, now);
     if (snapshot !== null) this.watchers.publish({ seq: snapshotSeq, summary: snapshot }, isTerminal(next.status));
     if (next.erasing) this.watchers.closeAll();
@@ -365,12 +373,14 @@ export class GenerationObject extends DurableObject<Env> {
       );
       this.alarmSetFor = when;
     }
-    const settled = isTerminal(state.status) && nextDeliveryAt(state.webhook) === null && !needsIndexSync(state);
+    const settled =
+      isTerminal(state.status) && !holdsSlot(state) && nextDeliveryAt(state.webhook) === null && !needsIndexSync(state);
     if (settled && !this.settled && !state.erasing) {
       logEvent(state, {
         event: "generation.settled",
         status: state.status,
         polls: state.upstream.polls,
+        credits: state.upstream.credits ?? null,
         meter: this.store.meter.snapshot(),
         sqlite_bytes: this.ctx.storage.sql.databaseSize,
       });
@@ -399,11 +409,24 @@ export class GenerationObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Erases in two steps: what the generation keeps outside its object (R2,
+   * its client-index row), then, once no upstream task of it is waited for
+   * any more, its own storage. In between, only the accounting of that task
+   * remains (the alarm keeps polling it; see lifecycle.ts onDrain).
+   */
   private async eraseMarked(): Promise<void> {
-    const state = this.current();
-    if (!state?.erasing) return;
-    const deleted = await eraseOutside(this.env, this.videos, state, this.store.meter);
+    const marked = this.current();
+    if (!marked?.erasing) return;
     this.watchers.closeAll();
+    let deleted = 0;
+    if (marked.erasing.outside !== true) {
+      deleted = await eraseOutside(this.env, this.videos, marked, this.store.meter);
+      this.apply({ type: "erased_outside" });
+    }
+    const state = this.current();
+    if (!state?.erasing || holdsSlot(state)) return;
+    await releaseSlot(this.env, state, this.store.meter);
     // The last figures this generation will have: its storage goes next.
     const event = state.erasing.reason === "purged" ? "generation.purged" : "generation.expired";
     const sqliteBytes = this.ctx.storage.sql.databaseSize;
@@ -411,7 +434,14 @@ export class GenerationObject extends DurableObject<Env> {
     await this.store.erase();
     this.erased = true;
     this.alarmSetFor = null;
-    logEvent(state, { event, status: state.status, r2_keys_deleted: deleted, sqlite_bytes: sqliteBytes, meter });
+    logEvent(state, {
+      event,
+      status: state.status,
+      r2_keys_deleted: deleted,
+      credits: state.upstream.credits ?? null,
+      sqlite_bytes: sqliteBytes,
+      meter,
+    });
   }
 
   // ---- reading --------------------------------------------------------------

@@ -40,6 +40,15 @@ export interface GenerationState {
     polls: number;
     /** Outcome of the last poll, in a word, so the timeline records changes only. */
     lastOutcome: string | null;
+    /** What the upstream task costs, in its credits (`meta.usage.tokens_used`): its latest figure. Absent: not told. */
+    credits?: number | null;
+    /**
+     * The upstream task's fate, which the client's slot follows (see
+     * `holdsSlot`): none started, one whose start is not known (in flight or
+     * uncertain), one running, or one that has ended (or whose deadline
+     * passed). Absent in rows stored before it existed: see `taskOf`.
+     */
+    task?: UpstreamTask;
   };
   submit: {
     attempts: number;
@@ -72,23 +81,53 @@ export interface GenerationState {
    * Set when the generation is being deleted for good (purged, or its
    * retention ran out). From then on every caller is answered as if it did
    * not exist, nothing is sent anywhere, and the alarm finishes the deletion
-   * if it was interrupted. Absent otherwise.
+   * if it was interrupted. Absent otherwise. `outside`: its R2 objects and
+   * client-index row are gone already; what remains (while its upstream task
+   * is still waited for) is only the task's id, the client, the deadline and
+   * the credit figure.
    */
-  erasing?: { reason: ErasureReason; at: number };
+  erasing?: { reason: ErasureReason; at: number; outside?: true };
 }
 
 export type ErasureReason = "purged" | "expired";
 
+export type UpstreamTask = "none" | "unknown" | "running" | "ended";
+
+/** The upstream task's fate (`upstream.task`, derived for rows stored before it existed). */
+export function taskOf(state: GenerationState): UpstreamTask {
+  if (state.upstream.task !== undefined) return state.upstream.task;
+  if (state.submit.inFlight) return "unknown";
+  if (state.upstream.id === null) return "none";
+  return isTerminal(state.status) ? "ended" : "running";
+}
+
 /**
- * What the client index's row of this generation depends on: its status and
- * its webhook's state. A change of either is sent to the index (the list and
- * the quota read it); poll counts and each webhook attempt are not, to spare
- * a write per poll and per attempt, so a listed row may show them as they
- * were at the last change.
+ * Whether the generation holds one of its client's MAX_ACTIVE_PER_KEY
+ * slots: while it runs, and after it was canceled or purged for as long as
+ * the paid upstream task it started may still run (until the task ends or
+ * the deadline passes), so canceling never frees room for more upstream work
+ * than the limit.
+ */
+export function holdsSlot(state: GenerationState): boolean {
+  if (!isTerminal(state.status)) return true;
+  const task = taskOf(state);
+  return task === "running" || task === "unknown";
+}
+
+/** A generation that has ended for its client but whose upstream task is still waited for (polled, silently). */
+export const isDraining = (state: GenerationState): boolean => isTerminal(state.status) && holdsSlot(state);
+
+/**
+ * What the client index's row of this generation depends on: its status,
+ * its webhook's state, whether it holds a slot, and its credit figure. A
+ * change of any is sent to the index (the list, the quota and the budget read
+ * them); poll counts and each webhook attempt are not, to spare a write per
+ * poll and per attempt, so a listed row may show them as they were at the
+ * last change.
  */
 export function indexFingerprint(state: GenerationState): string {
   const webhook = summarize(state.webhook);
-  return JSON.stringify([state.status, webhook?.state ?? null]);
+  return JSON.stringify([state.status, webhook?.state ?? null, holdsSlot(state), state.upstream.credits ?? null]);
 }
 
 /** Whether the client index has not yet acknowledged this state (never for one being deleted: its row goes with it). */
@@ -98,12 +137,12 @@ export const needsIndexSync = (state: GenerationState): boolean =>
 /**
  * When retention deletes this generation: `retentionMs` after it ended or
  * after its last webhook series ended, whichever is later. Null when
- * retention is off (0), while it runs, and while any webhook message of it is
+ * retention is off (0), while it runs (or its upstream task still does), and while any webhook message of it is
  * still pending (scheduled or in flight), so a deletion never cuts a
  * delivery short; a redelivery makes it null again until that series ends.
  */
 export function expiresAt(state: GenerationState, retentionMs: number): number | null {
-  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null) return null;
+  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null || holdsSlot(state)) return null;
   let from = state.completedAt;
   for (const message of state.webhook?.messages ?? []) {
     if (message.state === "pending") return null;
@@ -141,7 +180,7 @@ export function newGenerationState(
     inlineMedia: params.inlineMedia,
     metadata: params.metadata,
     status: "queued",
-    upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null },
+    upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null, task: "none" },
     submit: { attempts: 0, inFlight: false },
     download: { url: null, attempts: 0, lastError: null },
     video: null,

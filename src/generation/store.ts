@@ -40,6 +40,8 @@ export interface Change {
   timeline: readonly TimelineEntry[];
   /** The Generation after a status change, for the live feed's history. */
   snapshot: GenerationSummary | null;
+  /** The generation is being erased: its timeline and snapshots go now (what the client made is not kept). */
+  forgetHistory?: boolean;
 }
 
 export class GenerationStore {
@@ -130,6 +132,10 @@ export class GenerationStore {
         JSON.stringify(this.meter.snapshot()),
         revision,
       );
+    }
+    if (change.forgetHistory === true) {
+      this.run(`DELETE FROM events`);
+      this.run(`DELETE FROM snapshots`);
     }
     for (const entry of change.timeline) {
       this.run(

@@ -24,7 +24,13 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
     model: state.model,
     status: state.status,
     input,
-    upstream: { id: state.upstream.id, status: state.upstream.status, polls: state.upstream.polls },
+    upstream: {
+      id: state.upstream.id,
+      status: state.upstream.status,
+      polls: state.upstream.polls,
+      adapter: state.upstream.adapter,
+      credits: state.upstream.credits ?? null,
+    },
     video:
       state.video && videoUrl !== null
         ? { url: videoUrl, content_type: state.video.contentType, bytes: state.video.bytes, sha256: state.video.sha256 }
@@ -61,7 +67,11 @@ export function toSummary(state: GenerationState, link: string, retentionMs: num
 
 export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;
 
-/** The upstream's vocabulary: `generating` until the video is stored in R2. */
+/**
+ * The upstream's vocabulary: `generating` until the video is stored in R2.
+ * Every key the upstream's documented answers show (docs/compatibility.md),
+ * with the relay's values.
+ */
 export function toCompat(generation: Generation): CompatGeneration {
   const status =
     generation.status === "queued"
@@ -73,6 +83,7 @@ export function toCompat(generation: Generation): CompatGeneration {
           : "generating";
   return {
     id: generation.id,
+    generation_id: generation.id,
     status,
     video: status === "completed" && generation.video ? { url: generation.video.url } : null,
     error:
@@ -81,5 +92,7 @@ export function toCompat(generation: Generation): CompatGeneration {
         : generation.status === "canceled"
           ? { name: "canceled", message: "The generation was canceled" }
           : null,
+    model: generation.model,
+    meta: null,
   };
 }

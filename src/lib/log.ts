@@ -75,6 +75,8 @@ export type LifecycleLog =
       event: "generation.settled";
       status: GenerationStatus;
       polls: number;
+      /** The upstream's latest credit figure for the task (null: never told). */
+      credits: number | null;
       meter: MeterCounts;
       /** The object's SQLite database size (billed as Durable Object stored data until it is deleted). */
       sqlite_bytes: number;

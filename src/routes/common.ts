@@ -31,6 +31,7 @@ export const NO_AUTH: Security = [];
 const ERROR_DESCRIPTIONS = {
   400: "The request is not valid (JSON nested deeper than 64 levels included); `details` names each field and the rule it broke",
   401: "Missing or wrong API key",
+  402: "budget_exceeded: this key's upstream credits this month reached its CREDIT_BUDGETS entry; `details` gives the budget, the amount used and when it resets",
   403: "The video link's signature is not valid, or the link has expired",
   404: "No generation with this id is visible to this key (malformed ids included)",
   409: "The generation's state does not allow this",

@@ -9,13 +9,14 @@
  * model's fields exactly as sent (no defaults), a data: URI as its reference.
  */
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type CreateGenerationRequest, type Generation } from "../api/schemas.ts";
-import { readConfig } from "../config.ts";
+import { budgetFor, readConfig } from "../config.ts";
 import type { StartParams, StartResult } from "../generation/object.ts";
 import { keyring } from "../keyring/keyring.ts";
 import { hex } from "../lib/encoding.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson } from "../lib/http.ts";
 import { newGenerationId } from "../lib/ids.ts";
+import { monthEndsAt, utcMonth } from "../lib/months.ts";
 import { prepareInlineMedia, storeInlineMedia, type StoredInput } from "../models/inline-media.ts";
 import { resolveModel } from "../models/validate.ts";
 import { countCreate } from "./create-rate.ts";
@@ -113,14 +114,20 @@ export async function createGeneration(
   const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(identity))));
   const id = await newGenerationId((await keyring(env)).idKey);
   const index = env.CLIENT_INDEX.getByName(clientId);
+  const createdAt = Date.now();
+  const month = utcMonth(createdAt);
   const reserved = await index.reserve({
     id,
-    createdAt: Date.now(),
+    createdAt,
     idempotencyKey,
     bodyHash,
     maxActive: config.maxActivePerKey,
+    budget: budgetFor(config.creditBudgets, clientId),
+    month,
   });
   switch (reserved.kind) {
+    case "over_budget":
+      throw budgetExceeded(reserved.budget, reserved.used, month);
     case "idempotency_conflict":
       throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with a different body");
     case "too_many":
@@ -152,6 +159,17 @@ export async function createGeneration(
       return { generation: startedGeneration(result), created: true };
     }
   }
+}
+
+/** 402 (the upstream's own 403 on the compatible paths, as when its credits run out), naming the budget, the use and the reset. */
+function budgetExceeded(budget: number, used: number, month: string): ApiError {
+  const resetsAt = monthEndsAt(month);
+  const message = `This key has used ${used} of its ${budget} upstream credits for ${month} (CREDIT_BUDGETS); the budget resets at ${resetsAt}`;
+  const error = new ApiError(402, "budget_exceeded", message, [
+    { field: "CREDIT_BUDGETS", rule: "budget", message, budget, used, resets_at: resetsAt },
+  ]);
+  error.compatStatus = 403;
+  return error;
 }
 
 const gone = (): ApiError =>

@@ -19,8 +19,8 @@ import type { UpstreamAdapter, UpstreamTaskState } from "../vocabulary.ts";
 export type UpstreamInput = { model: string } & Record<string, unknown>;
 
 export type SubmitOutcome =
-  /** The upstream took the task. */
-  | { kind: "accepted"; upstreamId: string }
+  /** The upstream took the task; `credits` is what it says the task costs, when it says. */
+  | { kind: "accepted"; upstreamId: string; credits: number | null }
   /** The upstream answered that it did not take the task (5xx, 429): safe to send again. */
   | { kind: "retryable"; reason: string; retryAfterMs?: number }
   /** The upstream refused the task for good (400, 401, 403, ...). */
@@ -34,7 +34,15 @@ export type PollOutcome =
    * (shown as `upstream.status`), the video's link once completed, and what
    * went wrong once failed.
    */
-  | { kind: "status"; state: UpstreamTaskState; word: string; videoUrl: string | null; failure: string | null }
+  | {
+      kind: "status";
+      state: UpstreamTaskState;
+      word: string;
+      videoUrl: string | null;
+      failure: string | null;
+      /** The task's cost in upstream credits, when the answer says (the latest figure replaces earlier ones). */
+      credits: number | null;
+    }
   /** No usable answer this time (5xx, 429, network error, not JSON): ask again later. */
   | { kind: "retryable"; reason: string; retryAfterMs?: number }
   /** The upstream says it does not know this task (404). */

@@ -63,7 +63,7 @@ const submitted = (overrides: Partial<GenerationState> = {}): GenerationState =>
   });
 
 /** A status answer with the upstream's word `word`, as the AI/ML API adapter translates it. */
-const polled = (word: string, extra: { videoUrl?: string; error?: unknown } = {}): LifecycleEvent => {
+const polled = (word: string, extra: { videoUrl?: string; error?: unknown; credits?: number } = {}): LifecycleEvent => {
   const state = taskState(word);
   const outcome: PollOutcome = {
     kind: "status",
@@ -71,6 +71,7 @@ const polled = (word: string, extra: { videoUrl?: string; error?: unknown } = {}
     word,
     videoUrl: extra.videoUrl ?? null,
     failure: state === "failed" ? describeUpstreamError(extra.error ?? null) : null,
+    credits: extra.credits ?? null,
   };
   return { type: "polled", outcome };
 };
@@ -97,7 +98,7 @@ describe("submission", () => {
   it("stays queued when the upstream accepts, and polls after one interval", () => {
     const { state, timeline } = step(
       fresh({ submit: { attempts: 1, inFlight: true } }),
-      { type: "submitted", outcome: { kind: "accepted", upstreamId: "up-1" } },
+      { type: "submitted", outcome: { kind: "accepted", upstreamId: "up-1", credits: null } },
       ctx(),
     );
     expect(state.status).toBe("queued");
@@ -335,12 +336,24 @@ describe("deadline and cancel", () => {
     expect(timeline).toEqual([]);
   });
 
-  it("cancels a running generation and stops all upstream work", () => {
+  it("cancels a running generation: no more work for it, only the wait for its upstream task", () => {
     const { state, notify } = step(submitted({ status: "generating" }), { type: "cancel_requested" }, ctx());
+    expect(state.status).toBe("canceled");
+    expect(notify).toEqual(["canceled"]);
+    // The task it started runs on upstream, paid: it is polled, silently, until it ends.
+    expect(state.upstream.task).toBe("running");
+    expect(nextStep(state)).toBe("poll");
+    const ended = step(state, polled("completed", { videoUrl: "https://cdn/v.mp4", credits: 7 })).state;
+    expect(ended).toMatchObject({ status: "canceled", video: null, nextActionAt: null });
+    expect(ended.upstream).toMatchObject({ task: "ended", credits: 7 });
+    expect(nextStep(ended)).toBeNull();
+  });
+
+  it("cancels a generation not yet submitted with nothing left to do", () => {
+    const { state } = step(fresh(), { type: "cancel_requested" }, ctx());
     expect(state.status).toBe("canceled");
     expect(nextStep(state)).toBeNull();
     expect(state.nextActionAt).toBeNull();
-    expect(notify).toEqual(["canceled"]);
   });
 });
 
@@ -436,7 +449,7 @@ describe("terminal states absorb every event", () => {
   ];
   const events: LifecycleEvent[] = [
     { type: "submit_started" },
-    { type: "submitted", outcome: { kind: "accepted", upstreamId: "late" } },
+    { type: "submitted", outcome: { kind: "accepted", upstreamId: "late", credits: null } },
     polled("completed", { videoUrl: "https://cdn/v.mp4" }),
     polled("error"),
     { type: "stored", video: { key: "k", bytes: 1, sha256: "s", contentType: "video/mp4" }, link: LINK },
@@ -507,7 +520,9 @@ describe("who owns a submission", () => {
 
   it("ignores an answer when no submission is in flight", () => {
     const state = fresh();
-    expect(step(state, { type: "submitted", outcome: { kind: "accepted", upstreamId: "x" } }).state).toBe(state);
+    expect(
+      step(state, { type: "submitted", outcome: { kind: "accepted", upstreamId: "x", credits: null } }).state,
+    ).toBe(state);
   });
 });
 

@@ -162,22 +162,39 @@ function markForErasure(from: GenerationState, reason: "purged" | "expired", now
 }
 
 describe("erase_requested", () => {
-  it("cancels a running generation silently: no webhook left, nothing due", () => {
+  it("cancels a running generation silently, keeping only the wait for its upstream task", () => {
     const running = state({
       status: "generating",
       completedAt: null,
       video: null,
       nextActionAt: T0 + 10_000,
+      metadata: { order: 1 },
       webhook: hook(message({ type: "generation.started" })),
     });
     const marked = markForErasure(running, "purged", T0 + 5);
     expect(marked).toMatchObject({
       status: "canceled",
       completedAt: T0 + 5,
-      nextActionAt: null,
+      // Its upstream task still runs: it is polled, silently, until it ends.
+      nextActionAt: T0 + 10_000,
+      input: {},
+      metadata: {},
       webhook: null,
+      video: null,
       erasing: { reason: "purged", at: T0 + 5 },
     });
+    expect(marked.upstream).toMatchObject({ id: "up-1", task: "running" });
+  });
+
+  it("leaves nothing due for a generation whose submission never started", () => {
+    const queued = state({
+      status: "queued",
+      completedAt: null,
+      video: null,
+      upstream: { adapter: "aimlapi", id: null, status: null, polls: 0, lastOutcome: null, task: "none" },
+      nextActionAt: T0 + 10_000,
+    });
+    expect(markForErasure(queued, "purged", T0 + 5)).toMatchObject({ nextActionAt: null, status: "canceled" });
   });
 
   it("keeps the terminal status and time of a finished generation", () => {

@@ -37,6 +37,7 @@ describe("submit", () => {
     const outcome = await client().submit(body);
     expect(outcome).toEqual({
       kind: "accepted",
+      credits: 1_050_000,
       upstreamId: expect.stringMatching(/^[0-9a-f-]{36}:alibaba\/wan2\.5-t2v-preview$/),
     });
     expect((await upstreamStats({ prompt: body.prompt })).lastAuthorization).toBe(`Bearer ${TEST_UPSTREAM_KEY}`);

@@ -13,7 +13,8 @@ import type { ClientIndexObject } from "../../src/client-index/object.ts";
 import { NEVER_STARTED_AFTER_MS } from "../../src/client-index/reconcile.ts";
 import { ensureSchema, IDEMPOTENCY_KEY_TTL_MS } from "../../src/client-index/schema.ts";
 import type { GenerationSummary } from "../../src/generation/view.ts";
-import type { GenerationStatus } from "../../src/vocabulary.ts";
+import { utcMonth } from "../../src/lib/months.ts";
+import { isTerminal, type GenerationStatus } from "../../src/vocabulary.ts";
 import { create, isStatus, stepUntil, uniquePrompt } from "./helpers.ts";
 import { activeCountOf, summaryOf, type IndexStub } from "./index-helpers.ts";
 
@@ -47,11 +48,13 @@ function reserve(
     idempotencyKey: options.key ?? null,
     bodyHash: options.bodyHash ?? "hash",
     maxActive: options.maxActive ?? 10,
+    budget: null,
+    month: utcMonth(Date.now()),
   });
 }
 
 const record = (index: IndexStub, id: string, version: number, status: GenerationStatus, createdAt?: number) =>
-  index.record({ id, version, summary: summaryOf(id, status, { createdAt }) });
+  index.record({ id, version, summary: summaryOf(id, status, { createdAt }), holdsSlot: !isTerminal(status) });
 
 async function statusOf(index: IndexStub, id: string): Promise<string | null> {
   return runInDurableObject(index, (_instance: ClientIndexObject, ctx) => {
@@ -108,7 +111,7 @@ describe("client index: rows only move forward", () => {
       last_status: 200,
       next_attempt_at: null,
     };
-    await index.record({ id, version: 6, summary: delivered });
+    await index.record({ id, version: 6, summary: delivered, holdsSlot: false });
     const page = await index.listSummaries({ limit: 10, cursor: null, status: "failed" });
     expect(page.data).toEqual([delivered]);
   });
@@ -125,8 +128,8 @@ describe("client index: rows only move forward", () => {
       // records land during that await (a Durable Object's input gate is open
       // while it awaits another object).
       const reconcile = instance.alarm();
-      await instance.record({ id: released, version: 1, summary: summaryOf(released, "generating") });
-      await instance.record({ id: finished, version: 1, summary: summaryOf(finished, "completed") });
+      await instance.record({ id: released, version: 1, summary: summaryOf(released, "generating"), holdsSlot: true });
+      await instance.record({ id: finished, version: 1, summary: summaryOf(finished, "completed"), holdsSlot: false });
       await reconcile;
     });
     expect(await statusOf(index, released)).toBe("generating");
@@ -203,7 +206,7 @@ describe("client index: summaries", () => {
     );
     for (const summary of recorded) {
       await reserve(index, summary.id, { createdAt: Date.parse(summary.created_at) });
-      await index.record({ id: summary.id, version: 1, summary });
+      await index.record({ id: summary.id, version: 1, summary, holdsSlot: !isTerminal(summary.status) });
     }
     await reserve(index, idAt(Date.now())); // reserved, not reported yet: not listed
 
@@ -328,7 +331,7 @@ describe("client index: reconciliation", () => {
     // This client's index never heard after the reservation.
     const index = freshIndex("lost-update");
     await reserve(index, created.id);
-    await index.record({ id: created.id, version: 1, summary: summaryOf(created.id, "generating") });
+    await index.record({ id: created.id, version: 1, summary: summaryOf(created.id, "generating"), holdsSlot: true });
     expect(await runDurableObjectAlarm(index)).toBe(true);
     expect(await statusOf(index, created.id)).toBe("completed");
     // The stored summary says so too.

@@ -23,7 +23,7 @@ export function summaryOf(
     model: options.model ?? DEFAULT_MODEL_ID,
     status,
     input: { prompt: "a raccoon", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: "task-1", status: null, polls: 0 },
+    upstream: { id: "task-1", status: null, polls: 0, adapter: "aimlapi", credits: null },
     video:
       bytes === null
         ? null

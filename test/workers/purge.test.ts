@@ -13,7 +13,7 @@ import type { ClientIndexObject } from "../../src/client-index/object.ts";
 import type { Generation } from "../../src/api/schemas.ts";
 import { base64 } from "../../src/lib/encoding.ts";
 import { inputKey, inputsPrefix } from "../../src/models/inline-media.ts";
-import { expectGone, indexRowOf, storageOf } from "./erasure.ts";
+import { expectGone, expectGoneButTaskAccounted, indexRowOf, storageOf } from "./erasure.ts";
 import { activeCountOf } from "./index-helpers.ts";
 import {
   alarmOf,
@@ -61,11 +61,12 @@ describe("purge", () => {
     await expectGone(created.id, { signedVideoUrl: done.video?.url ?? null });
   });
 
-  it("cancels a running generation first: no upstream request and no webhook after it", async () => {
-    const prompt = uniquePrompt("steps=generating");
+  it("cancels a running generation first, without a webhook, and only polls its upstream task, silently, until it ends", async () => {
+    const prompt = uniquePrompt("steps=generating,generating,generating,completed");
     const hook = `/hook/${crypto.randomUUID()}/200`;
     const created = await create({
       prompt,
+      metadata: { order: 42 },
       webhook_url: `${inject("receiverUrl")}${hook}`,
       webhook_events: ["canceled", "failed", "completed"],
     });
@@ -74,14 +75,21 @@ describe("purge", () => {
     const active = await activeCountOf(env.CLIENT_INDEX.getByName("alice"));
 
     await expectPurged(created.id);
-    const polls = (await upstreamStats({ prompt })).polls;
-    // Nothing is left to wake for; a stray alarm delivery does nothing either.
-    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await upstreamStats({ prompt })).polls).toBe(polls);
+    // Gone for its client at once; its paid upstream task still holds the client's slot.
+    await expectGoneButTaskAccounted(created.id, { signedVideoUrl: null });
+    expect(await activeCountOf(env.CLIENT_INDEX.getByName("alice"))).toBe(active);
+    // The task is polled until it ends (the fake's fourth status), never copied, never announced.
+    await runDurableObjectAlarm(stubOf(created.id));
+    await runDurableObjectAlarm(stubOf(created.id));
+    const stats = await upstreamStats({ prompt });
+    expect(stats.polls).toBe(4);
+    expect(stats.downloads).toBe(0);
     expect(await receiverDeliveries(hook)).toEqual([]);
-    expect(await activeCountOf(env.CLIENT_INDEX.getByName("alice"))).toBeLessThan(active);
+    expect(await activeCountOf(env.CLIENT_INDEX.getByName("alice"))).toBe(active - 1);
     await expectGone(created.id, { signedVideoUrl: null });
+    // Nothing is left to wake for.
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    expect((await upstreamStats({ prompt })).polls).toBe(4);
   });
 
   it("keeps a purge that arrives while the alarm awaits a poll: the poll's answer changes nothing", async () => {
@@ -109,7 +117,7 @@ describe("purge", () => {
     expect(await stored(created.id)).toEqual([inputKey(created.id, ["image_url"])]);
 
     await expectPurged(created.id);
-    await expectGone(created.id, { signedVideoUrl: null });
+    await expectGoneButTaskAccounted(created.id, { signedVideoUrl: null });
     expect(await stored(other.id)).toEqual([inputKey(other.id, ["image_url"])]);
     expect((await get(other.id)).status).not.toBe("canceled");
     await expectPurged(other.id);
@@ -142,7 +150,8 @@ describe("purge", () => {
 
 describe("the index after a purge", () => {
   it("does not let a late update or a reconcile bring the row back", async () => {
-    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    // Its upstream task answers "completed" at the first poll: nothing runs on after the purge.
+    const created = await create({ prompt: uniquePrompt("steps=completed") });
     await waitForSubmission(created.id);
     const index = env.CLIENT_INDEX.getByName("alice");
     const summary = (await index.listSummaries({ limit: 100, cursor: null, status: null })).data.find(
@@ -150,9 +159,15 @@ describe("the index after a purge", () => {
     );
     if (!summary) throw new Error("not listed before the purge");
     await expectPurged(created.id);
+    await runDurableObjectAlarm(stubOf(created.id));
 
     // An update that was on its way when the generation went, with any version.
-    await index.record({ id: created.id, version: 1_000, summary: { ...summary, status: "completed" } });
+    await index.record({
+      id: created.id,
+      version: 1_000,
+      summary: { ...summary, status: "completed" },
+      holdsSlot: false,
+    });
     expect(await indexRowOf(created.id)).toBeNull();
     // The reconcile only visits rows it has; the generation's object answers as never started.
     await runDurableObjectAlarm(index);

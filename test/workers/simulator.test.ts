@@ -40,6 +40,7 @@ describe("the simulator", () => {
         word: "completed",
         videoUrl: SIMULATOR_VIDEO_URL,
         failure: null,
+        credits: null,
       });
     }
     const download = await simulator.download(SIMULATOR_VIDEO_URL);

@@ -10,8 +10,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
+import { monthEndsAt, utcMonth } from "../../src/lib/months.ts";
 import type { Generation } from "../../src/api/schemas.ts";
-import { DEFAULT_MODEL_ID as DEFAULT_MODEL, type GenerationStatus } from "../../src/vocabulary.ts";
+import { DEFAULT_MODEL_ID as DEFAULT_MODEL, isTerminal, type GenerationStatus } from "../../src/vocabulary.ts";
 import { expectNativeError, isStatus, ORIGIN, stepUntil, uniquePrompt, waitForSubmission } from "./helpers.ts";
 import { summaryOf } from "./index-helpers.ts";
 
@@ -24,6 +25,7 @@ interface UsageBody {
   by_status: Record<GenerationStatus, number>;
   by_model: Record<string, number>;
   videos: { count: number; bytes: number };
+  credits: { month: string; used: number; budget: number | null; resets_at: string };
 }
 
 const zeros = (): Record<GenerationStatus, number> => ({
@@ -88,7 +90,17 @@ async function recordOther(
     id,
     version: 1,
     summary: summaryOf(id, status, { createdAt, bytes, model: OTHER_MODEL }),
+    holdsSlot: !isTerminal(status),
   });
+}
+
+/** What the local fake upstream says each task costs (`meta.usage.tokens_used`). */
+const TASK_CREDITS = 1_050_000;
+
+/** The `credits` of a usage answer this month, for a client without a budget. */
+function creditsThisMonth(used: number): UsageBody["credits"] {
+  const month = utcMonth(Date.now());
+  return { month, used, budget: null, resets_at: monthEndsAt(month) };
 }
 
 describe("GET /v1/usage", () => {
@@ -111,19 +123,23 @@ describe("GET /v1/usage", () => {
     await recordOther(client, "completed", old, 5000);
     await recordOther(client, "failed", old + 1, null);
 
+    // The fake upstream says each task it took costs 1,050,000 credits; the two recorded by hand said nothing.
     expect(await client.usage()).toEqual({
       since: null,
       by_status: { ...zeros(), queued: 1, completed: 4, failed: 2, canceled: 1 },
       by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 3 },
       videos: { count: 4, bytes: 1000 + 3000 + 500 + 5000 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
 
     const dayAgo = new Date(Date.now() - DAY_MS).toISOString();
+    // `since` narrows the counts, not the month's credits.
     expect(await client.usage(`?since=${encodeURIComponent(dayAgo)}`)).toEqual({
       since: dayAgo,
       by_status: { ...zeros(), queued: 1, completed: 3, failed: 1, canceled: 1 },
       by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 1 },
       videos: { count: 3, bytes: 4500 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
 
     // `since` compares with the created_at clients see: the last two created count, alone.
@@ -138,6 +154,7 @@ describe("GET /v1/usage", () => {
       by_status: zeros(),
       by_model: {},
       videos: { count: 0, bytes: 0 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
   });
 
@@ -169,11 +186,13 @@ describe("GET /v1/usage", () => {
     for (const id of [running.id, done.id]) {
       expect((await client.request(`/v1/generations/${id}?purge=true`, { method: "DELETE" })).status).toBe(200);
     }
+    // Deleting data never refunds: what the two cost this month is still counted.
     expect(await client.usage()).toEqual({
       since: null,
       by_status: zeros(),
       by_model: {},
       videos: { count: 0, bytes: 0 },
+      credits: creditsThisMonth(2 * TASK_CREDITS),
     });
   });
 

@@ -11,7 +11,7 @@
 import { errorMessage } from "../../lib/errors.ts";
 import { retryAfter } from "../../lib/retry-after.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
-import { describeUpstreamError, isRecord, taskState } from "./status.ts";
+import { creditsOf, describeUpstreamError, isRecord, taskState } from "./status.ts";
 
 /** The universal endpoint: every model is submitted and polled here (CONTRACT.md §1). */
 export const GENERATION_PATH = "/v2/video/generations";
@@ -79,7 +79,9 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
         };
       }
       const taskId = body.kind === "json" ? taskIdOf(body.value) : null;
-      if (taskId !== null) return { kind: "accepted", upstreamId: taskId };
+      if (taskId !== null && body.kind === "json") {
+        return { kind: "accepted", upstreamId: taskId, credits: creditsOf(body.value) };
+      }
       // A 2xx without a task id: the upstream may well have taken the task.
       const what = body.kind === "too_large" ? `an answer over ${MAX_JSON_BODY_BYTES} bytes` : "no task id";
       return { kind: "uncertain", reason: `HTTP ${response.status} with ${what}` };
@@ -116,7 +118,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       const video = body.value.video;
       const videoUrl = isRecord(video) && typeof video.url === "string" && video.url !== "" ? video.url : null;
       const failure = state === "failed" ? describeUpstreamError(body.value.error ?? null) : null;
-      return { kind: "status", state, word, videoUrl, failure };
+      return { kind: "status", state, word, videoUrl, failure, credits: creditsOf(body.value) };
     },
 
     async download(videoUrl: string): Promise<DownloadOutcome> {

@@ -4,7 +4,8 @@
  * `error` or `failed` is failed; every other word (`waiting`, `active`,
  * `generating`, or one never seen before) means the upstream is working on
  * the task. Its error values come as `{name, message}`, `{detail: [...]}`, a
- * string, or anything else, and are turned into one message here.
+ * string, or anything else, and are turned into one message here; its cost
+ * comes as `meta.usage.tokens_used`.
  */
 import type { UpstreamTaskState } from "../../vocabulary.ts";
 
@@ -39,6 +40,17 @@ export function describeUpstreamError(error: unknown): string {
   }
   if (error === null || error === undefined) return "The upstream reported a failure without details";
   return JSON.stringify(error).slice(0, 500);
+}
+
+/**
+ * The upstream credits an answer says the task costs: `meta.usage.tokens_used`
+ * (a non-negative number), or null when the answer does not say.
+ */
+export function creditsOf(answer: unknown): number | null {
+  const meta = isRecord(answer) ? answer.meta : undefined;
+  const usage = isRecord(meta) ? meta.usage : undefined;
+  const used = isRecord(usage) ? usage.tokens_used : undefined;
+  return typeof used === "number" && Number.isFinite(used) && used >= 0 ? used : null;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -34,7 +34,8 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
 
     async submit(input: UpstreamInput): Promise<SubmitOutcome> {
       const nonce = hex(crypto.getRandomValues(new Uint8Array(8)));
-      return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}` };
+      // The simulator costs nothing and says no figure.
+      return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}`, credits: null };
     },
 
     async poll(upstreamId: string): Promise<PollOutcome> {
@@ -50,6 +51,8 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
         word,
         videoUrl: state === "completed" ? SIMULATOR_VIDEO_URL : null,
         failure: null,
+        // The simulator costs nothing and says no figure.
+        credits: null,
       };
     },
 

@@ -76,7 +76,8 @@ describe("retention", () => {
   });
 
   it("deletes a canceled generation without a webhook the same way", async () => {
-    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    // Its submission was answered 503 (not taken): no upstream task to wait for after the cancel.
+    const created = await create({ prompt: uniquePrompt("submit=503:60 steps=generating") });
     await waitForSubmission(created.id);
     const canceled = await call(`/v1/generations/${created.id}`, { method: "DELETE" });
     const generation = await canceled.json<Generation>();
