@@ -2,20 +2,32 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
   TEST_CREDIT_BUDGETS,
+  TEST_FUZZ_CLIENT,
   TEST_RELAY_API_KEYS,
   TEST_UPSTREAM_KEY,
   TEST_WEBHOOK_SECRET,
 } from "./test/support/constants.ts";
 
-/** The Worker inside workerd, against the local fake upstream and webhook receiver, with these vars on top. */
-const workerd = (vars: Record<string, string>) =>
+/**
+ * The create rate (wrangler.jsonc `ratelimits` CREATE_RATE) of the test
+ * projects: far above what any test creates in a minute as one client. The
+ * deployed default is tested in its own project (workers-rate-limit).
+ */
+const TEST_CREATE_RATE = { CREATE_RATE: { namespace_id: "1301", simple: { limit: 1_000_000, period: 60 as const } } };
+
+/**
+ * The Worker inside workerd, against the local fake upstream and webhook
+ * receiver, with these vars on top; `deployedCreateRate` keeps the create rate
+ * of wrangler.jsonc.
+ */
+const workerd = (vars: Record<string, string>, options: { deployedCreateRate?: boolean } = {}) =>
   cloudflareTest(({ inject }) => ({
     wrangler: { configPath: "./wrangler.jsonc" },
     miniflare: {
       bindings: {
         AIMLAPI_BASE_URL: inject("upstreamUrl"),
         AIMLAPI_KEY: TEST_UPSTREAM_KEY,
-        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        RELAY_API_KEYS: `${TEST_RELAY_API_KEYS},${TEST_FUZZ_CLIENT.name}:${TEST_FUZZ_CLIENT.key}`,
         WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         WEBHOOK_ALLOW_PRIVATE: "true",
         WEBHOOK_TIMEOUT_SECONDS: "2",
@@ -23,6 +35,8 @@ const workerd = (vars: Record<string, string>) =>
         CREDIT_BUDGETS: TEST_CREDIT_BUDGETS,
         ...vars,
       },
+      // Merged over wrangler.jsonc's bindings by name, so this replaces CREATE_RATE's limit.
+      ...(options.deployedCreateRate === true ? {} : { ratelimits: TEST_CREATE_RATE }),
     },
   }));
 
@@ -55,7 +69,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          exclude: ["test/workers/realtime/**", "test/workers/retention/**"],
+          exclude: ["test/workers/realtime/**", "test/workers/retention/**", "test/workers/rate-limit/**"],
           testTimeout: 30_000,
         },
       },
@@ -76,6 +90,23 @@ export default defineConfig({
           name: "workers-retention",
           include: ["test/workers/retention/**/*.test.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The same with the create rate of wrangler.jsonc (60 per 60 s per
+        // client), which every other project raises out of the way.
+        extends: true,
+        plugins: [
+          workerd(
+            { POLL_INTERVAL_SECONDS: "30", WEBHOOK_RETRY_SCHEDULE_SECONDS: "30,30,30" },
+            { deployedCreateRate: true },
+          ),
+        ],
+        test: {
+          name: "workers-rate-limit",
+          include: ["test/workers/rate-limit/**/*.test.ts"],
+          // A burst waits for the start of a window when too little of the current one is left.
+          testTimeout: 120_000,
         },
       },
       {

@@ -79,8 +79,9 @@ export function requireJsonContentType(c: AppContext): void {
   }
 }
 
-/** The body text as a JSON object: 400 `invalid_json` for malformed JSON, `__proto__` refused by name, 400 for a non-object. */
+/** The body text as a JSON object: 400 `invalid_json` for malformed JSON, `__proto__` refused by name, 400 for a non-object or one nested deeper than MAX_JSON_DEPTH. */
 export function parseJsonObject(text: string): Record<string, unknown> {
+  assertJsonDepth(text);
   let raw: unknown;
   try {
     // "__proto__" would be silently dropped (or worse) by object copies
@@ -111,6 +112,90 @@ export function parseJsonObject(text: string): Record<string, unknown> {
 }
 
 class ForbiddenKey extends Error {}
+
+/**
+ * How deep a JSON body may nest, the body itself being level 1 (docs/api.md#errors).
+ * Far more than any request needs, and little enough that every recursive
+ * step after the parse (the reviver, zod's schemas, canonical JSON, copies)
+ * stays far from the stack's limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** 400 `invalid_request` naming the outermost field when the text nests deeper than MAX_JSON_DEPTH. */
+function assertJsonDepth(text: string): void {
+  const field = tooDeepField(text, MAX_JSON_DEPTH);
+  if (field === null) return;
+  const shown = field.length > 100 ? `${field.slice(0, 100)}…` : field;
+  const message =
+    field === BODY_FIELD
+      ? `The body nests deeper than ${MAX_JSON_DEPTH} levels`
+      : `${shown} nests deeper than ${MAX_JSON_DEPTH} levels (the body counts as one)`;
+  throw new ApiError(400, "invalid_request", message, [{ field, rule: "max_depth", message }]);
+}
+
+const BODY_FIELD = "(body)";
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/**
+ * The outermost field under which a JSON text nests deeper than `maxDepth`
+ * (the key of the top-level object that holds the too-deep part, or "(body)"
+ * when there is none), or null when it nests no deeper. One iterative pass
+ * over the raw text, so it runs before any recursive parse; strings are
+ * skipped whole (their brackets do not count). Not a validator: whatever is
+ * not JSON is left to JSON.parse.
+ */
+export function tooDeepField(text: string, maxDepth: number): string | null {
+  let depth = 0;
+  let topIsObject = false;
+  /** The last string seen directly in the top-level object, raw: the key once a colon follows it. */
+  let lastTopString: string | null = null;
+  let field: string | null = null;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (char === QUOTE) {
+      const end = closingQuote(text, index + 1);
+      if (end === -1) return null;
+      if (depth === 1 && topIsObject) lastTopString = text.slice(index, end + 1);
+      index = end;
+    } else if (char === 0x7b || char === 0x5b) {
+      // { or [
+      depth++;
+      if (depth === 1) topIsObject = char === 0x7b;
+      if (depth > maxDepth) return depth > 1 && topIsObject && field !== null ? field : BODY_FIELD;
+    } else if (char === 0x7d || char === 0x5d) {
+      // } or ]: closing more than was opened is malformed, for JSON.parse to refuse.
+      depth--;
+      if (depth < 0) return null;
+    } else if (char === COLON && depth === 1 && topIsObject && lastTopString !== null) {
+      field = decodeKey(lastTopString);
+      lastTopString = null;
+    }
+  }
+  return null;
+}
+
+/** Index of the quote that ends the string whose text starts at `from`, or -1. */
+function closingQuote(text: string, from: number): number {
+  for (let quote = text.indexOf('"', from); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (quote - backslashes - 1 >= from && text.charCodeAt(quote - backslashes - 1) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return -1;
+}
+
+/** A JSON string literal's value (escapes resolved); its raw inside if it is not a valid literal. */
+function decodeKey(literal: string): string {
+  try {
+    const value: unknown = JSON.parse(literal);
+    if (typeof value === "string") return value;
+  } catch {
+    // Malformed: JSON.parse of the whole body refuses it when the depth does not.
+  }
+  return literal.slice(1, -1);
+}
 
 /**
  * The one validation hook (OpenAPIHono's `defaultHook`): a request part that

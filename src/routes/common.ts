@@ -29,7 +29,7 @@ export const BEARER_OR_SIGNED_LINK: Security = [
 export const NO_AUTH: Security = [];
 
 const ERROR_DESCRIPTIONS = {
-  400: "The request is not valid; `details` names each field and the rule it broke",
+  400: "The request is not valid (JSON nested deeper than 64 levels included); `details` names each field and the rule it broke",
   401: "Missing or wrong API key",
   402: "budget_exceeded: this key's upstream credits this month reached its CREDIT_BUDGETS entry; `details` gives the budget, the amount used and when it resets",
   403: "The video link's signature is not valid, or the link has expired",
@@ -38,7 +38,9 @@ const ERROR_DESCRIPTIONS = {
   413: "The body is over 64 KB (a create body: not counting the data: URIs of media fields, each at most MAX_INLINE_MEDIA_BYTES decoded)",
   415: "Content-Type is not application/json",
   422: "This Idempotency-Key was used with a different body",
-  429: "Too many active generations for this key; Retry-After says when to try again",
+  429:
+    "too_many_active: this key has MAX_ACTIVE_PER_KEY unfinished generations; rate_limited: this key has used its " +
+    "creates for this minute (CREATE_RATE). Retry-After says when to try again",
   503: "The relay is not configured for this (the message names the setting)",
 } as const;
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -1,8 +1,9 @@
 /**
  * The create flow shared by the native and the upstream-compatible API, on
- * the Worker's side: webhook URL policy → data: URIs read → reserve in the
- * client index (idempotency, active limit) → data: URIs stored in R2 → start
- * the generation's Durable Object (which submits in its alarm).
+ * the Worker's side: webhook URL policy → create rate (create-rate.ts) →
+ * data: URIs read → reserve in the client index (idempotency, active limit) →
+ * data: URIs stored in R2 → start the generation's Durable Object (which
+ * submits in its alarm).
  *
  * The body has been checked per model by the route's schema; `input` is the
  * model's fields exactly as sent (no defaults), a data: URI as its reference.
@@ -18,6 +19,7 @@ import { newGenerationId } from "../lib/ids.ts";
 import { monthEndsAt, utcMonth } from "../lib/months.ts";
 import { prepareInlineMedia, storeInlineMedia, type StoredInput } from "../models/inline-media.ts";
 import { resolveModel } from "../models/validate.ts";
+import { countCreate } from "./create-rate.ts";
 import { DEFAULT_WEBHOOK_EVENTS, type JsonValue } from "../vocabulary.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
@@ -86,6 +88,10 @@ export async function createGeneration(
     }
     webhookUrl = check.url;
   }
+
+  // Counted once the request is known good (a refused body costs no create),
+  // before the data: URIs are hashed and anything is reserved, stored or sent.
+  await countCreate(env.CREATE_RATE, clientId);
 
   // data: URIs are read here (type, size, sha256) and stay in the Worker: the
   // object gets their references, and R2 their text (src/models/inline-media.ts).

@@ -52,7 +52,7 @@ export const createGenerationRoute = createRoute({
     200: json(GenerationSchema, "Idempotent replay: the generation this key and body created, as it is now"),
     ...nativeErrors([400, 401, 402, 409, 413, 415, 422, 429, 503], {
       409: "idempotency_key_gone: the generation this Idempotency-Key created has been deleted (purged or expired)",
-      400: "The body is not valid for the model (or the model is unknown); `details` names each field and the rule it broke",
+      400: "The body is not valid for the model (or the model is unknown, or the JSON nests deeper than 64 levels); `details` names each field and the rule it broke",
       413: "The body is over 64 KB without the data: URIs of media fields, or a data: URI is over MAX_INLINE_MEDIA_BYTES decoded (`details` names it)",
       503: "RELAY_API_KEYS is not set, or webhook_url was given and WEBHOOK_SECRET cannot sign",
     }),

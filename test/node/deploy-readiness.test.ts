@@ -6,7 +6,7 @@
  *   exactly what `wrangler deploy` sees); the secrets are the members of the
  *   `Env` interface in src/env.d.ts (they are not in wrangler.jsonc), read
  *   with the TypeScript parser.
- * - Every binding (Durable Objects, R2, assets) and every var and secret has a
+ * - Every binding (Durable Objects, R2, assets, rate limits) and every var and secret has a
  *   description in package.json `cloudflare.bindings`; nothing else does.
  * - .dev.vars.example (dotenv, as the button reads it) has exactly the
  *   secrets, each with a comment saying what to put there and no value.
@@ -23,6 +23,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
 import { z } from "zod";
+import { CREATE_RATE_PERIOD_SECONDS } from "../../src/routes/create-rate.ts";
 import { REPO_ROOT } from "../support/relay-process.ts";
 
 const read = (file: string): string => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -37,6 +38,15 @@ const WranglerConfig = z.object({
   d1_databases: z.array(z.object({ binding: z.string() })).optional(),
   services: z.array(z.object({ binding: z.string() })).optional(),
   assets: z.object({ directory: z.string(), binding: z.string().optional() }).optional(),
+  ratelimits: z
+    .array(
+      z.object({
+        name: z.string(),
+        namespace_id: z.string(),
+        simple: z.object({ limit: z.number(), period: z.number() }),
+      }),
+    )
+    .optional(),
   vars: z.record(z.string(), z.string()).optional(),
 });
 
@@ -53,6 +63,7 @@ const resourceBindings: string[] = [
   ...(config.kv_namespaces?.map((namespace) => namespace.binding) ?? []),
   ...(config.d1_databases?.map((database) => database.binding) ?? []),
   ...(config.services?.map((service) => service.binding) ?? []),
+  ...(config.ratelimits?.map((rateLimit) => rateLimit.name) ?? []),
   ...(config.assets?.binding === undefined ? [] : [config.assets.binding]),
 ];
 
@@ -125,6 +136,16 @@ describe("deploy readiness", () => {
       expect(entry, binding.class_name).toMatch(new RegExp(`export \\{ ${binding.class_name} \\}`));
     }
     expect(new Set(config.migrations?.map((migration) => migration.tag)).size).toBe(config.migrations?.length);
+  });
+
+  it("rate-limits creates with CREATE_RATE, in the windows the relay computes Retry-After for, as the README says", () => {
+    const rateLimit = config.ratelimits?.find((binding) => binding.name === "CREATE_RATE");
+    expect(rateLimit?.simple.period).toBe(CREATE_RATE_PERIOD_SECONDS);
+    expect(Number(rateLimit?.namespace_id)).toBeGreaterThan(0);
+    const row = readmeSection("Configuration")
+      .split("\n")
+      .find((line) => line.startsWith("| `CREATE_RATE`"));
+    expect(row).toContain(`\`${rateLimit?.simple.limit}\` per \`${CREATE_RATE_PERIOD_SECONDS}\` s`);
   });
 
   it("lists every var (with its default) and every secret in the README's configuration table", () => {

@@ -22,3 +22,9 @@ export const TEST_CREDIT_BUDGETS = "carol:2500";
 /** Standard Webhooks secret: whsec_ + base64 of 32 bytes. */
 export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/vMzQdbOYu0=";
 export const TEST_URL_SIGNING_SECRET = "test-url-signing-secret";
+/**
+ * The client of the fuzz test (test/workers/fuzz/): no other test uses it, so
+ * every generation in its list is one the fuzz created. Known to the workerd
+ * test projects only (vitest.config.ts).
+ */
+export const TEST_FUZZ_CLIENT = { name: "fuzzer", key: "fuzzer-key-0123456789" } as const;

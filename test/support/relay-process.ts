@@ -5,11 +5,13 @@
  * not orphaned.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { experimental_readRawConfig } from "wrangler";
+import { z } from "zod";
 
 import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./constants.ts";
 
@@ -47,6 +49,45 @@ export interface RelayOptions {
   vars: Record<string, string>;
   persistDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * Creates per client per 60 s (the CREATE_RATE rate limit). Default
+   * TEST_CREATE_RATE_LIMIT, far above what a test or benchmark creates;
+   * "deployed" runs wrangler.jsonc itself, with its own limit.
+   */
+  createRateLimit?: number | "deployed";
+}
+
+/** The create rate of relays under test unless they ask for another: no test or benchmark comes near it. */
+export const TEST_CREATE_RATE_LIMIT = 1_000_000;
+
+const ConfigSchema = z.looseObject({
+  main: z.string(),
+  assets: z.looseObject({ directory: z.string() }).optional(),
+  ratelimits: z.array(z.looseObject({ name: z.string(), simple: z.looseObject({ limit: z.number() }) })).optional(),
+});
+
+/**
+ * wrangler.jsonc with CREATE_RATE's limit replaced, written as the only file
+ * of a new directory (wrangler has no flag for a binding's settings). Its
+ * paths are made absolute, so it runs the repository's code; as a side
+ * effect, a developer's .dev.vars (found next to the config) is not read.
+ */
+function configWithCreateRate(limit: number): { path: string; dir: string } {
+  const { rawConfig } = experimental_readRawConfig({ config: join(REPO_ROOT, "wrangler.jsonc") });
+  const config = ConfigSchema.parse(rawConfig);
+  const absolute = (path: string): string => (isAbsolute(path) ? path : join(REPO_ROOT, path));
+  const rateLimit = config.ratelimits?.find((binding) => binding.name === "CREATE_RATE");
+  if (rateLimit === undefined) throw new Error("wrangler.jsonc has no CREATE_RATE rate limit");
+  rateLimit.simple.limit = limit;
+  const written = {
+    ...config,
+    main: absolute(config.main),
+    ...(config.assets ? { assets: { ...config.assets, directory: absolute(config.assets.directory) } } : {}),
+  };
+  const dir = mkdtempSync(join(tmpdir(), "wan-relay-config-"));
+  const path = join(dir, "wrangler.json");
+  writeFileSync(path, JSON.stringify(written, null, 2));
+  return { path, dir };
 }
 
 export async function freePort(): Promise<number> {
@@ -66,6 +107,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "wan-relay-e2e-"));
   const ownsDir = options.persistDir === undefined;
   const url = `http://127.0.0.1:${port}`;
+  const limit = options.createRateLimit ?? TEST_CREATE_RATE_LIMIT;
+  const config = limit === "deployed" ? null : configWithCreateRate(limit);
   let output = "";
   let child: ChildProcess | null = null;
 
@@ -73,6 +116,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     const inspectorPort = await freePort();
     const args = [
       "dev",
+      ...(config === null ? [] : ["--config", config.path]),
       "--ip",
       "127.0.0.1",
       "--port",
@@ -141,6 +185,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     stop: async () => {
       await halt();
       if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
+      if (config !== null) rmSync(config.dir, { recursive: true, force: true });
     },
   };
 }

@@ -208,6 +208,21 @@ export async function expectNativeError(
   return body.error;
 }
 
+/** Asserts the compatible paths' error shape `{message, statusCode}` (statusCode the status) and returns it. */
+export async function expectCompatError(
+  response: Response,
+  status: number,
+): Promise<{ message: string; statusCode: number }> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);
+  const body = JSON.parse(text) as { message: string; statusCode: number };
+  expect(Object.keys(body).sort()).toEqual(["message", "statusCode"]);
+  expect(body.statusCode).toBe(status);
+  expect(typeof body.message).toBe("string");
+  return body;
+}
+
 /** Waits until the generation's first alarm has finished its submission (or ended the generation). */
 export async function waitForSubmission(id: string): Promise<void> {
   await vi.waitFor(
