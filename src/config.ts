@@ -79,12 +79,12 @@ function creditBudgets(raw: string | undefined): CreditBudgets {
 }
 
 /** The shortest poll interval, whatever POLL_INTERVAL_SECONDS says. */
-export const POLL_INTERVAL_MIN_MS = 100;
+const POLL_INTERVAL_MIN_MS = 100;
 /** A URL_SIGNING_SECRET shorter than this (in UTF-8 bytes) is refused: an HMAC is only as strong as its key. */
-export const URL_SIGNING_SECRET_MIN_BYTES = 32;
+const URL_SIGNING_SECRET_MIN_BYTES = 32;
 
 /** MAX_INLINE_MEDIA_BYTES when unset: 20 MiB. */
-export const DEFAULT_MAX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
+const DEFAULT_MAX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
 
 const DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400";
 

@@ -10,7 +10,7 @@ export const GENERATION_STATUSES = ["queued", "generating", "storing", "complete
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** Statuses a generation never leaves. */
-export const TERMINAL_STATUSES = ["completed", "failed", "canceled"] as const satisfies readonly GenerationStatus[];
+const TERMINAL_STATUSES = ["completed", "failed", "canceled"] as const satisfies readonly GenerationStatus[];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 export const isTerminal = (status: GenerationStatus): status is TerminalStatus =>
@@ -48,17 +48,16 @@ export type UpstreamAdapter = (typeof UPSTREAM_ADAPTERS)[number];
  * What an upstream adapter reports a task to be, in the relay's words (each
  * adapter translates its vendor's own status words into these).
  */
-export const UPSTREAM_TASK_STATES = ["queued", "running", "completed", "failed"] as const;
-export type UpstreamTaskState = (typeof UPSTREAM_TASK_STATES)[number];
+export type UpstreamTaskState = "queued" | "running" | "completed" | "failed";
 
 /** The model used when a create names none. */
 export const DEFAULT_MODEL_ID = "alibaba/wan2.5-t2v-preview";
 
 /** Any JSON value (interfaces, so the recursion is expanded lazily and RPC stub types stay finite). */
 export type JsonValue = string | number | boolean | null | JsonArray | JsonObject;
-export interface JsonObject {
+interface JsonObject {
   [key: string]: JsonValue;
 }
 // An interface (not a type alias) so the recursion is expanded lazily.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface JsonArray extends Array<JsonValue> {}
+interface JsonArray extends Array<JsonValue> {}

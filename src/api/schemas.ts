@@ -19,10 +19,10 @@ import {
   type WebhookEventName,
 } from "../vocabulary.ts";
 
-export const MAX_METADATA_BYTES = 2048;
+const MAX_METADATA_BYTES = 2048;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-export const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
+const WebhookEventNameSchema = z.enum(WEBHOOK_EVENT_NAMES);
 
 /**
  * The relay's own fields of a create body. Everything else in the body is
@@ -65,8 +65,8 @@ const MODEL_FIELDS_DESCRIPTION =
   "A media field takes an http(s) URL or a base64 data: URI (at most MAX_INLINE_MEDIA_BYTES decoded).";
 
 /** The relay's fields that are not the model's: everything else in the body goes to the catalogue check. */
-export const NATIVE_RELAY_FIELDS = ["webhook_url", "webhook_events", "metadata"] as const;
-export const COMPAT_RELAY_FIELDS = ["webhook_url"] as const;
+const NATIVE_RELAY_FIELDS = ["webhook_url", "webhook_events", "metadata"] as const;
+const COMPAT_RELAY_FIELDS = ["webhook_url"] as const;
 
 /**
  * The per-model check of a create body (the fields other than `relayFields`),
@@ -146,7 +146,7 @@ export const CompatCreateSchema = z
     example: createExample,
   });
 
-export const GenerationStatusSchema = z.enum(GENERATION_STATUSES).openapi("GenerationStatus");
+const GenerationStatusSchema = z.enum(GENERATION_STATUSES).openapi("GenerationStatus");
 
 export const ListQuerySchema = z.object({
   limit: z.coerce
@@ -160,7 +160,7 @@ export const ListQuerySchema = z.object({
 });
 // Not strict: unknown query parameters (cache busters, tracking) are ignored, as is usual for GET.
 
-export const ErrorCodeSchema = z.enum(ERROR_CODES);
+const ErrorCodeSchema = z.enum(ERROR_CODES);
 
 /** The public Generation object (CONTRACT.md §3). */
 export const GenerationSchema = z
@@ -239,7 +239,7 @@ export const ErrorBodySchema = z
   })
   .openapi("Error");
 
-export const EventSchema = z.object({ at: z.string(), type: z.string(), detail: JsonObjectSchema }).openapi("Event");
+const EventSchema = z.object({ at: z.string(), type: z.string(), detail: JsonObjectSchema }).openapi("Event");
 export type TimelineEvent = { at: string; type: string; detail: Record<string, JsonValue> };
 
 /** A generation id: only ids of this form can exist (anything else is answered 404, never 400). */
@@ -344,7 +344,7 @@ export const EventsQuerySchema = z.object({
 });
 
 /** The upstream-compatible answers (docs/compatibility.md), in the upstream's own shapes and status words. */
-export const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);
+const CompatStatusSchema = z.enum(["queued", "generating", "completed", "error"]);
 
 /**
  * The upstream's clients read the task id from `id` or from `generation_id`

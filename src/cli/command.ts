@@ -6,7 +6,7 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 /** Parsed options, by long name. */
 export type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 
-export interface CommandContext {
+interface CommandContext {
   values: Values;
   positionals: readonly string[];
   /** The client for `--url`/`--key` (or the environment); a usage error when no key is given. */

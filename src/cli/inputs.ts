@@ -10,7 +10,7 @@ import { extname } from "node:path";
 import { UsageError } from "./errors.ts";
 
 /** Media types by extension (lower case, with the dot): the common image, video and audio files. */
-export const MEDIA_TYPES: Readonly<Record<string, string>> = {
+const MEDIA_TYPES: Readonly<Record<string, string>> = {
   ".png": "image/png",
   ".jpg": "image/jpeg",
   ".jpeg": "image/jpeg",
@@ -55,7 +55,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** A value as given on the command line: JSON when it parses, else the text itself. */
-export function parseInputValue(text: string): unknown {
+function parseInputValue(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

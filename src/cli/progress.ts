@@ -14,7 +14,7 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 const CLEAR_LINE = "\r\x1b[2K";
 
 /** `generating (upstream: active, upstream polls: 4)`. */
-export function describe(generation: Generation): string {
+function describe(generation: Generation): string {
   const parts: string[] = [];
   if (generation.upstream.status !== null) parts.push(`upstream: ${generation.upstream.status}`);
   parts.push(`upstream polls: ${generation.upstream.polls}`);

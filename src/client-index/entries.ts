@@ -89,10 +89,10 @@ export interface EntryRow {
  * Idempotency-Key lives, so a replay never revives it, and an update still
  * in flight when it was deleted cannot bring its row back.
  */
-export const FORGOTTEN_TTL_MS = IDEMPOTENCY_KEY_TTL_MS + 60 * 60_000;
+const FORGOTTEN_TTL_MS = IDEMPOTENCY_KEY_TTL_MS + 60 * 60_000;
 
 const ACTIVE: readonly string[] = ["queued", "generating", "storing"] satisfies GenerationStatus[];
-export const isActiveStatus = (status: string): boolean => ACTIVE.includes(status);
+const isActiveStatus = (status: string): boolean => ACTIVE.includes(status);
 
 /** The month before `month` (`YYYY-MM`). */
 function previousMonth(month: string): string {

@@ -7,7 +7,7 @@
 /** An Idempotency-Key returns the same generation for this long after its creation (docs/api.md#idempotency). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
 
-export const ACTIVE_STATUSES_SQL = `('queued', 'generating', 'storing')`;
+const ACTIVE_STATUSES_SQL = `('queued', 'generating', 'storing')`;
 
 /**
  * Rows stored before slots existed have no `slot` column: a running row held

@@ -10,7 +10,7 @@ import { CLIENT_ERROR_CODES, describeCause, WanRelayError } from "./errors.ts";
 import { readWithin } from "./runtime.ts";
 
 /** A download that delivers no byte for this long is dead (no cap on the total: videos can be large). */
-export const DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
+const DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 export interface CheckedDownloadOptions {
   /** The expected SHA-256, hex (the Generation's `video.sha256`). */

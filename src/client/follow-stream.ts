@@ -9,7 +9,7 @@ import { readWithin } from "./runtime.ts";
 import type { Generation } from "./types.ts";
 
 /** The relay sends a keep-alive comment at least every 15 s: this long without a byte means the stream is dead. */
-export const STREAM_IDLE_TIMEOUT_MS = 45_000;
+const STREAM_IDLE_TIMEOUT_MS = 45_000;
 const GENERATION_EVENT = "generation";
 
 /**

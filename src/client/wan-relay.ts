@@ -30,7 +30,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** How often `wait` reads the generation once the live stream is cut. */
 export const POLL_INTERVAL_MS = 2_000;
 /** While polling, transient failures (network, 429, 5xx) tolerated in a row before `wait` gives up. */
-export const MAX_CONSECUTIVE_POLL_FAILURES = 5;
+const MAX_CONSECUTIVE_POLL_FAILURES = 5;
 
 export interface WanRelayOptions {
   /** The relay's origin (a path prefix is kept). In Node, default `WAN_RELAY_URL`. */

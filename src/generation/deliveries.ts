@@ -17,7 +17,7 @@ import type { Meter } from "./meter.ts";
 import type { GenerationState } from "./state.ts";
 
 /** Slack on top of the webhook timeout before an attempt in flight is presumed lost. */
-export const WEBHOOK_LEASE_SLACK_MS = 30_000;
+const WEBHOOK_LEASE_SLACK_MS = 30_000;
 
 export interface DeliveryHost {
   readonly meter: Meter;

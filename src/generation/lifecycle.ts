@@ -86,8 +86,6 @@ export type LifecycleEvent =
   /** Its R2 objects and client-index row are gone; only the accounting of its upstream task remains. */
   | { type: "erased_outside" };
 
-export type LifecycleEventType = LifecycleEvent["type"];
-
 /** One row of the generation's timeline (`GET …/events`). */
 export interface TimelineEntry {
   type: string;
@@ -612,7 +610,7 @@ const startsWork = (from: GenerationStatus, to: GenerationStatus): boolean =>
   from === "queued" && (to === "generating" || to === "storing");
 
 /** `webhook-id` of a generation's webhook event: one per event, stable across retries and redeliveries. */
-export const webhookMessageId = (generationId: string, event: WebhookEventName): string =>
+const webhookMessageId = (generationId: string, event: WebhookEventName): string =>
   `msg_${generationId.replace(/^gen_/, "")}_${event}`;
 
 /**

@@ -16,7 +16,7 @@ export function videoLinkBase(env: Env, state: Pick<GenerationState, "id" | "pub
 }
 
 /** `link` (a videoLinkBase) signed for generation `id`, valid for VIDEO_URL_TTL_SECONDS from `nowMs`. */
-export async function signLink(env: Env, id: string, link: string, nowMs: number): Promise<string> {
+async function signLink(env: Env, id: string, link: string, nowMs: number): Promise<string> {
   const expires = Math.floor(nowMs / 1000) + readConfig(env).videoUrlTtlSeconds;
   const signature = await signVideoLink((await keyring(env)).linkKey, id, expires);
   return `${link}?expires=${expires}&signature=${signature}`;

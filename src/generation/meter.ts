@@ -13,7 +13,7 @@ import type { MeterCounts } from "../lib/log.ts";
 
 export type { MeterCounts };
 
-export function emptyCounts(): MeterCounts {
+function emptyCounts(): MeterCounts {
   return {
     do_requests: 0,
     alarms: 0,

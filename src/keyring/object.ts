@@ -7,7 +7,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
-export const RELAY_KEY_BYTES = 32;
+const RELAY_KEY_BYTES = 32;
 /** The name of the single KeyringObject instance. */
 export const KEYRING_OBJECT_NAME = "relay";
 

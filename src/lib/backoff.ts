@@ -1,4 +1,4 @@
-export const MAX_BACKOFF_MS = 60_000;
+const MAX_BACKOFF_MS = 60_000;
 
 /** Doubling delay from `baseMs` after each consecutive failure, capped. */
 export function backoffMs(baseMs: number, failures: number, capMs = MAX_BACKOFF_MS): number {

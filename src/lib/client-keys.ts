@@ -18,7 +18,7 @@ async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
-export function parseClientKeys(raw: string): Promise<ClientKey[]> {
+function parseClientKeys(raw: string): Promise<ClientKey[]> {
   let keys = parsed.get(raw);
   if (!keys) {
     keys = Promise.all(

@@ -3,12 +3,12 @@
  * validated by zod with errors that name the field, and the 64 KB limit.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
 import { configurationProblem } from "../config.ts";
 import { authenticate } from "./client-keys.ts";
-import { ApiError, notFound, type ErrorDetail } from "./errors.ts";
+import { ApiError, notFound } from "./errors.ts";
+import { describeIssues } from "./zod-issues.ts";
 import { GENERATION_ID_PATTERN } from "./ids.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -51,19 +51,6 @@ export async function requireClient(c: AppContext): Promise<string> {
 /** The client whose bearer key the request carries, set as `c.var.clientId` (401 or 503 otherwise). */
 export const requireKey = createMiddleware<AppEnv>(async (c, next) => {
   c.set("clientId", await requireClient(c));
-  await next();
-});
-
-/**
- * Guards a JSON body before the route's schema validates it: 415 for another
- * content type, 400 `invalid_json` for malformed JSON, `__proto__` refused by
- * name, 400 for anything but an object. Runs after `limitBody`, so what it
- * reads is capped at 64 KB. The parsed text stays cached on the request, where
- * the route's validator reads it again.
- */
-export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  requireJsonContentType(c);
-  parseJsonObject(await c.req.text());
   await next();
 });
 
@@ -217,57 +204,6 @@ export const validationHook = (
 
 const isGenerationIdMismatch = (issue: z.core.$ZodIssue): boolean =>
   issue.code === "invalid_format" && issue.format === "regex" && issue.pattern === String(GENERATION_ID_PATTERN);
-
-/** Turns zod issues into `{field, rule, message}`, one per offending field. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (const issue of issues) {
-    // A check that words its own detail (the catalogue's per-model check, src/api/schemas.ts).
-    const own: unknown = issue.code === "custom" ? issue.params?.["detail"] : undefined;
-    if (isErrorDetail(own)) {
-      details.push(own);
-      continue;
-    }
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        const field = [...issue.path.map(String), key].join(".");
-        details.push({ field, rule: "unknown_field", message: `${field} is not a known field` });
-      }
-      continue;
-    }
-    const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)";
-    const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
-    details.push({
-      field,
-      rule: missing ? "required" : issue.code,
-      message: missing ? `${field} is required` : `${field} ${issue.message}`,
-    });
-  }
-  return details;
-}
-
-function isErrorDetail(value: unknown): value is ErrorDetail {
-  if (typeof value !== "object" || value === null) return false;
-  const { field, rule, message } = value as Record<string, unknown>;
-  return typeof field === "string" && typeof rule === "string" && typeof message === "string";
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let current = raw;
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-/** 413 over 64 KB, counted as the body streams in (a chunked body has no Content-Length). */
-export const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  },
-});
 
 /** JSON with sorted keys, so equal bodies hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {

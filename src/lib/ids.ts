@@ -51,9 +51,6 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** Whether `value` has the shape of a generation id (says nothing about who issued it). */
-export const isGenerationId = (value: string): boolean => GENERATION_ID_PATTERN.test(value);
-
 export function randomToken(bytes = 32): string {
   return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }

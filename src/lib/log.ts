@@ -94,8 +94,8 @@ export type ProblemLog =
   | { event: "generation.erase_failed"; generation: string; error: string }
   | { event: "http.unhandled_error"; path: string; error: string };
 
-export type LogValue = string | number | boolean | null | undefined | LogValue[] | { [key: string]: LogValue };
-export type LogLevel = "info" | "warn" | "error";
+type LogValue = string | number | boolean | null | undefined | LogValue[] | { [key: string]: LogValue };
+type LogLevel = "info" | "warn" | "error";
 
 const LEVELS: Record<ProblemLog["event"], LogLevel> = {
   "alarm.step_failed": "error",

@@ -5,21 +5,9 @@
  */
 import { DEFAULT_MODEL_ID } from "../vocabulary.ts";
 import { CATALOGUE_DATA } from "./catalogue-data.ts";
-import type { CatalogueModel, FieldSpec, MediaType } from "./types.ts";
+import type { CatalogueModel } from "./types.ts";
 
-export type {
-  ArrayField,
-  BooleanField,
-  CatalogueData,
-  CatalogueModel,
-  FieldSpec,
-  MediaType,
-  ModelKind,
-  NumberField,
-  ObjectField,
-  StringField,
-  UnionField,
-} from "./types.ts";
+export type { CatalogueModel } from "./types.ts";
 export { MODEL_KINDS } from "./types.ts";
 
 export { DEFAULT_MODEL_ID };
@@ -34,15 +22,4 @@ const BY_ID = new Map(MODELS.map((model) => [model.id, model]));
 
 export function findModel(id: string): CatalogueModel | undefined {
   return BY_ID.get(id);
-}
-
-/**
- * The media types a field takes when it is a media field: a media string, or a
- * list of media strings. Null for everything else (including objects that
- * hold media deeper down: `collectMedia` in validate.ts finds those).
- */
-export function fieldMediaTypes(field: FieldSpec): MediaType[] | null {
-  if (field.type === "string") return field.media ?? null;
-  if (field.type === "array" && field.items.type === "string") return field.items.media ?? null;
-  return null;
 }

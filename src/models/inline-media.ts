@@ -27,7 +27,7 @@ import { collectMedia, mapMedia } from "./validate.ts";
 import type { CatalogueModel } from "./types.ts";
 
 /** The echo of a `data:` URI in `input`. */
-export interface InlineMediaReference {
+interface InlineMediaReference {
   type: "data_uri";
   media_type: string;
   bytes: number;
@@ -56,7 +56,7 @@ export interface InlineMedia {
   reference: InlineMediaReference;
 }
 
-export const INPUTS_PREFIX = "inputs/";
+const INPUTS_PREFIX = "inputs/";
 
 /** Every stored input of a generation lives under this R2 prefix. */
 export function inputsPrefix(generationId: string): string {

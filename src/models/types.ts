@@ -62,7 +62,7 @@ export interface NumberField extends FieldCommon {
   default?: number;
 }
 
-export interface BooleanField extends FieldCommon {
+interface BooleanField extends FieldCommon {
   type: "boolean";
   default?: boolean;
   /** Another name of the same flag (`enable_prompt_expansion` ↔ `enhance_prompt`): the value is sent upstream under that name. */

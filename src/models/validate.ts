@@ -18,10 +18,11 @@
  * as sent.
  *
  * Runs on Workers and under Node's type stripping alike (no runtime import of
- * the HTTP layer): `validate-request.ts` turns a refusal into the 400 `ApiError`.
+ * the HTTP layer): the routes' schemas turn a refusal into the 400 `ApiError`.
  */
 import { z } from "zod";
 import type { ErrorDetail } from "../lib/errors.ts";
+import { describeIssues } from "../lib/zod-issues.ts";
 import { DEFAULT_MODEL_ID, findModel } from "./catalogue.ts";
 import { describeMediaTypes, mediaProblem, parseDataUri, type DataUri } from "./media.ts";
 import type { CatalogueModel, FieldSpec, MediaType, NumberField, ObjectField } from "./types.ts";
@@ -283,11 +284,6 @@ export function inputsJsonSchema(model: CatalogueModel): Record<string, unknown>
   return schemas.jsonSchema;
 }
 
-/** The zod schema a request body for this model is checked against (its fields plus `model`), strict. */
-export function modelBodySchema(model: CatalogueModel): z.ZodObject {
-  return schemasFor(model).body;
-}
-
 export type ModelLookup = { ok: true; model: CatalogueModel } | { ok: false; detail: ErrorDetail };
 
 /** The catalogue row a body's `model` names (absent: the default model). */
@@ -334,46 +330,11 @@ export function checkModelInput(
   if (!lookup.ok) return { ok: false, details: [lookup.detail] };
   const { model } = lookup;
   const result = schemasFor(model).body.safeParse(body);
-  if (!result.success) return { ok: false, details: describeModelIssues(result.error.issues, body) };
+  if (!result.success) return { ok: false, details: describeIssues(result.error.issues, body) };
   // The schemas transform nothing, so the body's own fields are the validated ones, in the caller's order.
   const { model: _model, ...input } = body;
   const details = [...aliasConflicts(model, input), ...oversizeMedia(model, input, options.maxInlineMediaBytes)];
   return details.length > 0 ? { ok: false, details } : { ok: true, model, input };
-}
-
-/**
- * zod issues as `{field, rule, message}`, as the project's `describeIssues`
- * (src/lib/http.ts) words them, with two additions: a custom issue's
- * `params.rule` names its rule, and a missing field is `required` whatever
- * zod calls it (a missing enum field is an `invalid_value` to zod, a missing
- * union field an `invalid_union`). Not imported from there, so that this
- * module runs under Node's type stripping too (the fake upstream, benches).
- */
-function describeModelIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
-  return issues.flatMap((issue): ErrorDetail[] => {
-    const path = issue.path.map(String);
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => {
-        const field = [...path, key].join(".");
-        return { field, rule: "unknown_field", message: `${field} is not a known field` };
-      });
-    }
-    const field = path.length > 0 ? path.join(".") : "(body)";
-    if (path.length > 0 && valueAt(raw, issue.path) === undefined) {
-      return [{ field, rule: "required", message: `${field} is required` }];
-    }
-    const custom: unknown = issue.code === "custom" ? issue.params?.["rule"] : undefined;
-    return [{ field, rule: typeof custom === "string" ? custom : issue.code, message: `${field} ${issue.message}` }];
-  });
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let current = raw;
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 function aliasConflicts(model: CatalogueModel, input: Record<string, unknown>): ErrorDetail[] {

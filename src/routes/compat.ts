@@ -20,7 +20,7 @@ import { BEARER, compatErrors, generationStub, IdempotencyHeadersSchema, json } 
 import { createBody } from "./create-body.ts";
 
 /** The vendors whose older per-vendor paths the upstream documents. */
-export const COMPAT_VENDORS = ["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"] as const;
+const COMPAT_VENDORS = ["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"] as const;
 
 /** Paths under /v2, as the upstream names them: the universal one, then each vendor's. */
 export const COMPAT_PATHS: readonly string[] = [

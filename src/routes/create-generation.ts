@@ -25,7 +25,7 @@ import { importWebhookSecret } from "../webhook/sign.ts";
 import { checkWebhookUrl } from "../webhook/url-policy.ts";
 
 /** Suggested wait when a client has too many active generations. */
-export const TOO_MANY_RETRY_AFTER_SECONDS = 30;
+const TOO_MANY_RETRY_AFTER_SECONDS = 30;
 
 export interface CreateOutcome {
   generation: Generation;

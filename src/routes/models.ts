@@ -13,7 +13,7 @@ import { BEARER, json, nativeErrors } from "./common.ts";
 
 export const models = new OpenAPIHono<AppEnv>();
 
-export const ModelSchema = z
+const ModelSchema = z
   .object({
     id: z.string().openapi({ example: "google/veo-3.1-t2v", description: "The model id (may contain `/`)" }),
     kind: z.enum(MODEL_KINDS).openapi({ example: "text-to-video" }),
@@ -28,7 +28,7 @@ export const ModelSchema = z
   })
   .openapi("Model");
 
-export const ModelListSchema = z.object({ data: z.array(ModelSchema) }).openapi("ModelList");
+const ModelListSchema = z.object({ data: z.array(ModelSchema) }).openapi("ModelList");
 
 export type Model = z.infer<typeof ModelSchema>;
 
@@ -49,7 +49,7 @@ export const listModelsRoute = createRoute({
 
 models.openapi(listModelsRoute, (c) => c.json({ data: MODELS.map(view) }, 200));
 
-export const ModelIdParamsSchema = z.object({
+const ModelIdParamsSchema = z.object({
   id: z
     .string()
     .min(1)

@@ -14,7 +14,7 @@ export const pages = new OpenAPIHono<AppEnv>();
 
 const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
-export const HealthSchema = z.object({ ok: z.literal(true) }).openapi("Health");
+const HealthSchema = z.object({ ok: z.literal(true) }).openapi("Health");
 
 export const healthRoute = createRoute({
   tags: ["Pages"],
@@ -59,7 +59,7 @@ async function inlineScriptHash(source: string): Promise<string> {
   return `'sha256-${base64(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source)))}'`;
 }
 
-export function docsContentSecurityPolicy(): Promise<string> {
+function docsContentSecurityPolicy(): Promise<string> {
   docsPolicy ??= (async () => {
     const inline = [...DOCS_HTML.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1] ?? "");
     const hashes = await Promise.all(inline.map(inlineScriptHash));

@@ -12,7 +12,7 @@ import { BEARER, json, nativeErrors } from "./common.ts";
 
 export const webhooks = new OpenAPIHono<AppEnv>();
 
-export const WebhookSecretSchema = z
+const WebhookSecretSchema = z
   .object({ key: z.string().openapi({ example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }) })
   .openapi("WebhookSecret");
 

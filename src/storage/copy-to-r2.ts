@@ -16,10 +16,10 @@ import type { VideoDownload } from "../upstream/port.ts";
  * concurrent copies hold 50 MiB of part buffers and leave room for the rest.
  * A 60 MB video is then 12 parts, well under R2's limit of 10,000.
  */
-export const MULTIPART_PART_BYTES = 5 * 1024 * 1024;
+const MULTIPART_PART_BYTES = 5 * 1024 * 1024;
 export const VIDEO_CONTENT_TYPE = "video/mp4";
 /** A download that sends no byte for this long is given up (and retried by the lifecycle). */
-export const COPY_IDLE_TIMEOUT_MS = 60_000;
+const COPY_IDLE_TIMEOUT_MS = 60_000;
 
 export interface CopiedVideo {
   bytes: number;
@@ -33,7 +33,7 @@ export interface StoredVideo extends CopiedVideo {
   contentType: string;
 }
 
-export class CopyError extends Error {
+class CopyError extends Error {
   override name = "CopyError";
 }
 

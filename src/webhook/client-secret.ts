@@ -11,7 +11,7 @@ import { base64 } from "../lib/encoding.ts";
 import { decodeWebhookSecret, WEBHOOK_SECRET_PREFIX } from "./sign.ts";
 
 /** A client secret has 32 bytes, inside the 24-64 that Standard Webhooks recommends. */
-export const CLIENT_WEBHOOK_SECRET_BYTES = 32;
+const CLIENT_WEBHOOK_SECRET_BYTES = 32;
 
 /**
  * `whsec_<base64 of 32 bytes>` for `clientId`. Throws, with a message that

@@ -5,8 +5,7 @@
  */
 import type { WebhookDeliveryState, WebhookEventName, WebhookEventType } from "../vocabulary.ts";
 
-export type { WebhookEventType };
-export type MessageState = "pending" | "delivered" | "failed";
+type MessageState = "pending" | "delivered" | "failed";
 
 export interface WebhookMessage {
   /** `webhook-id`: one per event, identical across retries and redeliveries. */

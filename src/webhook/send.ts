@@ -12,7 +12,7 @@ import { clientWebhookSecret } from "./client-secret.ts";
 import type { AttemptResult } from "./delivery.ts";
 import { importWebhookSecret, signWebhook } from "./sign.ts";
 
-export const USER_AGENT = "wan-relay-webhooks/1";
+const USER_AGENT = "wan-relay-webhooks/1";
 
 export interface WebhookAttempt {
   url: string;
@@ -39,7 +39,7 @@ export async function sendWebhookAttempt(
   return sendWebhook(attempt.url, attempt, key, options.timeoutMs);
 }
 
-export async function sendWebhook(
+async function sendWebhook(
   url: string,
   message: { msgId: string; body: string },
   key: CryptoKey,

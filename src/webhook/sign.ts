@@ -12,7 +12,7 @@ export const WEBHOOK_SECRET_PREFIX = "whsec_";
 // The specification recommends keys of 24 to 64 bytes; shorter keys are
 // refused because an HMAC is only as strong as its key. Longer keys are
 // accepted: HMAC hashes them down and verifiers handle them the same way.
-export const WEBHOOK_SECRET_MIN_BYTES = 24;
+const WEBHOOK_SECRET_MIN_BYTES = 24;
 const GENERATED_SECRET_BYTES = 32;
 
 const encoder = new TextEncoder();

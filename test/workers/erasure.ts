@@ -12,7 +12,7 @@ import type { GenerationState } from "../../src/generation/state.ts";
 import { call, stubOf, type Client } from "./helpers.ts";
 
 /** Every route that takes a generation id, as (id) → request. */
-export function idRoutes(signedVideoUrl: string | null): [name: string, request: (id: string) => Promise<Response>][] {
+function idRoutes(signedVideoUrl: string | null): [name: string, request: (id: string) => Promise<Response>][] {
   const routes: [string, (id: string) => Promise<Response>][] = [
     ["GET /v1/generations/{id}", (id) => call(`/v1/generations/${id}`)],
     ["DELETE /v1/generations/{id}", (id) => call(`/v1/generations/${id}`, { method: "DELETE" })],

@@ -46,7 +46,7 @@ Options:
 };
 
 /** A model's inputs as text: one line per field, in the schema's order. */
-export function describeModel(model: Model): string {
+function describeModel(model: Model): string {
   const inputs = model.inputs as { properties?: Record<string, unknown>; required?: string[] };
   const properties = inputs.properties ?? {};
   const required = new Set(inputs.required ?? []);

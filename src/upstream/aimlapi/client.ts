@@ -14,10 +14,10 @@ import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInp
 import { creditsOf, describeUpstreamError, isRecord, taskState } from "./status.ts";
 
 /** The universal endpoint: every model is submitted and polled here (CONTRACT.md §1). */
-export const GENERATION_PATH = "/v2/video/generations";
-export const REQUEST_TIMEOUT_MS = 30_000;
+const GENERATION_PATH = "/v2/video/generations";
+const REQUEST_TIMEOUT_MS = 30_000;
 /** A download only has to start within this; the copy itself may take longer. */
-export const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
+const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
 /**
  * Largest JSON answer read from the upstream (a status answer is well under
  * 1 KB). A longer body is dropped unread past this point instead of being

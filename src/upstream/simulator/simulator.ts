@@ -15,11 +15,11 @@ import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInp
 
 export const SIMULATOR_VIDEO_URL = "simulator://videos/sample.mp4";
 /** Where the sample is in the assets directory (the host is never contacted: ASSETS serves it). */
-export const SAMPLE_ASSET_URL = "https://assets.invalid/simulator/sample.mp4";
+const SAMPLE_ASSET_URL = "https://assets.invalid/simulator/sample.mp4";
 const ID_PATTERN = /^sim-(\d+)-[0-9a-f]+:(.+)$/;
 
 /** The status word the simulator reports at `fraction` (0..1) of its run. */
-export function simulatedStatus(fraction: number): string {
+function simulatedStatus(fraction: number): string {
   if (fraction >= 1) return "completed";
   if (fraction < 0.1) return "queued";
   if (fraction < 0.2) return "waiting";
