@@ -33,6 +33,8 @@ export interface RelayProcess {
   /** Where local Durable Object and R2 state lives; kept across `restart()`. */
   persistDir: string;
   logs(): string;
+  /** The V8 inspector port of the running `wrangler dev` (it changes on `restart()`). */
+  inspectorPort(): number;
   /**
    * PID of the running `wrangler dev` process (null while stopped). Benchmarks
    * walk its descendants to find workerd and read its memory; it changes on `restart()`.
@@ -47,6 +49,10 @@ export interface RelayOptions {
   vars: Record<string, string>;
   persistDir?: string;
   readyTimeoutMs?: number;
+  /** Another Worker's wrangler config (relative to the repo root), e.g. the benches' floor; default wrangler.jsonc. */
+  config?: string;
+  /** More `wrangler dev` arguments, e.g. `--minify=false` for a profile with the source's names and lines. */
+  extraArgs?: readonly string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -68,9 +74,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   let child: ChildProcess | null = null;
+  let inspector = 0;
 
   const launch = async (): Promise<void> => {
     const inspectorPort = await freePort();
+    inspector = inspectorPort;
     const args = [
       "dev",
       "--ip",
@@ -82,6 +90,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
       "--persist-to",
       persistDir,
       "--show-interactive-dev-session=false",
+      ...(options.config === undefined ? [] : ["--config", options.config]),
+      ...(options.extraArgs ?? []),
     ];
     for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
     const proc = spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
@@ -133,6 +143,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     url,
     persistDir,
     logs: () => output,
+    inspectorPort: () => inspector,
     pid: () => (child !== null && child.exitCode === null ? (child.pid ?? null) : null),
     restart: async () => {
       await halt();
