@@ -238,6 +238,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Keeps this process's event loop (the fake's) busy `blockMs` out of every
+ * `2 × blockMs`, as a fake sharing its process with a load generator is, until the
+ * returned function is called (for the keep-alive experiment, docs/benchmarks.md).
+ */
+export function busyEventLoop(blockMs: number): () => void {
+  if (blockMs <= 0) return () => undefined;
+  const timer = setInterval(() => {
+    const until = performance.now() + blockMs;
+    while (performance.now() < until) {
+      // Spinning: nothing else in this process runs meanwhile, the fake's timers and reads included.
+    }
+  }, blockMs);
+  return () => clearInterval(timer);
+}
+
 // ---------------------------------------------------------------------------
 // Processes and memory (Linux /proc)
 

@@ -91,6 +91,41 @@ export class FloorIndex extends DurableObject<FloorEnv> {
   }
 }
 
+/**
+ * For the keep-alive experiment (docs/benchmarks.md): `n` requests to
+ * UPSTREAM_URL one after another, with `method` (GET or POST, a small JSON
+ * body); the gap before request i is `gap_ms + (i mod period) × step_ms`, a
+ * sweep repeated every `period` requests. Answers how many failed, at which
+ * gaps and with what message. Requests in a row from one isolate go over
+ * workerd's pooled connection, so a gap near the server's keep-alive timeout
+ * puts each reuse where the server is closing the connection.
+ */
+async function upstreamProbe(url: URL, env: FloorEnv): Promise<Response> {
+  if (env.UPSTREAM_URL === "") return Response.json({ error: "UPSTREAM_URL is not set" }, { status: 400 });
+  const n = intParam(url, "n", 10, 1, 1000);
+  const gapMs = intParam(url, "gap_ms", 1000, 0, 600_000);
+  const stepMs = intParam(url, "step_ms", 0, 0, 10_000);
+  const period = intParam(url, "period", n, 1, 1000);
+  const method = url.searchParams.get("method") === "POST" ? "POST" : "GET";
+  const failures: { at: number; gapMs: number; message: string }[] = [];
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const gap = gapMs + (i % period) * stepMs;
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+    try {
+      const response = await fetch(`${env.UPSTREAM_URL}/floor-probe`, {
+        method,
+        ...(method === "POST" ? { body: JSON.stringify({ i }), headers: { "Content-Type": "application/json" } } : {}),
+      });
+      await response.arrayBuffer();
+      ok++;
+    } catch (error) {
+      failures.push({ at: i, gapMs: gap, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return Response.json({ n, ok, failed: failures.length, failures });
+}
+
 /** A query parameter as a whole number in [min, max], else `fallback`. */
 function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
   const value = Number(url.searchParams.get(name) ?? fallback);
@@ -101,6 +136,7 @@ export default {
   async fetch(request, env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return new Response("ok");
+    if (url.pathname === "/upstream-probe") return upstreamProbe(url, env);
     if (url.pathname !== "/create" || request.method !== "POST") return new Response("not found", { status: 404 });
     const body = await request.text();
     try {

@@ -1,0 +1,395 @@
+/**
+ * Where the relay's CPU goes: a V8 CPU profile of the Worker under
+ * `wrangler dev` (through wrangler's inspector, the DevTools protocol), taken
+ * while it creates generations, and another while only alarms run.
+ *
+ *   node bench/profile.ts [--seconds 10] [--loops 4] [--generations 150] [--interval-us 200]
+ *
+ *  - create path: POLL_INTERVAL_SECONDS 3600, `--loops` clients creating for
+ *    `--seconds`; the profile holds the Worker's create route, the client
+ *    index's calls and each generation's `start` and first alarm (the submit);
+ *  - alarm runs: POLL_INTERVAL_SECONDS 0.2; `--generations` creates are
+ *    answered first, then the profile runs until every one has settled, so it
+ *    holds their polls, copies into R2 and index updates (and any submits
+ *    still queued when it started).
+ *
+ * The relay is bundled unminified for this (`--minify=false`), so frames carry
+ * the source's function names; each is placed in its source file through
+ * the bundle's source map when wrangler wrote one. Prints, per profile, the
+ * top functions by self time and by total time (a function counted once per
+ * sample however deep it recurs), and writes the `.cpuprofile` files (open
+ * them in Chrome DevTools or speedscope) to a temporary directory.
+ *
+ * Everything on 127.0.0.1; bounded; the relay and fake stop on every way out.
+ */
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startFakeAimlapi, type FakeAimlapi } from "../test/support/fake-aimlapi.ts";
+import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";
+import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
+import {
+  AUTH,
+  LogCounter,
+  fmt,
+  loadAverage,
+  numberOptions,
+  onCleanup,
+  printHeading,
+  printTable,
+  runBench,
+  sleep,
+} from "./lib.ts";
+
+const options = numberOptions({ seconds: 10, loops: 4, generations: 150, "interval-us": 200, top: 25 });
+const WINDOW_MS = options.seconds * 1000;
+const LOOPS = Math.max(1, Math.floor(options.loops));
+const GENERATIONS = Math.max(1, Math.floor(options.generations));
+const TOP = Math.max(1, Math.floor(options.top));
+
+// ---------------------------------------------------------------------------
+// The DevTools protocol over wrangler's inspector
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A DevTools session with the Worker's isolate. */
+class Inspector {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+      if (message.id === undefined) return;
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(message.error.message));
+      else waiter?.resolve(message.result);
+    });
+  }
+
+  /** Connects to the first target wrangler's inspector lists (the Worker). */
+  static async connect(port: number): Promise<Inspector> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const list = (await (
+          await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(2_000) })
+        ).json()) as { webSocketDebuggerUrl?: string }[];
+        const url = list.find((t) => t.webSocketDebuggerUrl !== undefined)?.webSocketDebuggerUrl;
+        if (url !== undefined) {
+          const socket = new WebSocket(url);
+          await new Promise<void>((resolve, reject) => {
+            socket.addEventListener("open", () => resolve(), { once: true });
+            socket.addEventListener("error", () => reject(new Error(`inspector: cannot open ${url}`)), { once: true });
+          });
+          return new Inspector(socket);
+        }
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`no inspector target on port ${port}`);
+      await sleep(250);
+    }
+  }
+
+  send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`inspector: ${method} timed out`)), 60_000);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+async function profiled(relay: RelayProcess, intervalUs: number, body: () => Promise<void>): Promise<CpuProfile> {
+  const inspector = await Inspector.connect(relay.inspectorPort());
+  try {
+    await inspector.send("Profiler.enable");
+    await inspector.send("Profiler.setSamplingInterval", { interval: intervalUs });
+    await inspector.send("Profiler.start");
+    await body();
+    const { profile } = await inspector.send<{ profile: CpuProfile }>("Profiler.stop");
+    return profile;
+  } finally {
+    inspector.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reading a profile
+
+/** Finds where a bundled position came from, through the bundle's source map (wrangler writes one beside it). */
+class SourceMapper {
+  private readonly maps = new Map<string, SourceMap | null>();
+
+  place(frame: CallFrame): string {
+    const map = this.mapFor(frame.url);
+    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (entry !== undefined && entry !== null && "originalSource" in entry && entry.originalSource !== undefined) {
+      const source = entry.originalSource.startsWith("file://")
+        ? fileURLToPath(entry.originalSource)
+        : entry.originalSource;
+      const shown = source.includes("node_modules")
+        ? source.slice(source.lastIndexOf("node_modules/") + "node_modules/".length)
+        : relative(REPO_ROOT, join(REPO_ROOT, source.replace(/^(\.\.\/)+/, "")));
+      return `${shown}:${entry.originalLine + 1}`;
+    }
+    if (frame.url === "") return "";
+    return `${frame.url.split("/").at(-1) ?? frame.url}:${frame.lineNumber + 1}`;
+  }
+
+  private mapFor(url: string): SourceMap | null {
+    if (this.maps.has(url)) return this.maps.get(url) ?? null;
+    let map: SourceMap | null = null;
+    try {
+      const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+      const candidates = [`${path}.map`, ...findBundleMaps(path)];
+      for (const candidate of candidates) {
+        try {
+          map = new SourceMap(
+            JSON.parse(readFileSync(candidate, "utf8")) as ConstructorParameters<typeof SourceMap>[0],
+          );
+          break;
+        } catch {
+          // try the next
+        }
+      }
+    } catch {
+      map = null;
+    }
+    this.maps.set(url, map);
+    return map;
+  }
+}
+
+/** wrangler dev's bundle maps under .wrangler/tmp, newest first, for a frame whose url is only a file name. */
+function findBundleMaps(name: string): string[] {
+  const base = name.split("/").at(-1) ?? name;
+  const root = join(REPO_ROOT, ".wrangler", "tmp");
+  const found: { path: string; mtime: number }[] = [];
+  try {
+    for (const dir of readdirSync(root)) {
+      const path = join(root, dir, `${base}.map`);
+      try {
+        found.push({ path, mtime: statSync(path).mtimeMs });
+      } catch {
+        // not in this one
+      }
+    }
+  } catch {
+    return [];
+  }
+  return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
+}
+
+interface Entry {
+  name: string;
+  where: string;
+  selfMs: number;
+  totalMs: number;
+}
+
+/** Self and total time per function (name + place), from the samples. */
+export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries: Entry[]; totalMs: number } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = new Map<number, { key: string; name: string; where: string }>();
+  for (const node of profile.nodes) {
+    const f = node.callFrame;
+    const name = f.functionName === "" ? "(anonymous)" : f.functionName;
+    const where = mapper.place(f);
+    keyOf.set(node.id, { key: `${name} ${where}`, name, where });
+  }
+  const entries = new Map<string, Entry>();
+  const entry = (id: number): Entry | undefined => {
+    const k = keyOf.get(id);
+    if (k === undefined) return undefined;
+    let e = entries.get(k.key);
+    if (e === undefined) {
+      e = { name: k.name, where: k.where, selfMs: 0, totalMs: 0 };
+      entries.set(k.key, e);
+    }
+    return e;
+  };
+  let totalMs = 0;
+  profile.samples.forEach((id, i) => {
+    // The delta before sample i+1 is the time sample i stood for.
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    totalMs += ms;
+    const self = entry(id);
+    if (self !== undefined) self.selfMs += ms;
+    const seen = new Set<Entry>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const e = entry(at);
+      if (e !== undefined && !seen.has(e)) {
+        seen.add(e);
+        e.totalMs += ms;
+      }
+      if (!byId.has(at)) break;
+    }
+  });
+  return { entries: [...entries.values()], totalMs };
+}
+
+function printProfile(title: string, profile: CpuProfile, file: string): void {
+  const { entries, totalMs } = summarize(profile, new SourceMapper());
+  const idle = entries.filter((e) => e.name === "(idle)" || e.name === "(program)" || e.name === "(garbage collector)");
+  const busyMs = totalMs - (entries.find((e) => e.name === "(idle)")?.selfMs ?? 0);
+  printHeading(title);
+  console.log(
+    `profile ${fmt(totalMs / 1000, 1)} s, of which not idle ${fmt(busyMs, 0)} ms; ` +
+      idle.map((e) => `${e.name} ${fmt(e.selfMs, 0)} ms`).join(", ") +
+      `\nwritten to ${file}`,
+  );
+  const pct = (ms: number): string => `${fmt((100 * ms) / busyMs, 1)} %`;
+  const rows = (sorted: Entry[], key: "selfMs" | "totalMs"): string[][] =>
+    sorted
+      .filter((e) => e.name !== "(idle)" && e.name !== "(root)")
+      .slice(0, TOP)
+      .map((e) => [
+        e.name.slice(0, 48),
+        e.where.slice(0, 60),
+        fmt(e[key], 0),
+        pct(e[key]),
+        fmt(e.selfMs, 0),
+        fmt(e.totalMs, 0),
+      ]);
+  console.log(`\nby self time (share of not-idle)`);
+  printTable(
+    ["function", "where", "self ms", "share", "self", "total"],
+    rows(
+      [...entries].sort((a, b) => b.selfMs - a.selfMs),
+      "selfMs",
+    ),
+  );
+  console.log(`\nby total time (share of not-idle)`);
+  printTable(
+    ["function", "where", "total ms", "share", "self", "total"],
+    rows(
+      [...entries].sort((a, b) => b.totalMs - a.totalMs),
+      "totalMs",
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The two scenarios
+
+function createRequest(relay: RelayProcess): Promise<Response> {
+  return fetch(`${relay.url}/v1/generations`, {
+    method: "POST",
+    headers: { ...AUTH, "Content-Type": "application/json" },
+    body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
+    signal: AbortSignal.timeout(30_000),
+  });
+}
+
+async function createLoops(relay: RelayProcess, loops: number, ms: number): Promise<number> {
+  const end = Date.now() + ms;
+  let created = 0;
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (Date.now() < end) {
+        const response = await createRequest(relay);
+        await response.arrayBuffer();
+        if (response.status === 202) created++;
+      }
+    }),
+  );
+  return created;
+}
+
+async function startProfiledRelay(upstream: FakeAimlapi, pollSeconds: string): Promise<RelayProcess> {
+  const relay = await startRelay({
+    vars: testRelayVars(upstream.url, { POLL_INTERVAL_SECONDS: pollSeconds, MAX_ACTIVE_PER_KEY: "1000000" }),
+    extraArgs: ["--minify=false"],
+  });
+  onCleanup(() => relay.stop());
+  return relay;
+}
+
+runBench("profile", 600_000, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wan-relay-profile-"));
+  console.log(`load average ${loadAverage()}; profiles in ${dir}`);
+  const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
+  onCleanup(() => upstream.close());
+
+  // Create path: polls an hour away, so only creates and their submits run.
+  const creating = await startProfiledRelay(upstream, "3600");
+  await createLoops(creating, 2, 2_000); // warm-up: isolate, keyring, index
+  let created = 0;
+  const createProfile = await profiled(creating, options["interval-us"], async () => {
+    created = await createLoops(creating, LOOPS, WINDOW_MS);
+    await sleep(1_000); // the last submits
+  });
+  const createFile = join(dir, "create.cpuprofile");
+  writeFileSync(createFile, JSON.stringify(createProfile));
+  printProfile(
+    `Create path: ${created} creates (${LOOPS} loops × ${WINDOW_MS / 1000} s) and their submits; load ${loadAverage()}`,
+    createProfile,
+    createFile,
+  );
+  await creating.stop();
+
+  // Alarm runs: the creates first, then a profile of their polls and copies only.
+  const polling = await startProfiledRelay(upstream, "0.2");
+  await createLoops(polling, 2, 2_000);
+  const settled = new LogCounter(() => polling.logs(), ['"generation.settled"']);
+  await sleep(3_000);
+  const before = settled.count('"generation.settled"');
+  for (let i = 0; i < GENERATIONS; i += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, GENERATIONS - i) }, async () => (await createRequest(polling)).arrayBuffer()),
+    );
+  }
+  const alarmProfile = await profiled(polling, options["interval-us"], async () => {
+    const deadline = Date.now() + 120_000;
+    while (settled.count('"generation.settled"') - before < GENERATIONS && Date.now() < deadline) await sleep(100);
+  });
+  const alarmFile = join(dir, "alarms.cpuprofile");
+  writeFileSync(alarmFile, JSON.stringify(alarmProfile));
+  printProfile(
+    `Alarm runs: ${settled.count('"generation.settled"') - before} of ${GENERATIONS} generations polled (5 polls each), copied and settled; load ${loadAverage()}`,
+    alarmProfile,
+    alarmFile,
+  );
+});
