@@ -1,6 +1,6 @@
 /**
  * Where the relay's CPU goes: a V8 CPU profile of the Worker under
- * `wrangler dev` (through wrangler's inspector, the DevTools protocol), taken
+ * `wrangler dev` (through wrangler's inspector proxy, the DevTools protocol), taken
  * while it creates generations, and another while only alarms run.
  *
  *   node bench/profile.ts [--seconds 10] [--loops 4] [--generations 150] [--interval-us 200]
@@ -22,7 +22,7 @@
  *
  * Everything on 127.0.0.1; bounded; the relay and fake stop on every way out.
  */
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -48,6 +48,8 @@ const WINDOW_MS = options.seconds * 1000;
 const LOOPS = Math.max(1, Math.floor(options.loops));
 const GENERATIONS = Math.max(1, Math.floor(options.generations));
 const TOP = Math.max(1, Math.floor(options.top));
+/** How many of the top self-time entries get their callers and lines printed. */
+const HOT = 12;
 
 // ---------------------------------------------------------------------------
 // The DevTools protocol over wrangler's inspector
@@ -91,7 +93,12 @@ class Inspector {
     });
   }
 
-  /** Connects to the first target wrangler's inspector lists (the Worker). */
+  /**
+   * Connects to the Worker through wrangler's inspector proxy (the port
+   * `--inspector-port` gave it; workerd's own inspector serves only the one
+   * session wrangler holds). The proxy wants an Origin on the loopback; Node's
+   * WebSocket takes extra headers in undici's init object.
+   */
   static async connect(port: number): Promise<Inspector> {
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -101,7 +108,7 @@ class Inspector {
         ).json()) as { webSocketDebuggerUrl?: string }[];
         const url = list.find((t) => t.webSocketDebuggerUrl !== undefined)?.webSocketDebuggerUrl;
         if (url !== undefined) {
-          const socket = new WebSocket(url);
+          const socket = new WebSocket(url, { headers: { Origin: "http://127.0.0.1" } } as unknown as string[]);
           await new Promise<void>((resolve, reject) => {
             socket.addEventListener("open", () => resolve(), { once: true });
             socket.addEventListener("error", () => reject(new Error(`inspector: cannot open ${url}`)), { once: true });
@@ -160,9 +167,12 @@ async function profiled(relay: RelayProcess, intervalUs: number, body: () => Pro
 class SourceMapper {
   private readonly maps = new Map<string, SourceMap | null>();
 
-  place(frame: CallFrame): string {
+  /** The bundle map first found (copied beside the profile, since wrangler deletes its own on exit). */
+  mapFile: string | null = null;
+
+  place(frame: CallFrame, line = frame.lineNumber, column = frame.columnNumber): string {
     const map = this.mapFor(frame.url);
-    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+    const entry = map?.findEntry(line, column);
     if (entry !== undefined && entry !== null && "originalSource" in entry && entry.originalSource !== undefined) {
       const source = entry.originalSource.startsWith("file://")
         ? fileURLToPath(entry.originalSource)
@@ -173,7 +183,7 @@ class SourceMapper {
       return `${shown}:${entry.originalLine + 1}`;
     }
     if (frame.url === "") return "";
-    return `${frame.url.split("/").at(-1) ?? frame.url}:${frame.lineNumber + 1}`;
+    return `${frame.url.split("/").at(-1) ?? frame.url}:${line + 1}`;
   }
 
   private mapFor(url: string): SourceMap | null {
@@ -187,6 +197,7 @@ class SourceMapper {
           map = new SourceMap(
             JSON.parse(readFileSync(candidate, "utf8")) as ConstructorParameters<typeof SourceMap>[0],
           );
+          this.mapFile ??= candidate;
           break;
         } catch {
           // try the next
@@ -220,16 +231,24 @@ function findBundleMaps(name: string): string[] {
   return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
 }
 
+interface ProfileNodeFull extends ProfileNode {
+  positionTicks?: { line: number; ticks: number }[];
+}
+
 interface Entry {
   name: string;
   where: string;
   selfMs: number;
   totalMs: number;
+  /** Self time by immediate caller (`name where`). */
+  callers: Map<string, number>;
+  /** Samples by source line inside the function (V8's position ticks). */
+  lines: Map<string, number>;
 }
 
-/** Self and total time per function (name + place), from the samples. */
+/** Self and total time per function (name + place), from the samples, with callers and hot lines. */
 export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries: Entry[]; totalMs: number } {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n as ProfileNodeFull]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const keyOf = new Map<number, { key: string; name: string; where: string }>();
@@ -245,7 +264,7 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
     if (k === undefined) return undefined;
     let e = entries.get(k.key);
     if (e === undefined) {
-      e = { name: k.name, where: k.where, selfMs: 0, totalMs: 0 };
+      e = { name: k.name, where: k.where, selfMs: 0, totalMs: 0, callers: new Map(), lines: new Map() };
       entries.set(k.key, e);
     }
     return e;
@@ -256,7 +275,12 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
     const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     totalMs += ms;
     const self = entry(id);
-    if (self !== undefined) self.selfMs += ms;
+    if (self !== undefined) {
+      self.selfMs += ms;
+      const caller = parent.get(id);
+      const callerKey = caller === undefined ? "(none)" : (keyOf.get(caller)?.key ?? "?");
+      self.callers.set(callerKey, (self.callers.get(callerKey) ?? 0) + ms);
+    }
     const seen = new Set<Entry>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const e = entry(at);
@@ -267,11 +291,30 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
       if (!byId.has(at)) break;
     }
   });
+  for (const node of byId.values()) {
+    const e = entry(node.id);
+    if (e === undefined || node.callFrame.url === "") continue;
+    for (const { line, ticks } of node.positionTicks ?? []) {
+      const place = mapper.place(node.callFrame, line - 1, 0);
+      e.lines.set(place, (e.lines.get(place) ?? 0) + ticks);
+    }
+  }
   return { entries: [...entries.values()], totalMs };
 }
 
+/** The largest few of a map, as `key value` text. */
+function topOf(map: ReadonlyMap<string, number>, count: number, unit: string): string {
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, value]) => `${key.trim()} ${fmt(value, 0)}${unit}`)
+    .join("; ");
+}
+
 function printProfile(title: string, profile: CpuProfile, file: string): void {
-  const { entries, totalMs } = summarize(profile, new SourceMapper());
+  const mapper = new SourceMapper();
+  const { entries, totalMs } = summarize(profile, mapper);
+  if (mapper.mapFile !== null) copyFileSync(mapper.mapFile, `${file}.index.js.map`);
   const idle = entries.filter((e) => e.name === "(idle)" || e.name === "(program)" || e.name === "(garbage collector)");
   const busyMs = totalMs - (entries.find((e) => e.name === "(idle)")?.selfMs ?? 0);
   printHeading(title);
@@ -309,6 +352,19 @@ function printProfile(title: string, profile: CpuProfile, file: string): void {
       "totalMs",
     ),
   );
+  // A native frame's time (SQL, RPC, console) belongs to whoever called it; a
+  // JavaScript function's self time sits on its lines (native calls it makes
+  // without a frame of their own included).
+  console.log(`\nthe top ${HOT} by self time: their callers, and their hottest lines (samples)`);
+  const hot = [...entries]
+    .filter((e) => !["(idle)", "(root)", "(program)", "(garbage collector)"].includes(e.name))
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, HOT);
+  for (const e of hot) {
+    console.log(`${e.name} ${e.where} (self ${fmt(e.selfMs, 0)} ms)`);
+    console.log(`    called from: ${topOf(e.callers, 4, " ms")}`);
+    if (e.lines.size > 0) console.log(`    lines: ${topOf(e.lines, 5, "")}`);
+  }
 }
 
 // ---------------------------------------------------------------------------
