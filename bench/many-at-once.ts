@@ -49,7 +49,7 @@ import {
   upstreamStats,
   type Generation,
 } from "./lib.ts";
-import { parseOutcomes, type Outcome } from "./outcomes.ts";
+import { parseOutcomes, type Outcome } from "../test/support/lifecycle-log.ts";
 
 const options = numberOptions({ n: 1000, poll: 1, polls: 3, "keepalive-ms": 0, "block-ms": 0 });
 const N = Math.max(1, Math.floor(options.n));

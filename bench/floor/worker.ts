@@ -14,6 +14,9 @@
  * the relay's reservation is); with `fetch=1` each alarm run also makes one
  * GET to UPSTREAM_URL (the relay's polls are HTTP requests).
  *
+ * `POST /index-only` writes one row in the one index object and nothing else:
+ * what a single Durable Object sustains for a one-row write per request.
+ *
  * It logs one line when a generation's first alarm has run (`floor.submitted`)
  * and one when its last has (`floor.done`), so the bench can tell when the
  * work it started is over without asking the Worker (which would add work).
@@ -137,6 +140,11 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return new Response("ok");
     if (url.pathname === "/upstream-probe") return upstreamProbe(url, env);
+    if (url.pathname === "/index-only" && request.method === "POST") {
+      // What one object sustains: each request one RPC writing one row in the one index object.
+      await env.FLOOR_INDEX.getByName("client").record(crypto.randomUUID());
+      return new Response(null, { status: 202 });
+    }
     if (url.pathname !== "/create" || request.method !== "POST") return new Response("not found", { status: 404 });
     const body = await request.text();
     try {

@@ -1,8 +1,8 @@
 /**
  * What became of each generation, read from a relay's lifecycle log lines
  * (src/lib/log.ts: one JSON object a line, each with `generation` and
- * `age_ms`), so a bench can follow hundreds of generations without reading
- * them over the API while they run.
+ * `age_ms`), so a load test or bench can follow hundreds of generations
+ * without reading them over the API while they run.
  */
 
 export interface Outcome {
