@@ -79,7 +79,7 @@ async function warmCalls(relay: RelayProcess, path: string, auth: boolean, count
   return { ms: percentile(latencies, 50), cpuMs: (workerdCpuMs(relay) - cpuBefore) / count };
 }
 
-runBench("cold-paths", 600_000, async () => {
+runBench("cold-paths", 400_000, async () => {
   console.log(
     `${ROUNDS} rounds, a fresh isolate per path per round, ${WARM} warm calls; load average ${loadAverage()}`,
   );

@@ -422,7 +422,7 @@ async function startPhaseRelay(upstream: FakeAimlapi, phase: Phase): Promise<Rel
   return relay;
 }
 
-runBench("floor", 1_200_000, async () => {
+runBench("floor", 1_230_000, async () => {
   console.log(
     `relay vs floor under the same wrangler dev; ${ROUNDS} rounds of ${LOOPS} loops × ${WINDOW_MS / 1000} s, ` +
       `${CPU_ROUNDS} of 1 loop × ${CPU_WINDOW_MS / 1000} s; load average ${loadAverage()}`,

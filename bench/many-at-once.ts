@@ -61,7 +61,7 @@ const STEPS = [...Array.from({ length: POLLS - 1 }, (_, i) => (i === 0 ? "queued
 /** Longest wait for every generation to end after the last create was answered. */
 const FINISH_LIMIT_MS = 240_000;
 
-runBench("many-at-once", 600_000, async () => {
+runBench("many-at-once", 630_000, async () => {
   console.log(
     `${N} generations at once, POLL_INTERVAL_SECONDS ${options.poll}, ${POLLS} polls each (T ≈ ${fmt(POLLS * options.poll + 0.5)} s), ` +
       `fake keep-alive timeout ${KEEPALIVE_MS === undefined ? "its default (none)" : `${KEEPALIVE_MS} ms`}` +
