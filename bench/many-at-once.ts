@@ -61,6 +61,20 @@ const STEPS = [...Array.from({ length: POLLS - 1 }, (_, i) => (i === 0 ? "queued
 /** Longest wait for every generation to end after the last create was answered. */
 const FINISH_LIMIT_MS = 240_000;
 
+/** The relay's `generation.submitted` line for one generation: how long its submit took and how it ended. */
+function submittedLine(logs: string, id: string): { ageMs: number; submitMs: number; outcome: string } | null {
+  for (const line of logs.split("\n")) {
+    if (!line.includes('"generation.submitted"') || !line.includes(id)) continue;
+    try {
+      const parsed = JSON.parse(line) as { age_ms?: number; submit_ms?: number; outcome?: string };
+      return { ageMs: parsed.age_ms ?? 0, submitMs: parsed.submit_ms ?? 0, outcome: parsed.outcome ?? "?" };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
 runBench("many-at-once", 630_000, async () => {
   console.log(
     `${N} generations at once, POLL_INTERVAL_SECONDS ${options.poll}, ${POLLS} polls each (T ≈ ${fmt(POLLS * options.poll + 0.5)} s), ` +
@@ -86,6 +100,13 @@ runBench("many-at-once", 630_000, async () => {
   const refused = new Map<string, number>();
   const accepted = new Map<string, { prompt: string; createdAt: number }>();
   const acceptMs: number[] = [];
+  // When the fake first held a task for each prompt (a submit it answered), to a quarter of a second.
+  const taskSeenAt = new Map<string, number>();
+  const watchFake = setInterval(() => {
+    for (const prompt of prompts) {
+      if (!taskSeenAt.has(prompt) && upstream.tasksForPrompt(prompt).length > 0) taskSeenAt.set(prompt, Date.now());
+    }
+  }, 250);
   const unblock = busyEventLoop(BLOCK_MS);
   const started = Date.now();
   let lastAnswer = started;
@@ -131,6 +152,7 @@ runBench("many-at-once", 630_000, async () => {
     await sleep(500);
   }
   unblock();
+  clearInterval(watchFake);
   const ends = [...accepted].map(([id, a]) => {
     const o = outcomes.get(id);
     return o?.terminal === undefined ? null : { id, at: a.createdAt + o.terminal.ageMs, ...o.terminal };
@@ -155,6 +177,13 @@ runBench("many-at-once", 630_000, async () => {
     "s",
   );
   printFigure("makespan", makespanMs / 1000, "s", "first create sent → last terminal state");
+  const tMs = (POLLS * options.poll + 0.5) * 1000;
+  printFigure(
+    "makespan − accept phase",
+    (makespanMs - acceptPhaseMs) / 1000,
+    "s",
+    `against T + 2 poll intervals = ${fmt((tMs + 2 * options.poll * 1000) / 1000, 1)} s`,
+  );
   const runMs = done.map((e) => e.ageMs);
   printFigure(
     "create → terminal p50 / p95 / max",
@@ -177,9 +206,21 @@ runBench("many-at-once", 630_000, async () => {
         const prompt = accepted.get(f.id)?.prompt ?? "";
         if ((await upstreamStats(upstream, prompt)).submits > 0) reached++;
       }
-      const ages = list.map((f) => fmt((f.at - started) / 1000, 1)).join(", ");
       for (const [message, count] of seen) rows.push([code, String(count), `${reached}/${list.length}`, message]);
-      console.log(`${code}: at ${ages} s after the first create`);
+      // Each one's submit as both sides saw it, in seconds after the first create was sent.
+      for (const f of list.slice(0, 10)) {
+        const a = accepted.get(f.id);
+        const submitted = submittedLine(relay.logs(), f.id);
+        const at = (ms: number | undefined): string => (ms === undefined ? "-" : fmt((ms - started) / 1000, 2));
+        const submitStart =
+          a === undefined || submitted === null ? undefined : a.createdAt + submitted.ageMs - submitted.submitMs;
+        console.log(
+          `${code} ${f.id}: created ${at(a?.createdAt)}, submit sent ${at(submitStart)}, ` +
+            `fake held its task ${at(taskSeenAt.get(a?.prompt ?? ""))}, submit ended after ${
+              submitted === null ? "-" : fmt(submitted.submitMs / 1000, 2)
+            } s (${submitted?.outcome ?? "-"}), failed ${at(f.at)}`,
+        );
+      }
     }
     printTable(["code", "count", "submit reached the fake", "message"], rows);
   }

@@ -311,7 +311,36 @@ function topOf(map: ReadonlyMap<string, number>, count: number, unit: string): s
     .join("; ");
 }
 
-function printProfile(title: string, profile: CpuProfile, file: string): void {
+/**
+ * Functions whose total time answers a question of docs/benchmarks.md (what
+ * the accept path, an alarm run, the index, logging and the copy each cost),
+ * printed per create or per generation whatever their rank.
+ */
+const FOCUS = [
+  "createGeneration",
+  "start",
+  "runAlarm",
+  "apply",
+  "reserve",
+  "record",
+  "syncClientIndex",
+  "scheduleAlarm",
+  "load",
+  "save",
+  "logEvent",
+  "copyVideoToR2",
+  "newGenerationId",
+  "keyring",
+  "canonicalJson",
+  "readConfig",
+  "checkModelInput",
+  "schemasFor",
+  "inputsJsonSchema",
+  "toGeneration",
+  "signedVideoLink",
+];
+
+function printProfile(title: string, profile: CpuProfile, file: string, units: { count: number; what: string }): void {
   const mapper = new SourceMapper();
   const { entries, totalMs } = summarize(profile, mapper);
   if (mapper.mapFile !== null) copyFileSync(mapper.mapFile, `${file}.index.js.map`);
@@ -355,6 +384,14 @@ function printProfile(title: string, profile: CpuProfile, file: string): void {
   // A native frame's time (SQL, RPC, console) belongs to whoever called it; a
   // JavaScript function's self time sits on its lines (native calls it makes
   // without a frame of their own included).
+  console.log(`\nchosen functions: total (and self) ms, all places summed, and per ${units.what} (${units.count})`);
+  const focusRows = FOCUS.map((name) => {
+    const matching = entries.filter((e) => e.name === name);
+    const total = matching.reduce((sum, e) => sum + e.totalMs, 0);
+    const self = matching.reduce((sum, e) => sum + e.selfMs, 0);
+    return [name, fmt(total, 0), fmt(self, 0), fmt(total / units.count, 2), pct(total)];
+  }).filter((row) => row[1] !== "0");
+  printTable(["function", "total ms", "self ms", `total ms per ${units.what}`, "share"], focusRows);
   console.log(`\nthe top ${HOT} by self time: their callers, and their hottest lines (samples)`);
   const hot = [...entries]
     .filter((e) => !["(idle)", "(root)", "(program)", "(garbage collector)"].includes(e.name))
@@ -423,6 +460,7 @@ runBench("profile", 600_000, async () => {
     `Create path: ${created} creates (${LOOPS} loops × ${WINDOW_MS / 1000} s) and their submits; load ${loadAverage()}`,
     createProfile,
     createFile,
+    { count: created, what: "create" },
   );
   await creating.stop();
 
@@ -447,5 +485,6 @@ runBench("profile", 600_000, async () => {
     `Alarm runs: ${settled.count('"generation.settled"') - before} of ${GENERATIONS} generations polled (5 polls each), copied and settled; load ${loadAverage()}`,
     alarmProfile,
     alarmFile,
+    { count: Math.max(1, settled.count('"generation.settled"') - before), what: "generation" },
   );
 });
