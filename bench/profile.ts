@@ -8,6 +8,8 @@
  *  - create path: POLL_INTERVAL_SECONDS 3600, `--loops` clients creating for
  *    `--seconds`; the profile holds the Worker's create route, the client
  *    index's calls and each generation's `start` and first alarm (the submit);
+ *  - the floor's create (bench/floor/, with its index hop) the same way, so
+ *    what the runtime costs anyway can be told from what the relay adds;
  *  - alarm runs: POLL_INTERVAL_SECONDS 0.2; `--generations` creates are
  *    answered first, then the profile runs until every one has settled, so it
  *    holds their polls, copies into R2 and index updates (and any submits
@@ -211,13 +213,21 @@ class SourceMapper {
   }
 }
 
-/** wrangler dev's bundle maps under .wrangler/tmp, newest first, for a frame whose url is only a file name. */
+/**
+ * wrangler dev's bundle maps, newest first, for a frame whose url is only a
+ * file name: under .wrangler/tmp beside the relay's config or the floor's.
+ */
 function findBundleMaps(name: string): string[] {
   const base = name.split("/").at(-1) ?? name;
-  const root = join(REPO_ROOT, ".wrangler", "tmp");
   const found: { path: string; mtime: number }[] = [];
-  try {
-    for (const dir of readdirSync(root)) {
+  for (const root of [join(REPO_ROOT, ".wrangler", "tmp"), join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp")]) {
+    let dirs: string[];
+    try {
+      dirs = readdirSync(root);
+    } catch {
+      continue;
+    }
+    for (const dir of dirs) {
       const path = join(root, dir, `${base}.map`);
       try {
         found.push({ path, mtime: statSync(path).mtimeMs });
@@ -225,8 +235,6 @@ function findBundleMaps(name: string): string[] {
         // not in this one
       }
     }
-  } catch {
-    return [];
   }
   return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
 }
@@ -246,8 +254,15 @@ interface Entry {
   lines: Map<string, number>;
 }
 
-/** Self and total time per function (name + place), from the samples, with callers and hot lines. */
-export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries: Entry[]; totalMs: number } {
+/**
+ * Self and total time per function (name + place), from the samples, with
+ * callers and hot lines; and total time per function name (every place of a
+ * name together, counted once per sample however often it nests).
+ */
+export function summarize(
+  profile: CpuProfile,
+  mapper: SourceMapper,
+): { entries: Entry[]; totalMs: number; byName: Map<string, { selfMs: number; totalMs: number }> } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n as ProfileNodeFull]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -270,6 +285,15 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
     return e;
   };
   let totalMs = 0;
+  const byName = new Map<string, { selfMs: number; totalMs: number }>();
+  const named = (name: string): { selfMs: number; totalMs: number } => {
+    let n = byName.get(name);
+    if (n === undefined) {
+      n = { selfMs: 0, totalMs: 0 };
+      byName.set(name, n);
+    }
+    return n;
+  };
   profile.samples.forEach((id, i) => {
     // The delta before sample i+1 is the time sample i stood for.
     const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
@@ -282,11 +306,17 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
       self.callers.set(callerKey, (self.callers.get(callerKey) ?? 0) + ms);
     }
     const seen = new Set<Entry>();
+    const seenNames = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const e = entry(at);
       if (e !== undefined && !seen.has(e)) {
         seen.add(e);
         e.totalMs += ms;
+      }
+      if (e !== undefined && !seenNames.has(e.name)) {
+        seenNames.add(e.name);
+        named(e.name).totalMs += ms;
+        if (at === id) named(e.name).selfMs += ms;
       }
       if (!byId.has(at)) break;
     }
@@ -299,7 +329,7 @@ export function summarize(profile: CpuProfile, mapper: SourceMapper): { entries:
       e.lines.set(place, (e.lines.get(place) ?? 0) + ticks);
     }
   }
-  return { entries: [...entries.values()], totalMs };
+  return { entries: [...entries.values()], totalMs, byName };
 }
 
 /** The largest few of a map, as `key value` text. */
@@ -340,9 +370,18 @@ const FOCUS = [
   "signedVideoLink",
 ];
 
-function printProfile(title: string, profile: CpuProfile, file: string, units: { count: number; what: string }): void {
+/** The floor Worker's functions (bench/floor/worker.ts). */
+const FLOOR_FOCUS = ["fetch", "start", "record", "alarm"];
+
+function printProfile(
+  title: string,
+  profile: CpuProfile,
+  file: string,
+  units: { count: number; what: string },
+  focus: readonly string[] = FOCUS,
+): void {
   const mapper = new SourceMapper();
-  const { entries, totalMs } = summarize(profile, mapper);
+  const { entries, totalMs, byName } = summarize(profile, mapper);
   if (mapper.mapFile !== null) copyFileSync(mapper.mapFile, `${file}.index.js.map`);
   const idle = entries.filter((e) => e.name === "(idle)" || e.name === "(program)" || e.name === "(garbage collector)");
   const busyMs = totalMs - (entries.find((e) => e.name === "(idle)")?.selfMs ?? 0);
@@ -385,12 +424,12 @@ function printProfile(title: string, profile: CpuProfile, file: string, units: {
   // JavaScript function's self time sits on its lines (native calls it makes
   // without a frame of their own included).
   console.log(`\nchosen functions: total (and self) ms, all places summed, and per ${units.what} (${units.count})`);
-  const focusRows = FOCUS.map((name) => {
-    const matching = entries.filter((e) => e.name === name);
-    const total = matching.reduce((sum, e) => sum + e.totalMs, 0);
-    const self = matching.reduce((sum, e) => sum + e.selfMs, 0);
-    return [name, fmt(total, 0), fmt(self, 0), fmt(total / units.count, 2), pct(total)];
-  }).filter((row) => row[1] !== "0");
+  const focusRows = focus
+    .map((name) => {
+      const { totalMs: total, selfMs: self } = byName.get(name) ?? { totalMs: 0, selfMs: 0 };
+      return [name, fmt(total, 0), fmt(self, 0), fmt(total / units.count, 2), pct(total)];
+    })
+    .filter((row) => row[1] !== "0");
   printTable(["function", "total ms", "self ms", `total ms per ${units.what}`, "share"], focusRows);
   console.log(`\nthe top ${HOT} by self time: their callers, and their hottest lines (samples)`);
   const hot = [...entries]
@@ -416,13 +455,18 @@ function createRequest(relay: RelayProcess): Promise<Response> {
   });
 }
 
-async function createLoops(relay: RelayProcess, loops: number, ms: number): Promise<number> {
+async function createLoops(
+  relay: RelayProcess,
+  loops: number,
+  ms: number,
+  request: (relay: RelayProcess) => Promise<Response> = createRequest,
+): Promise<number> {
   const end = Date.now() + ms;
   let created = 0;
   await Promise.all(
     Array.from({ length: loops }, async () => {
       while (Date.now() < end) {
-        const response = await createRequest(relay);
+        const response = await request(relay);
         await response.arrayBuffer();
         if (response.status === 202) created++;
       }
@@ -463,6 +507,37 @@ runBench("profile", 600_000, async () => {
     { count: created, what: "create" },
   );
   await creating.stop();
+
+  // The floor's create (with its index hop), the same way: what of the above the runtime costs anyway.
+  const floor = await startRelay({
+    vars: {},
+    config: "bench/floor/wrangler.jsonc",
+    extraArgs: ["--minify=false"],
+  });
+  onCleanup(() => floor.stop());
+  const floorCreate = (target: RelayProcess): Promise<Response> =>
+    fetch(`${target.url}/create?index=1&alarms=6&interval_ms=3600000`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  await createLoops(floor, 2, 2_000, floorCreate);
+  let floorCreated = 0;
+  const floorProfile = await profiled(floor, options["interval-us"], async () => {
+    floorCreated = await createLoops(floor, LOOPS, WINDOW_MS, floorCreate);
+    await sleep(1_000);
+  });
+  const floorFile = join(dir, "floor-create.cpuprofile");
+  writeFileSync(floorFile, JSON.stringify(floorProfile));
+  printProfile(
+    `The floor's create with its index hop: ${floorCreated} creates (${LOOPS} loops × ${WINDOW_MS / 1000} s) and their first alarm; load ${loadAverage()}`,
+    floorProfile,
+    floorFile,
+    { count: floorCreated, what: "create" },
+    FLOOR_FOCUS,
+  );
+  await floor.stop();
 
   // Alarm runs: the creates first, then a profile of their polls and copies only.
   const polling = await startProfiledRelay(upstream, "0.2");
