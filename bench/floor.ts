@@ -34,7 +34,9 @@
  *
  * Last, what a single Durable Object sustains here: `--loops` clients (then
  * one) each sending requests that write one row in the floor's one index
- * object, `--rounds` windows of `--seconds`.
+ * object, `--rounds` windows of `--seconds`; and what a log line costs under
+ * `wrangler dev`: the floor's create with as many more JSON lines as the relay
+ * logs per generation, against none.
  *
  * Everything on 127.0.0.1; no keys, no network; bounded (each wait has a
  * deadline, the whole bench a time limit); the servers stop on every way out.
@@ -159,13 +161,14 @@ function relayTarget(process: RelayProcess, phase: Phase): Target {
   };
 }
 
-function floorTarget(process: RelayProcess, phase: Phase, index: boolean): Target {
+function floorTarget(process: RelayProcess, phase: Phase, index: boolean, logs = 0): Target {
   const marker = phase.doneWhen === "settled" ? "floor.done " : "floor.submitted ";
   const counter = new LogCounter(() => process.logs(), [marker]);
   const query = new URLSearchParams({
     alarms: String(ALARMS_PER_GENERATION),
     interval_ms: String(phase.pollMs),
     index: index ? "1" : "0",
+    logs: String(logs),
   });
   return {
     name: index ? "floor+index" : "floor",
@@ -414,6 +417,57 @@ async function measureSingleObject(process: RelayProcess): Promise<void> {
   console.log(`load average ${loadAverage()}`);
 }
 
+/** The relay's lifecycle log lines per generation so far (each generation logs `generation.created` once). */
+function relayLogLinesPerGeneration(relay: RelayProcess): number {
+  const lines = relay.logs().split("\n");
+  const generations = lines.filter((l) => l.includes('"event":"generation.created"')).length;
+  return lines.filter((l) => l.startsWith('{"level":')).length / Math.max(1, generations);
+}
+
+/**
+ * What a log line costs under `wrangler dev` (workerd formats it, wrangler's
+ * Node prints it): the floor's create, accept + first alarm only, with no
+ * extra line and with `lines` more, one loop, one target at a time with its
+ * own tail (both run on one floor process).
+ */
+async function measureLogCost(process: RelayProcess, lines: number): Promise<void> {
+  printHeading(`What a log line costs: the floor's create with 0 and with ${lines} more JSON lines (1 loop)`);
+  const phase = PHASES[1] ?? { name: "", doneWhen: "submitted", pollMs: POLL_OUT_OF_WINDOW_MS };
+  const plain = floorTarget(process, phase, false, 0);
+  const logged = floorTarget(process, phase, false, lines);
+  await measureIdle([plain]);
+  logged.idleCpuMsPerS = plain.idleCpuMsPerS;
+  const results = new Map<Target, Window[]>([
+    [plain, []],
+    [logged, []],
+  ]);
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (const target of round % 2 === 0 ? [plain, logged] : [logged, plain]) {
+      takeReading(target, undefined);
+      const w = await runWindow(target, 1, CPU_WINDOW_MS);
+      await sleep(TAIL_MS);
+      takeReading(target, w);
+      results.get(target)?.push(w);
+    }
+  }
+  const cpu = (t: Target): number[] => (results.get(t) ?? []).map(cpuPerCreate);
+  printTable(
+    ["floor create", "server CPU ms/create", "of which workerd", "of which wrangler's node"],
+    [plain, logged].map((t) => {
+      const windows = results.get(t) ?? [];
+      const by = (name: string): number[] => windows.map((w) => (w.cpu?.get(name) ?? 0) / Math.max(1, w.creates));
+      return [
+        t === plain ? "no extra line" : `${lines} more lines`,
+        spread(cpu(t)),
+        spread(by("workerd")),
+        spread(by("node")),
+      ];
+    }),
+  );
+  const perLine = (median(cpu(logged)) - median(cpu(plain))) / lines;
+  console.log(`≈ ${fmt(perLine, 2)} ms of server CPU per log line; load average ${loadAverage()}`);
+}
+
 async function startFloor(upstream: FakeAimlapi): Promise<RelayProcess> {
   const floor = await startRelay({ vars: { UPSTREAM_URL: upstream.url }, config: "bench/floor/wrangler.jsonc" });
   onCleanup(() => floor.stop());
@@ -443,6 +497,7 @@ runBench("floor", 1_230_000, async () => {
   const floor = await startFloor(upstream);
   const indexedFloor = await startFloor(upstream);
   const results: PhaseResult[] = [];
+  let linesPerGeneration = 0;
   for (const phase of PHASES) {
     const relay = await startPhaseRelay(upstream, phase);
     const targets = [
@@ -453,10 +508,15 @@ runBench("floor", 1_230_000, async () => {
     const result = await runPhase(phase, targets);
     results.push(result);
     printPhase(result);
+    if (phase.doneWhen === "settled") {
+      linesPerGeneration = relayLogLinesPerGeneration(relay);
+      console.log(`relay: ${fmt(linesPerGeneration, 1)} log lines per generation (each a JSON object)`);
+    }
     // Its pending alarms (out of the window: one per generation, an hour away) must not weigh on the next phase.
     await relay.stop();
   }
   await measureSingleObject(indexedFloor);
+  await measureLogCost(floor, Math.max(1, Math.round(linesPerGeneration)));
   printHeading("Summary");
   for (const result of results) printPhase(result);
 });

@@ -3,7 +3,7 @@
  * so the relay's figures can be read against what workerd itself costs on
  * the same machine in the same run (bench/floor.ts).
  *
- *   POST /create?alarms=6&interval_ms=200&index=0|1&fetch=0|1
+ *   POST /create?alarms=6&interval_ms=200&index=0|1&fetch=0|1&logs=0
  *
  * reads the JSON body, names one Durable Object per create by a random id,
  * and has it write one SQLite row and set one alarm, due at once (where the
@@ -12,7 +12,8 @@
  * done (the relay's submit and its polls, one alarm each). With `index=1` the
  * Worker first writes one row in a per-client index object (one more hop, as
  * the relay's reservation is); with `fetch=1` each alarm run also makes one
- * GET to UPSTREAM_URL (the relay's polls are HTTP requests).
+ * GET to UPSTREAM_URL (the relay's polls are HTTP requests); with `logs=N`
+ * the first alarm run writes N more JSON lines (what a log line costs).
  *
  * `POST /index-only` writes one row in the one index object and nothing else:
  * what a single Durable Object sustains for a one-row write per request.
@@ -35,6 +36,8 @@ interface StartParams {
   alarms: number;
   intervalMs: number;
   fetch: boolean;
+  /** Extra JSON log lines the first alarm writes (to price a log line under wrangler dev). */
+  logs: number;
 }
 
 interface Row {
@@ -43,6 +46,7 @@ interface Row {
   alarms: number;
   interval_ms: number;
   fetch: number;
+  logs: number;
   [column: string]: SqlStorageValue;
 }
 
@@ -52,15 +56,16 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
     const sql = this.ctx.storage.sql;
     // A new object has no table: creating it is part of the least a create needs.
     sql.exec(
-      `CREATE TABLE IF NOT EXISTS g (id TEXT PRIMARY KEY, body TEXT NOT NULL, done INTEGER NOT NULL, alarms INTEGER NOT NULL, interval_ms INTEGER NOT NULL, fetch INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS g (id TEXT PRIMARY KEY, body TEXT NOT NULL, done INTEGER NOT NULL, alarms INTEGER NOT NULL, interval_ms INTEGER NOT NULL, fetch INTEGER NOT NULL, logs INTEGER NOT NULL)`,
     );
     sql.exec(
-      `INSERT OR IGNORE INTO g (id, body, done, alarms, interval_ms, fetch) VALUES (?, ?, 0, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO g (id, body, done, alarms, interval_ms, fetch, logs) VALUES (?, ?, 0, ?, ?, ?, ?)`,
       params.id,
       params.body,
       params.alarms,
       params.intervalMs,
       params.fetch ? 1 : 0,
+      params.logs,
     );
     await this.ctx.storage.setAlarm(Date.now());
     return { id: params.id, status: "queued" };
@@ -68,7 +73,7 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
 
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql;
-    const row = sql.exec<Row>(`SELECT id, done, alarms, interval_ms, fetch FROM g`).toArray()[0];
+    const row = sql.exec<Row>(`SELECT id, done, alarms, interval_ms, fetch, logs FROM g`).toArray()[0];
     if (row === undefined) return;
     if (row.fetch === 1 && this.env.UPSTREAM_URL !== "") {
       const response = await fetch(`${this.env.UPSTREAM_URL}/floor-poll?id=${row.id}`);
@@ -76,7 +81,10 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
     }
     const done = row.done + 1;
     sql.exec(`UPDATE g SET done = ?`, done);
-    if (done === 1) console.log(`floor.submitted ${row.id}`);
+    if (done === 1) {
+      console.log(`floor.submitted ${row.id}`);
+      for (let i = 0; i < row.logs; i++) console.log(JSON.stringify({ level: "info", event: "floor.log", id: row.id, i }));
+    }
     if (done < row.alarms) await this.ctx.storage.setAlarm(Date.now() + row.interval_ms);
     else console.log(`floor.done ${row.id}`);
   }
@@ -160,6 +168,7 @@ export default {
       alarms: intParam(url, "alarms", 6, 1, 1000),
       intervalMs: intParam(url, "interval_ms", 200, 1, 86_400_000),
       fetch: url.searchParams.get("fetch") === "1",
+      logs: intParam(url, "logs", 0, 0, 1000),
     });
     return Response.json(generation, { status: 202 });
   },
