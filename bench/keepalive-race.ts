@@ -4,17 +4,18 @@
  * that the upstream is closing at that very moment, and what does the Worker
  * see then?
  *
- *   node bench/keepalive-race.ts [--keepalive-ms 1000] [--n 41] [--around-ms 100]
+ *   node bench/keepalive-race.ts [--keepalive-ms 100] [--from 20] [--to 80] [--step 4] [--repeat 3] [--block-ms 50]
  *
- * The fake upstream runs with the given keep-alive timeout (Node's
- * `server.keepAliveTimeout`: an idle connection is closed that long after its
- * last answer). The floor Worker (bench/floor/worker.ts, `/upstream-probe`)
- * sends requests one after another from one isolate, each gap a few ms longer
- * than the one before, sweeping from `keepalive − around` to
- * `keepalive + around`, so every reuse of the pooled connection lands at a
- * different distance from the server's close. Once with POST (a submit), once
- * with GET (a poll); then the same POST sweep against a fake that never
- * closes idle connections (the control).
+ * The fake upstream closes an idle connection `keepalive-ms` plus Node's
+ * `keepAliveTimeoutBuffer` after its last answer. The floor Worker
+ * (bench/floor/worker.ts, `/upstream-probe`) sends requests one after another
+ * from one isolate, so each reuses workerd's pooled connection after a gap;
+ * the gaps go from `from` ms before the idle close to `to` ms after it,
+ * `step` apart, the sweep `repeat` times. Four runs, each with its own fake and
+ * floor: POST and GET while this process (the fakes') is kept busy `block-ms`
+ * of every `2 × block-ms`, as a fake sharing its process with a load generator
+ * is; POST to a fake that never closes idle connections (the control), with
+ * the same busy process; and POST with the process idle.
  *
  * Everything on 127.0.0.1; bounded; the servers stop on every way out.
  */

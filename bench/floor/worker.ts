@@ -83,7 +83,8 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
     sql.exec(`UPDATE g SET done = ?`, done);
     if (done === 1) {
       console.log(`floor.submitted ${row.id}`);
-      for (let i = 0; i < row.logs; i++) console.log(JSON.stringify({ level: "info", event: "floor.log", id: row.id, i }));
+      for (let i = 0; i < row.logs; i++)
+        console.log(JSON.stringify({ level: "info", event: "floor.log", id: row.id, i }));
     }
     if (done < row.alarms) await this.ctx.storage.setAlarm(Date.now() + row.interval_ms);
     else console.log(`floor.done ${row.id}`);
