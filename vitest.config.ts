@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_RELAY_API_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "./test/support/constants.ts";
+import {
+  TEST_CREDIT_BUDGETS,
+  TEST_RELAY_API_KEYS,
+  TEST_UPSTREAM_KEY,
+  TEST_WEBHOOK_SECRET,
+} from "./test/support/constants.ts";
 
 /** The Worker inside workerd, against the local fake upstream and webhook receiver, with these vars on top. */
 const workerd = (vars: Record<string, string>) =>
@@ -15,6 +20,7 @@ const workerd = (vars: Record<string, string>) =>
         WEBHOOK_ALLOW_PRIVATE: "true",
         WEBHOOK_TIMEOUT_SECONDS: "2",
         MAX_ACTIVE_PER_KEY: "100",
+        CREDIT_BUDGETS: TEST_CREDIT_BUDGETS,
         ...vars,
       },
     },

@@ -21,7 +21,7 @@
  */
 import { expectedVideoSha256 } from "../test/support/fake-aimlapi.ts";
 import type { RelayProcess } from "../test/support/relay-process.ts";
-import type { Generation } from "../src/generation/schema.ts";
+import type { Generation } from "../src/api/schemas.ts";
 import {
   descendants,
   events,

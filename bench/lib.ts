@@ -15,7 +15,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { delimiter, dirname } from "node:path";
 import { parseArgs } from "node:util";
-import type { Generation, TimelineEvent } from "../src/generation/schema.ts";
+import type { Generation, TimelineEvent } from "../src/api/schemas.ts";
 import { startFakeAimlapi, type FakeAimlapi, type FakeStats } from "../test/support/fake-aimlapi.ts";
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from "../test/support/webhook-receiver.ts";
 import { startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";

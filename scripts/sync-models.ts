@@ -1,15 +1,19 @@
 /**
  * Writes the model catalogue (`src/models/catalogue-data.ts`) from the AI/ML
- * API's published per-model request schemas (CONTRACT.md §9):
+ * API's published per-model request schemas and documentation pages, and the
+ * pages' example requests as test data (`test/support/documented-examples.ts`):
  *
- *   npm run sync-models -- <checkout of github.com/aimlapi/api-docs> [--out <file>] [--check]
+ *   npm run sync-models -- <checkout of github.com/aimlapi/api-docs> [--out <file>] [--examples-out <file>] [--check]
  *
  * It reads every `docs/api-references/video-models/**\/*.json` (OpenAPI 3, one
  * file per model or per group of models) for facts only: ids, paths, field
- * types, allowed values, bounds, required, defaults. No description or other
- * prose is copied. The output is sorted and formatted with the project's
- * Prettier settings, so running it again on the same checkout changes nothing.
- * `--check` compares instead of writing and exits 1 when the file is stale.
+ * types, allowed values, bounds, required, defaults; and every `.md` page
+ * beside them (scripts/docs-examples.ts): the model ids it names, the schema
+ * it links, its example requests and the answers it shows. No description,
+ * code or other prose is copied. The outputs are sorted and formatted with the
+ * project's Prettier settings, so running it again on the same checkout
+ * changes nothing. `--check` compares instead of writing and exits 1 when a
+ * file is stale. docs/compatibility.md explains what the examples change.
  *
  * The rules, in the order they apply:
  *
@@ -48,8 +52,16 @@
  *   an id without `/` by its prefix (`veo…` → google, `gen<N>…` → runway,
  *   `video-01…` → minimax), else `other`.
  * - The default model `alibaba/wan2.5-t2v-preview` then gets the seed
- *   document's limits (CONTRACT.md §1, SEED_OVERLAY below), which win over
- *   the published schema where both speak.
+ *   document's limits (SEED_OVERLAY below), which win over the published
+ *   schema where both speak.
+ * - An empty schema file is skipped (with a note).
+ * - Pages. A model id a page names (its list of models, or an example's
+ *   `model`) that no schema file names gets a row (`namedOnPage`): the fields
+ *   of the schema the page links for its create operation, or none.
+ * - Examples. Each page's example requests are merged into the rows of the
+ *   models they name (scripts/example-merge.ts states how: new fields, wider
+ *   values, required fields every example omits), and written out as the
+ *   corpus, each with the relay's expected answer.
  *
  * Erasable TypeScript only, so `node scripts/sync-models.ts` runs it directly.
  */
@@ -60,6 +72,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as prettier from "prettier";
+import { readPage, type PageFacts } from "./docs-examples.ts";
+import type { DocumentedExamples } from "./documented-examples-types.ts";
+import { mergeExamples } from "./example-merge.ts";
+import { MEDIA_NAME, mediaTypesOf } from "./field-rules.ts";
 import type {
   ArrayField,
   CatalogueData,
@@ -80,9 +96,11 @@ export const DEFAULT_MODEL_ID = "alibaba/wan2.5-t2v-preview";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_OUT = join(REPO_ROOT, "src", "models", "catalogue-data.ts");
+export const DEFAULT_EXAMPLES_OUT = join(REPO_ROOT, "test", "support", "documented-examples.ts");
 
 /**
- * The seed document's limits for the default model (CONTRACT.md §1). Each
+ * The seed document's limits for the default model (docs/compatibility.md,
+ * "The default model"). Each
  * entry is merged over the published field (its keys win); `enable_prompt_expansion`,
  * the seed document's name of the flag the published schema calls
  * `enhance_prompt`, is the same flag under a second name.
@@ -120,19 +138,21 @@ export interface SourceOperation {
 
 export interface SyncResult {
   data: CatalogueData;
-  /** Things a reviewer may want to know (choices between duplicate files, dropped defaults). */
+  /** The documentation's example requests, as the corpus test's data. */
+  examples: DocumentedExamples;
+  /** Things a reviewer may want to know (choices between duplicate files, dropped defaults, example changes). */
   notes: string[];
 }
 
-/** Every `.json` under the video-models folder, sorted by path. */
-function listSourceFiles(checkout: string): string[] {
+/** Every file under the video-models folder whose name ends with `extension`, sorted by path. */
+function listSourceFiles(checkout: string, extension: string): string[] {
   const root = join(checkout, SOURCE_DIR);
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith(".json"))
+      else if (entry.isFile() && entry.name.endsWith(extension))
         found.push(relative(checkout, full).split(sep).join("/"));
     }
   };
@@ -156,11 +176,27 @@ function sourceCommit(checkout: string): string | null {
   }
 }
 
-/** Reads the POST operations of every source file. */
-export function readSource(checkout: string): { operations: SourceOperation[]; commit: string | null } {
+export interface Source {
+  operations: SourceOperation[];
+  /** The documentation pages' facts (model lists, linked schemas, examples, answers). */
+  pages: PageFacts[];
+  commit: string | null;
+  /** Schema files skipped because they are empty. */
+  empty: string[];
+}
+
+/** Reads the POST operations of every schema file and the facts of every documentation page. */
+export function readSource(checkout: string): Source {
   const operations: SourceOperation[] = [];
-  for (const file of listSourceFiles(checkout)) {
-    const document: unknown = JSON.parse(readFileSync(join(checkout, file), "utf8"));
+  const empty: string[] = [];
+  for (const file of listSourceFiles(checkout, ".json")) {
+    const text = readFileSync(join(checkout, file), "utf8");
+    // Some snapshots hold empty schema files; their models still get rows from the pages that name them.
+    if (text.trim() === "") {
+      empty.push(file);
+      continue;
+    }
+    const document: unknown = JSON.parse(text);
     if (!isObject(document) || !isObject(document["paths"])) throw new Error(`${file}: not an OpenAPI document`);
     for (const [path, item] of Object.entries(document["paths"])) {
       if (!isObject(item) || !isObject(item["post"])) continue;
@@ -178,11 +214,21 @@ export function readSource(checkout: string): { operations: SourceOperation[]; c
       operations.push({ file, path, schema, ids });
     }
   }
-  return { operations, commit: sourceCommit(checkout) };
+  const pages = listSourceFiles(checkout, ".md").map((file) =>
+    readPage(file.slice(SOURCE_DIR.length + 1), readFileSync(join(checkout, file), "utf8")),
+  );
+  return { operations, pages, commit: sourceCommit(checkout), empty };
 }
 
-/** Builds the catalogue from the operations `readSource` found. */
-export function buildCatalogue(operations: readonly SourceOperation[], commit: string | null): SyncResult {
+/**
+ * Builds the catalogue from the operations and pages `readSource` found, and
+ * the corpus of the pages' example requests.
+ */
+export function buildCatalogue(
+  operations: readonly SourceOperation[],
+  commit: string | null,
+  pages: readonly PageFacts[] = [],
+): SyncResult {
   const notes: string[] = [];
   const byId = new Map<string, SourceOperation[]>();
   for (const operation of operations) {
@@ -208,9 +254,87 @@ export function buildCatalogue(operations: readonly SourceOperation[], commit: s
   const defaultModel = models.find((model) => model.id === SEED_OVERLAY.id);
   if (defaultModel === undefined) throw new Error(`the default model ${SEED_OVERLAY.id} is not in the source`);
   applyOverlay(defaultModel);
+  // The kind is the schema's fact, taken before examples relax anything.
   for (const model of models) model.kind = kindOf(model);
+  const pageRows = addPageRows(models, operations, pages, notes);
+  const { examples } = mergeExamples(models, pages, notes);
+  // A row whose fields come from examples only: its kind from the media they all send.
+  for (const row of pageRows) {
+    if (row.namedOnPage?.schemaOf !== null) continue;
+    const sent = Object.fromEntries(Object.entries(row.fields).map(([name, field]) => [name, withRequired(field)]));
+    row.kind = kindOf({ ...row, fields: sent });
+  }
+  for (const model of models) {
+    for (const example of examples) {
+      if (example.model === model.id && isRelayPath(example.createPath) && !model.paths.includes(example.createPath)) {
+        model.paths = [...model.paths, example.createPath].sort(compareStrings);
+      }
+    }
+  }
   models.sort((a, b) => compareStrings(a.id, b.id));
-  return { data: { source: { repository: SOURCE_REPOSITORY, commit }, models }, notes };
+  const source = { repository: SOURCE_REPOSITORY, commit };
+  const namedIds = new Set([
+    ...operations.flatMap((operation) => operation.ids),
+    ...pages.flatMap((page) => [...page.namedIds, ...page.examples.map((example) => example.model)]),
+  ]);
+  return {
+    data: { source, models },
+    examples: {
+      source,
+      examples,
+      polls: pages.flatMap((page) =>
+        page.pollOnly.map(({ block, pollPath }) => ({ page: page.page, block, pollPath })),
+      ),
+      unreadable: pages.flatMap((page) =>
+        page.unreadable.map(({ block, reason }) => ({ page: page.page, block, reason })),
+      ),
+      namedIds: [...namedIds].sort(compareStrings),
+    },
+    notes,
+  };
+}
+
+/**
+ * A row for every model id a page names (its list of models, its examples)
+ * that no schema file names: the fields of the schema the page links for its
+ * create operation (the first linked file that describes a model), else none
+ * (the examples then give them). Returns the new rows, already in `models`.
+ */
+function addPageRows(
+  models: CatalogueModel[],
+  operations: readonly SourceOperation[],
+  pages: readonly PageFacts[],
+  notes: string[],
+): CatalogueModel[] {
+  const known = new Set(models.map((model) => model.id));
+  const added: CatalogueModel[] = [];
+  for (const page of pages) {
+    const ids = [...new Set([...page.namedIds, ...page.examples.map((example) => example.model)])];
+    for (const id of ids) {
+      if (known.has(id)) continue;
+      known.add(id);
+      const linked = operations.filter((operation) =>
+        page.linkedSchemas.some((file) => operation.file === `${SOURCE_DIR}/${file}`),
+      );
+      const chosen = linked.length > 0 ? chooseSchema(linked) : null;
+      const row: CatalogueModel = {
+        id,
+        family: familyOf(id, notes),
+        kind: "text-to-video",
+        paths: chosen === null ? [] : [...new Set(linked.map((c) => c.path).filter(isRelayPath))].sort(compareStrings),
+        fields: chosen === null ? {} : convertTopLevel(chosen, notes),
+        namedOnPage: { page: page.page, schemaOf: chosen?.ids[0] ?? null },
+      };
+      row.kind = kindOf(row);
+      notes.push(
+        `${id}: named by ${page.page}, no schema file of its own; ` +
+          (chosen === null ? "fields from its examples only" : `fields of ${chosen.ids[0] ?? "?"} (${chosen.file})`),
+      );
+      models.push(row);
+      added.push(row);
+    }
+  }
+  return added;
 }
 
 const isRelayPath = (path: string): boolean => path === UNIVERSAL_PATH || VENDOR_PATH.test(path);
@@ -266,16 +390,6 @@ function checkKeywords(schema: JsonObject, where: string): void {
       throw new Error(`${where}: unsupported schema keyword "${key}"`);
     }
   }
-}
-
-const MEDIA_NAME = /(^|_)(url|urls|image|images|image_list|mask)$/;
-
-function mediaTypesOf(name: string, siblingTypes: readonly string[]): MediaType[] {
-  if (name.includes("audio")) return ["audio"];
-  if (name.includes("video")) return ["video"];
-  if (/image|mask|frame/.test(name)) return ["image"];
-  const fromSibling = (["image", "video", "audio"] as const).filter((type) => siblingTypes.includes(type));
-  return fromSibling.length > 0 ? fromSibling : ["image", "video", "audio"];
 }
 
 const isNullOnly = (schema: JsonObject): boolean =>
@@ -578,7 +692,7 @@ function applyOverlay(model: CatalogueModel): void {
   model.fields = fields;
 }
 
-export function sourceCommentLine(data: CatalogueData): string {
+export function sourceCommentLine(data: Pick<CatalogueData, "source">): string {
   const at = data.source.commit === null ? "" : ` at ${data.source.commit}`;
   return `${data.source.repository}${at}`;
 }
@@ -622,38 +736,85 @@ function summary(data: CatalogueData, text: string): string[] {
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: "string" }, check: { type: "boolean" }, quiet: { type: "boolean" } },
+    options: {
+      out: { type: "string" },
+      "examples-out": { type: "string" },
+      check: { type: "boolean" },
+      quiet: { type: "boolean" },
+    },
   });
   const checkout = positionals[0];
   if (checkout === undefined || positionals.length > 1) {
-    console.error("usage: npm run sync-models -- <checkout of aimlapi/api-docs> [--out <file>] [--check] [--quiet]");
+    console.error(
+      "usage: npm run sync-models -- <checkout of aimlapi/api-docs> [--out <file>] [--examples-out <file>] [--check] [--quiet]",
+    );
     return 2;
   }
-  const out = resolve(values.out ?? DEFAULT_OUT);
-  const { operations, commit } = readSource(resolve(checkout));
-  const { data, notes } = buildCatalogue(operations, commit);
-  const text = await renderCatalogue(data);
+  const { operations, pages, commit, empty } = readSource(resolve(checkout));
+  const { data, examples, notes } = buildCatalogue(operations, commit, pages);
+  const outputs: [path: string, text: string][] = [
+    [resolve(values.out ?? DEFAULT_OUT), await renderCatalogue(data)],
+    [resolve(values["examples-out"] ?? DEFAULT_EXAMPLES_OUT), await renderExamples(examples)],
+  ];
   if (values.quiet !== true) {
-    for (const note of notes) console.log(`note: ${note}`);
-    for (const line of summary(data, text)) console.log(line);
+    for (const file of empty) console.log(`note: ${file} is empty (skipped)`);
+    for (const note of new Set(notes)) console.log(`note: ${note}`);
+    for (const line of summary(data, outputs[0]?.[1] ?? "")) console.log(line);
+    for (const line of exampleSummary(examples)) console.log(line);
   }
   if (values.check === true) {
-    let current = "";
-    try {
-      current = readFileSync(out, "utf8");
-    } catch {
-      // Missing counts as stale.
+    let stale = false;
+    for (const [out, text] of outputs) {
+      let current = "";
+      try {
+        current = readFileSync(out, "utf8");
+      } catch {
+        // Missing counts as stale.
+      }
+      if (current !== text) {
+        console.error(`${relative(process.cwd(), out)} is not what the source gives: run npm run sync-models`);
+        stale = true;
+      } else console.log(`${relative(process.cwd(), out)} is up to date`);
     }
-    if (current !== text) {
-      console.error(`${relative(process.cwd(), out)} is not what the source gives: run npm run sync-models`);
-      return 1;
-    }
-    console.log(`${relative(process.cwd(), out)} is up to date`);
-    return 0;
+    return stale ? 1 : 0;
   }
-  writeFileSync(out, text);
-  if (values.quiet !== true) console.log(`wrote ${relative(process.cwd(), out)}`);
+  for (const [out, text] of outputs) {
+    writeFileSync(out, text);
+    if (values.quiet !== true) console.log(`wrote ${relative(process.cwd(), out)}`);
+  }
   return 0;
+}
+
+/** The examples data file's text, formatted as the project's Prettier would. */
+export async function renderExamples(examples: DocumentedExamples): Promise<string> {
+  const text = [
+    "/**",
+    " * GENERATED by `npm run sync-models`: the example requests of the per-model",
+    ` * documentation pages of ${sourceCommentLine(examples)}, as data.`,
+    " * Facts only: prose is replaced by the project's own text of the same length",
+    " * and media URLs by its own URLs (each example's `replaced` lists them).",
+    " * Do not edit by hand: change scripts/sync-models.ts and run it again.",
+    " */",
+    'import type { DocumentedExamples } from "../../scripts/documented-examples-types.ts";',
+    "",
+    `export const DOCUMENTED_EXAMPLES: DocumentedExamples = ${JSON.stringify(examples)};`,
+    "",
+  ].join("\n");
+  const config = (await prettier.resolveConfig(DEFAULT_EXAMPLES_OUT)) ?? {};
+  return prettier.format(text, { ...config, filepath: DEFAULT_EXAMPLES_OUT });
+}
+
+function exampleSummary(examples: DocumentedExamples): string[] {
+  const refused = examples.examples.filter((example) => example.refused !== null);
+  return [
+    `${examples.examples.length} example requests on the pages (${examples.polls.length} poll-only scripts, ` +
+      `${examples.unreadable.length} that do not parse), ${examples.examples.length - refused.length} taken unchanged`,
+    ...refused.map(
+      (example) =>
+        `refused on purpose: ${example.page} ${example.block}: ${example.refused?.field ?? "?"} (${example.refused?.rule ?? "?"})`,
+    ),
+    ...examples.unreadable.map((block) => `unreadable: ${block.page} ${block.block}: ${block.reason}`),
+  ];
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

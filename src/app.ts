@@ -110,7 +110,8 @@ app.onError((error, c) => {
   }
   const headers = apiError.headers ?? {};
   if (isCompatPath(c.req.path)) {
-    return c.json({ message: apiError.message, statusCode: apiError.status }, apiError.status, headers);
+    const status = apiError.compatStatus ?? apiError.status;
+    return c.json({ message: apiError.message, statusCode: status }, status, headers);
   }
   const body = {
     error: {

@@ -1,5 +1,5 @@
 /**
- * Typed configuration read from the Worker's vars and secrets (CONTRACT.md §2).
+ * Typed configuration read from the Worker's vars and secrets (docs/api.md#configuration).
  * Parsed once per isolate per env object; a bad value is a deployment error
  * and is reported by name.
  *
@@ -31,6 +31,39 @@ export interface Config {
    * 0 keeps everything.
    */
   retentionMs: number;
+  /** CREDIT_BUDGETS: monthly budgets in upstream credits, per client name, and for every other client (`*`). */
+  creditBudgets: CreditBudgets;
+}
+
+export interface CreditBudgets {
+  byClient: ReadonlyMap<string, number>;
+  /** The `*` entry: every client not named; null when there is none. */
+  others: number | null;
+}
+
+/** A client's monthly budget in upstream credits, or null when it has none. */
+export function budgetFor(budgets: CreditBudgets, clientId: string): number | null {
+  return budgets.byClient.get(clientId) ?? budgets.others;
+}
+
+/** `client:credits` entries, comma-separated, `*:credits` for every other client (docs/api.md#spend). */
+function creditBudgets(raw: string | undefined): CreditBudgets {
+  const byClient = new Map<string, number>();
+  let others: number | null = null;
+  for (const entry of (raw ?? "").split(",").map((part) => part.trim())) {
+    if (entry === "") continue;
+    const colon = entry.lastIndexOf(":");
+    const name = entry.slice(0, colon).trim();
+    const credits = Number(entry.slice(colon + 1).trim());
+    if (colon <= 0 || name === "" || !Number.isFinite(credits) || credits < 0 || entry.slice(colon + 1).trim() === "") {
+      throw new Error(
+        `CREDIT_BUDGETS must be client:credits entries, comma-separated (*:credits for every other client), got "${entry}"`,
+      );
+    }
+    if (name === "*") others = credits;
+    else byClient.set(name, credits);
+  }
+  return { byClient, others };
 }
 
 /** The shortest poll interval, whatever POLL_INTERVAL_SECONDS says. */
@@ -91,6 +124,7 @@ export function readConfig(env: Env): Config {
       DEFAULT_MAX_INLINE_MEDIA_BYTES,
     ),
     retentionMs: seconds("RETENTION_SECONDS", env.RETENTION_SECONDS, 0),
+    creditBudgets: creditBudgets(env.CREDIT_BUDGETS),
   };
   cache.set(env, config);
   return config;

@@ -1,76 +1,41 @@
 /**
- * Deleting a generation for good (CONTRACT.md §3 purge, §10 retention): its R2
- * objects first, then its client-index row, then all of its Durable Object's
- * storage (alarm included), so a failure part-way leaves the mark, and the
- * alarm set from it, to try the rest again. A purge and the alarm share one
- * erasure in flight rather than race.
+ * Deleting a generation for good (docs/api.md#deleting-generations: purge
+ * and retention), the part outside its own storage: its R2 objects first,
+ * then its client-index row. The object shell marks the generation first
+ * (lifecycle event `erase_requested`) and deletes its own storage last, so a
+ * failure part-way leaves the mark, and the alarm set from it, to try the
+ * rest again. Running either twice is harmless.
+ *
+ * The client's slot and its credits outlive the row: while an upstream task
+ * the generation started may still run, the index keeps its slot (until the
+ * deadline at the latest) and `releaseSlot` gives it back with the task's
+ * final credit figure once it has ended.
  */
-import type { Config } from "../config.ts";
-import { errorMessage } from "../lib/errors.ts";
-import { logEvent, logProblem } from "../lib/log.ts";
+import { utcMonth } from "../lib/months.ts";
 import { deleteGenerationObjects } from "../storage/delete-generation-objects.ts";
-import { expiresAt, markForErasure } from "./lifecycle.ts";
-import type { GenerationStore } from "./store.ts";
-import type { Watchers } from "./watchers.ts";
+import type { Meter } from "./meter.ts";
+import { holdsSlot, type GenerationState } from "./state.ts";
 
-export interface ErasureHost {
-  readonly env: Env;
-  readonly store: GenerationStore;
-  /** The metered bucket (meter.ts). */
-  readonly videos: R2Bucket;
-  readonly watchers: Watchers;
-  config(): Config;
-  /** The object's SQLite size, reported in the last log line. */
-  databaseSize(): number;
+/** The UTC calendar month a generation's credits count in: the month it was created. */
+const creditMonth = (state: Pick<GenerationState, "createdAt">): string => utcMonth(state.createdAt);
+
+/** Deletes what `state`'s generation keeps outside its object; returns how many R2 keys were deleted. Throws on failure. */
+export async function eraseOutside(env: Env, videos: R2Bucket, state: GenerationState, meter: Meter): Promise<number> {
+  const deleted = await deleteGenerationObjects(videos, state.id);
+  meter.indexRequest();
+  await env.CLIENT_INDEX.getByName(state.clientId).forget(state.id, {
+    slotUntil: holdsSlot(state) ? state.deadlineAt : null,
+    credits: state.upstream.credits ?? null,
+    month: creditMonth(state),
+  });
+  return deleted;
 }
 
-export class Eraser {
-  private running: Promise<void> | null = null;
-
-  constructor(private readonly host: ErasureHost) {}
-
-  /**
-   * Marks the generation for deletion when its retention has run out by
-   * `dueBy` (never while a webhook of it is pending: expiresAt is null then).
-   * True when it is marked, now or before (an erasure that was interrupted).
-   */
-  markIfExpired(dueBy: number): boolean {
-    const { store } = this.host;
-    const state = store.load();
-    if (!state) return false;
-    if (state.erasing) return true;
-    const expiry = expiresAt(state, this.host.config().retentionMs);
-    if (expiry === null || expiry > dueBy) return false;
-    store.save(markForErasure(state, "expired", Date.now()));
-    return true;
-  }
-
-  /** Deletes a generation marked for deletion; false (logged) when a step failed and the alarm must retry. */
-  async eraseOrRetryLater(): Promise<boolean> {
-    this.running ??= this.erase().finally(() => (this.running = null));
-    try {
-      await this.running;
-      return true;
-    } catch (error) {
-      const generation = this.host.store.load()?.id ?? "unknown";
-      logProblem({ event: "generation.erase_failed", generation, error: errorMessage(error) });
-      return false;
-    }
-  }
-
-  private async erase(): Promise<void> {
-    const { env, store, videos, watchers } = this.host;
-    const state = store.load();
-    if (!state?.erasing) return;
-    const deleted = await deleteGenerationObjects(videos, state.id);
-    store.meter.indexRequest();
-    await env.CLIENT_INDEX.getByName(state.clientId).forget(state.id);
-    watchers.closeAll();
-    // The last figures this generation will have: its storage goes next.
-    const event = state.erasing.reason === "purged" ? "generation.purged" : "generation.expired";
-    const sqliteBytes = this.host.databaseSize();
-    const meter = store.meter.snapshot();
-    await store.erase();
-    logEvent(state, { event, status: state.status, r2_keys_deleted: deleted, sqlite_bytes: sqliteBytes, meter });
-  }
+/** Gives the client's slot back once the generation's upstream task is no longer waited for, with its final credits. */
+export async function releaseSlot(env: Env, state: GenerationState, meter: Meter): Promise<void> {
+  meter.indexRequest();
+  await env.CLIENT_INDEX.getByName(state.clientId).releaseSlot(state.id, {
+    credits: state.upstream.credits ?? null,
+    month: creditMonth(state),
+  });
 }

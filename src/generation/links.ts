@@ -4,11 +4,10 @@
  * lib/link-signing.ts; this module only decides with which key and for how long.
  */
 import { readConfig } from "../config.ts";
-import { keyring } from "../lib/keyring.ts";
+import { keyring } from "../keyring/keyring.ts";
 import { signVideoLink } from "../lib/link-signing.ts";
-import type { GenerationSummary } from "./client-index.ts";
-import type { Generation } from "./schema.ts";
 import type { GenerationState } from "./state.ts";
+import type { Generation, GenerationSummary } from "./view.ts";
 
 /** The video's URL before signing: PUBLIC_BASE_URL, else the origin the generation was created on. */
 export function videoLinkBase(env: Env, state: Pick<GenerationState, "id" | "publicBaseUrl">): string {

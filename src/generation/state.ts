@@ -1,23 +1,21 @@
 /**
  * What one Durable Object remembers about its generation. Plain JSON: it is
- * stored as one row and handed to the pure lifecycle reducer.
+ * stored as one row and changed only by the pure lifecycle reducer
+ * (lifecycle.ts), applied by the object's one `apply()` (object.ts).
  */
 import type { StoredInput } from "../models/inline-media.ts";
+import type { StoredVideo } from "../storage/copy-to-r2.ts";
+import {
+  isTerminal,
+  type ErrorCode,
+  type GenerationStatus,
+  type JsonValue,
+  type UpstreamAdapter,
+  type WebhookEventName,
+} from "../vocabulary.ts";
 import { summarize, type WebhookState } from "../webhook/delivery.ts";
-import type { ErrorCode, GenerationStatus, JsonValue, WebhookEventName } from "./schema.ts";
 
-export type { GenerationStatus };
-
-export const TERMINAL_STATUSES: ReadonlySet<GenerationStatus> = new Set(["completed", "failed", "canceled"]);
-export const isTerminal = (status: GenerationStatus): boolean => TERMINAL_STATUSES.has(status);
-
-export interface StoredVideo {
-  /** R2 object key, derived from the generation id so a retried copy overwrites. */
-  key: string;
-  bytes: number;
-  sha256: string;
-  contentType: string;
-}
+export type { StoredVideo };
 
 export interface GenerationState {
   id: string;
@@ -35,12 +33,22 @@ export interface GenerationState {
   status: GenerationStatus;
   upstream: {
     /** Which adapter took the task: a generation keeps its adapter for life. */
-    adapter: "aimlapi" | "simulator";
+    adapter: UpstreamAdapter;
     id: string | null;
+    /** The upstream's own word for the task's status at the last poll (shown as is; the reducer reads the adapter's translation). */
     status: string | null;
     polls: number;
     /** Outcome of the last poll, in a word, so the timeline records changes only. */
     lastOutcome: string | null;
+    /** What the upstream task costs, in its credits (`meta.usage.tokens_used`): its latest figure. Absent: not told. */
+    credits?: number | null;
+    /**
+     * The upstream task's fate, which the client's slot follows (see
+     * `holdsSlot`): none started, one whose start is not known (in flight or
+     * uncertain), one running, or one that has ended (or whose deadline
+     * passed). Absent in rows stored before it existed: see `taskOf`.
+     */
+    task?: UpstreamTask;
   };
   submit: {
     attempts: number;
@@ -62,37 +70,86 @@ export interface GenerationState {
   publicBaseUrl: string;
   webhook: WebhookState | null;
   /**
-   * What the client index last acknowledged: the version sent (it only
-   * accepts newer ones) and the `indexFingerprint` it carried. Absent until
-   * the first update.
+   * What the client index last acknowledged: the revision of the state it
+   * was sent (the index only takes newer ones) and that state's
+   * `indexFingerprint`. Absent until the first acknowledgement.
    */
-  indexed?: { version: number; fingerprint: string | null };
+  indexed?: { revision: number; fingerprint: string };
+  /** When an index update that failed is tried again; absent while none has failed. */
+  indexRetryAt?: number;
   /**
    * Set when the generation is being deleted for good (purged, or its
    * retention ran out). From then on every caller is answered as if it did
    * not exist, nothing is sent anywhere, and the alarm finishes the deletion
-   * if it was interrupted. Absent otherwise.
+   * if it was interrupted. Absent otherwise. `outside`: its R2 objects and
+   * client-index row are gone already; what remains (while its upstream task
+   * is still waited for) is only the task's id, the client, the deadline and
+   * the credit figure.
    */
-  erasing?: { reason: ErasureReason; at: number };
+  erasing?: { reason: ErasureReason; at: number; outside?: true };
 }
 
 export type ErasureReason = "purged" | "expired";
 
+export type UpstreamTask = "none" | "unknown" | "running" | "ended";
+
+/** The upstream task's fate (`upstream.task`, derived for rows stored before it existed). */
+export function taskOf(state: GenerationState): UpstreamTask {
+  if (state.upstream.task !== undefined) return state.upstream.task;
+  if (state.submit.inFlight) return "unknown";
+  if (state.upstream.id === null) return "none";
+  return isTerminal(state.status) ? "ended" : "running";
+}
+
 /**
- * What the client index's row of this generation depends on: its status and
- * its webhook's state. A change of either is sent to the index (the list and
- * the quota read it); poll counts and each webhook attempt are not, to spare
- * a write per poll and per attempt, so a listed row may show them as they
- * were at the last change.
+ * Whether the generation holds one of its client's MAX_ACTIVE_PER_KEY
+ * slots: while it runs, and after it was canceled or purged for as long as
+ * the paid upstream task it started may still run (until the task ends or
+ * the deadline passes), so canceling never frees room for more upstream work
+ * than the limit.
+ */
+export function holdsSlot(state: GenerationState): boolean {
+  if (!isTerminal(state.status)) return true;
+  const task = taskOf(state);
+  return task === "running" || task === "unknown";
+}
+
+/** A generation that has ended for its client but whose upstream task is still waited for (polled, silently). */
+export const isDraining = (state: GenerationState): boolean => isTerminal(state.status) && holdsSlot(state);
+
+/**
+ * What the client index's row of this generation depends on: its status,
+ * its webhook's state, whether it holds a slot, and its credit figure. A
+ * change of any is sent to the index (the list, the quota and the budget read
+ * them); poll counts and each webhook attempt are not, to spare a write per
+ * poll and per attempt, so a listed row may show them as they were at the
+ * last change.
  */
 export function indexFingerprint(state: GenerationState): string {
   const webhook = summarize(state.webhook);
-  return JSON.stringify([state.status, webhook?.state ?? null]);
+  return JSON.stringify([state.status, webhook?.state ?? null, holdsSlot(state), state.upstream.credits ?? null]);
 }
 
-/** Whether the client index has not yet acknowledged this state. */
+/** Whether the client index has not yet acknowledged this state (never for one being deleted: its row goes with it). */
 export const needsIndexSync = (state: GenerationState): boolean =>
-  state.indexed?.fingerprint !== indexFingerprint(state);
+  state.erasing === undefined && state.indexed?.fingerprint !== indexFingerprint(state);
+
+/**
+ * When retention deletes this generation: `retentionMs` after it ended or
+ * after its last webhook series ended, whichever is later. Null when
+ * retention is off (0), while it runs (or its upstream task still does), and while any webhook message of it is
+ * still pending (scheduled or in flight), so a deletion never cuts a
+ * delivery short; a redelivery makes it null again until that series ends.
+ */
+export function expiresAt(state: GenerationState, retentionMs: number): number | null {
+  if (retentionMs <= 0 || !isTerminal(state.status) || state.completedAt === null || holdsSlot(state)) return null;
+  let from = state.completedAt;
+  for (const message of state.webhook?.messages ?? []) {
+    if (message.state === "pending") return null;
+    from = Math.max(from, message.endedAt ?? from);
+  }
+  return from + retentionMs;
+}
 
 export interface NewGeneration {
   id: string;
@@ -112,7 +169,7 @@ export interface NewGeneration {
 /** The state of a generation just created: queued, its submission due at once. */
 export function newGenerationState(
   params: NewGeneration,
-  options: { adapter: GenerationState["upstream"]["adapter"]; timeoutMs: number; now: number },
+  options: { adapter: UpstreamAdapter; timeoutMs: number; now: number },
 ): GenerationState {
   const { now } = options;
   return {
@@ -123,7 +180,7 @@ export function newGenerationState(
     inlineMedia: params.inlineMedia,
     metadata: params.metadata,
     status: "queued",
-    upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null },
+    upstream: { adapter: options.adapter, id: null, status: null, polls: 0, lastOutcome: null, task: "none" },
     submit: { attempts: 0, inFlight: false },
     download: { url: null, attempts: 0, lastError: null },
     video: null,

@@ -1,32 +1,47 @@
 /**
  * A generation's persistence, in its Durable Object's SQLite storage:
  *
- *   generation  one row: the GenerationState as JSON (what the reducer reads), and the meter's counts
+ *   generation  one row: the GenerationState as JSON (what the reducer reads),
+ *               its revision (one more per change), and the meter's counts
  *   events      the timeline, append-only, `seq` is the page cursor
- *   snapshots   the public Generation at each status change (link unsigned), for the SSE stream
- *   alarm       one row: the time the pending alarm was set for
+ *   snapshots   the Generation at each status change (link unsigned), for the live feed
  *
- * The tables are created by `create()`, when a generation starts, and never
+ * Only the object's `apply()` writes, through `commit`: one call per applied
+ * lifecycle event, synchronous SQL with no await, so a request that runs
+ * while the alarm awaits a fetch always sees a consistent state.
+ *
+ * The tables are created by the commit that creates the generation and never
  * otherwise: an object that has none (an id that was never started, or one
- * that was erased) answers every read with nothing and ignores writes, so a
- * request for it leaves no storage behind. `erase()` deletes everything,
- * alarm included, and puts the store back in that state.
- *
- * Every method is synchronous SQL except `scheduleAlarm` and `erase`;
- * `scheduleAlarm`'s row write and `setAlarm` call happen together before its
- * only await, so a caller that computed the time from the state it just saved
- * never races another writer.
+ * that was erased) answers every read with nothing, so a request for it
+ * leaves no storage behind. `erase()` deletes everything, alarm included.
  */
-import type { TimelineNote } from "./lifecycle.ts";
-import type { GenerationSummary } from "./client-index.ts";
-import type { TimelineEvent } from "./schema.ts";
-import type { GenerationState } from "./state.ts";
+import type { TimelineEvent } from "../api/schemas.ts";
+import type { TimelineEntry } from "./lifecycle.ts";
 import { Meter, type MeterCounts } from "./meter.ts";
+import type { GenerationState } from "./state.ts";
+import type { GenerationSummary } from "./view.ts";
 
 export interface TimelinePage {
   data: TimelineEvent[];
   /** The `seq` of the last event returned when more follow, else null. */
   nextCursor: number | null;
+}
+
+/** The state as stored, with its revision: one more per committed change, what the client index versions rows by. */
+export interface Loaded {
+  state: GenerationState;
+  revision: number;
+}
+
+export interface Change {
+  at: number;
+  /** The state after the event; null when the event changed nothing in it. */
+  state: GenerationState | null;
+  timeline: readonly TimelineEntry[];
+  /** The Generation after a status change, for the live feed's history. */
+  snapshot: GenerationSummary | null;
+  /** The generation is being erased: its timeline and snapshots go now (what the client made is not kept). */
+  forgetHistory?: boolean;
 }
 
 export class GenerationStore {
@@ -43,13 +58,13 @@ export class GenerationStore {
     this.sql = storage.sql;
   }
 
-  /** Whether the tables exist; the first time they are found, the counts saved with the state are taken up. */
+  /** Whether the tables exist; the first time they are found, older layouts are brought up to date and the saved counts taken up. */
   private get ready(): boolean {
     if (this.tables === null) {
       const found = this.run(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'generation'`).length > 0;
       this.tables = found;
       if (found) {
-        this.addMeterColumn();
+        this.upgrade();
         const saved = this.run<{ meter: string | null }>(`SELECT meter FROM generation WHERE one = 1`)[0];
         if (saved?.meter) this.meter.addSaved(JSON.parse(saved.meter) as MeterCounts);
       }
@@ -57,43 +72,25 @@ export class GenerationStore {
     return this.tables;
   }
 
-  /** Creates the tables (for a generation being started); harmless when they exist. */
-  create(): void {
+  private create(): void {
     this.run(
-      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT)`,
+      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT, revision INTEGER NOT NULL DEFAULT 0)`,
     );
     this.run(
       `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
     );
     this.run(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`);
-    this.run(`CREATE TABLE IF NOT EXISTS alarm (one INTEGER PRIMARY KEY CHECK (one = 1), at INTEGER NOT NULL)`);
-    this.addMeterColumn();
     this.tables = true;
   }
 
-  /** A generation created before the meter existed has no such column yet. */
-  private addMeterColumn(): void {
-    try {
-      this.run(`SELECT meter FROM generation LIMIT 0`);
-    } catch {
-      this.run(`ALTER TABLE generation ADD COLUMN meter TEXT`);
-    }
-  }
-
-  /**
-   * Deletes all of this object's storage, the alarm with it (`deleteAll`
-   * clears the alarm from compatibility date 2026-02-24; wrangler.jsonc's is
-   * later). Afterwards the store behaves as if no generation was ever started.
-   */
-  async erase(): Promise<void> {
-    // Nothing may write while the deletion runs; if it fails the tables are still there.
-    this.tables = false;
-    try {
-      await this.storage.deleteAll();
-    } catch (error) {
-      this.tables = true;
-      throw error;
-    }
+  /** Generations stored by earlier releases: no meter or revision column, and an `alarm` table no longer used. */
+  private upgrade(): void {
+    const columns = new Set(
+      this.run<{ name: string }>(`SELECT name FROM pragma_table_info('generation')`).map((c) => c.name),
+    );
+    if (!columns.has("meter")) this.run(`ALTER TABLE generation ADD COLUMN meter TEXT`);
+    if (!columns.has("revision")) this.run(`ALTER TABLE generation ADD COLUMN revision INTEGER NOT NULL DEFAULT 0`);
+    this.run(`DROP TABLE IF EXISTS alarm`);
   }
 
   /** Runs one statement to the end and counts the rows it read and wrote. */
@@ -104,26 +101,59 @@ export class GenerationStore {
     return rows;
   }
 
-  load(): GenerationState | null {
+  load(): Loaded | null {
     if (!this.ready) return null;
-    const row = this.run<{ state: string }>(`SELECT state FROM generation WHERE one = 1`)[0];
-    return row ? (JSON.parse(row.state) as GenerationState) : null;
+    const row = this.run<{ state: string; revision: number }>(
+      `SELECT state, revision FROM generation WHERE one = 1`,
+    )[0];
+    return row ? { state: JSON.parse(row.state) as GenerationState, revision: row.revision } : null;
   }
 
-  save(state: GenerationState): void {
-    if (!this.ready) return;
-    this.run(
-      `INSERT OR REPLACE INTO generation (one, state, meter) VALUES (1, ?, ?)`,
-      JSON.stringify(state),
-      JSON.stringify(this.meter.snapshot()),
-    );
-  }
-
-  appendTimeline(at: number, notes: readonly TimelineNote[]): void {
-    if (!this.ready) return;
-    for (const note of notes) {
-      this.run(`INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`, at, note.type, JSON.stringify(note.detail));
+  /**
+   * Persists one applied event: the state row (one row written, when the
+   * state changed), its timeline entries and a snapshot. The first commit of
+   * a generation creates the tables. Returns the revision now stored and the
+   * snapshot's sequence number (0 without one).
+   */
+  commit(change: Change, previous: Loaded | null): { revision: number; snapshotSeq: number } {
+    let revision = previous?.revision ?? 0;
+    if (previous === null) {
+      if (change.state === null) return { revision, snapshotSeq: 0 };
+      this.create();
+    } else if (!this.ready) {
+      return { revision, snapshotSeq: 0 };
     }
+    if (change.state !== null) {
+      revision++;
+      this.run(
+        `INSERT INTO generation (one, state, meter, revision) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (one) DO UPDATE SET state = ?1, meter = ?2, revision = ?3`,
+        JSON.stringify(change.state),
+        JSON.stringify(this.meter.snapshot()),
+        revision,
+      );
+    }
+    if (change.forgetHistory === true) {
+      this.run(`DELETE FROM events`);
+      this.run(`DELETE FROM snapshots`);
+    }
+    for (const entry of change.timeline) {
+      this.run(
+        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?)`,
+        change.at,
+        entry.type,
+        JSON.stringify(entry.detail),
+      );
+    }
+    let snapshotSeq = 0;
+    if (change.snapshot !== null) {
+      const [row] = this.run<{ seq: number }>(
+        `INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`,
+        JSON.stringify(change.snapshot),
+      );
+      snapshotSeq = row?.seq ?? 0;
+    }
+    return { revision, snapshotSeq };
   }
 
   /** Oldest first, after the event numbered `cursor` (exclusive); `limit` events at most. */
@@ -145,17 +175,6 @@ export class GenerationStore {
     };
   }
 
-  /** Keeps the Generation as it is at a status change (without a signed link); returns its sequence number. */
-  snapshot(summary: GenerationSummary): number {
-    if (!this.ready) return 0;
-    const [row] = this.run<{ seq: number }>(
-      `INSERT INTO snapshots (generation) VALUES (?) RETURNING seq`,
-      JSON.stringify(summary),
-    );
-    if (row === undefined) throw new Error("INSERT … RETURNING returned no row");
-    return row.seq;
-  }
-
   /** The Generation at each status change after `afterSeq`, oldest first (links to be signed by the reader). */
   changes(afterSeq: number): { seq: number; summary: GenerationSummary }[] {
     if (!this.ready) return [];
@@ -165,22 +184,19 @@ export class GenerationStore {
     ).map((row) => ({ seq: row.seq, summary: JSON.parse(row.generation) as GenerationSummary }));
   }
 
-  /** The time the pending alarm was set for (null when none is). */
-  alarmAt(): number | null {
-    if (!this.ready) return null;
-    return this.run<{ at: number }>(`SELECT at FROM alarm WHERE one = 1`)[0]?.at ?? null;
-  }
-
-  /** Sets (or, for null, deletes) the alarm, remembering the time it was set for. */
-  async scheduleAlarm(at: number | null): Promise<void> {
-    if (!this.ready) return;
-    if (at === null) {
-      this.run(`DELETE FROM alarm`);
-      await this.storage.deleteAlarm();
-      return;
+  /**
+   * Deletes all of this object's storage, the alarm with it (`deleteAll`
+   * clears the alarm from compatibility date 2026-02-24; wrangler.jsonc's is
+   * later). Afterwards the store behaves as if no generation was ever started.
+   */
+  async erase(): Promise<void> {
+    // Nothing may write while the deletion runs; if it fails the tables are still there.
+    this.tables = false;
+    try {
+      await this.storage.deleteAll();
+    } catch (error) {
+      this.tables = true;
+      throw error;
     }
-    this.run(`INSERT OR REPLACE INTO alarm (one, at) VALUES (1, ?)`, at);
-    this.meter.setAlarm();
-    await this.storage.setAlarm(at);
   }
 }

@@ -1,12 +1,14 @@
 /**
- * What callers see: the public Generation (CONTRACT.md §3) and the
- * upstream-compatible answer (§4), both rendered from the stored state.
+ * What callers see, rendered from the stored state: the public Generation
+ * (docs/api.md#the-generation-object), the summary the client index keeps of
+ * it (the same without a signed link), and the upstream-compatible answer.
  */
 import type { z } from "zod";
-import type { CompatGenerationSchema, Generation } from "./schema.ts";
-import type { GenerationState } from "./state.ts";
+import type { CompatGenerationSchema, Generation } from "../api/schemas.ts";
 import { summarize } from "../webhook/delivery.ts";
-import { expiresAt } from "./lifecycle.ts";
+import { expiresAt, type GenerationState } from "./state.ts";
+
+export type { Generation };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -22,7 +24,13 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
     model: state.model,
     status: state.status,
     input,
-    upstream: { id: state.upstream.id, status: state.upstream.status, polls: state.upstream.polls },
+    upstream: {
+      id: state.upstream.id,
+      status: state.upstream.status,
+      polls: state.upstream.polls,
+      adapter: state.upstream.adapter,
+      credits: state.upstream.credits ?? null,
+    },
     video:
       state.video && videoUrl !== null
         ? { url: videoUrl, content_type: state.video.contentType, bytes: state.video.bytes, sha256: state.video.sha256 }
@@ -37,9 +45,33 @@ export function toGeneration(state: GenerationState, videoUrl: string | null, re
   };
 }
 
+/**
+ * The public Generation without its signed video link (links are signed when
+ * read, never stored): `video.link` is the URL the reader signs. What the
+ * client index keeps per generation, and what the live feed carries.
+ */
+export type GenerationSummary = Omit<Generation, "video"> & {
+  video: (Omit<NonNullable<Generation["video"]>, "url"> & { link: string }) | null;
+};
+
+/** The state as its summary: `link` is the video's URL before signing. */
+export function toSummary(state: GenerationState, link: string, retentionMs: number): GenerationSummary {
+  const { video, ...rest } = toGeneration(state, link, retentionMs);
+  return {
+    ...rest,
+    video: video
+      ? { content_type: video.content_type, bytes: video.bytes, sha256: video.sha256, link: video.url }
+      : null,
+  };
+}
+
 export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;
 
-/** The upstream's vocabulary: `generating` until the video is stored in R2. */
+/**
+ * The upstream's vocabulary: `generating` until the video is stored in R2.
+ * Every key the upstream's documented answers show (docs/compatibility.md),
+ * with the relay's values.
+ */
 export function toCompat(generation: Generation): CompatGeneration {
   const status =
     generation.status === "queued"
@@ -51,6 +83,7 @@ export function toCompat(generation: Generation): CompatGeneration {
           : "generating";
   return {
     id: generation.id,
+    generation_id: generation.id,
     status,
     video: status === "completed" && generation.video ? { url: generation.video.url } : null,
     error:
@@ -59,5 +92,7 @@ export function toCompat(generation: Generation): CompatGeneration {
         : generation.status === "canceled"
           ? { name: "canceled", message: "The generation was canceled" }
           : null,
+    model: generation.model,
+    meta: null,
   };
 }

@@ -5,15 +5,15 @@
  * the object. The object publishes each status change as it happens; a feed
  * ends after the terminal one.
  *
- * Frames are JSON lines, `{"seq": n, "generation": {...}}\n`, each Generation
- * rendered with a link signed when the frame is sent.
+ * Frames are JSON lines, `{"seq": n, "summary": {...}}\n`: the Generation at
+ * that change without a signed link; the reader signs it when it sends it on.
  */
-import type { Generation } from "./schema.ts";
+import type { GenerationSummary } from "./view.ts";
 
 export interface Frame {
   /** The snapshot's sequence number: a feed can be resumed after it. */
   seq: number;
-  generation: Generation;
+  summary: GenerationSummary;
 }
 
 const encoder = new TextEncoder();

@@ -7,11 +7,20 @@ export interface ErrorDetail {
   field: string;
   rule: string;
   message: string;
+  /** A budget refusal's figures (`budget_exceeded`): the budget, the credits used, when the month ends. */
+  budget?: number;
+  used?: number;
+  resets_at?: string;
 }
 
+export type ApiErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 500 | 503;
+
 export class ApiError extends Error {
+  /** The status the upstream-compatible paths answer instead, where the upstream's own differs. */
+  compatStatus?: ApiErrorStatus;
+
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 500 | 503,
+    readonly status: ApiErrorStatus,
     readonly code: string,
     message: string,
     readonly details?: ErrorDetail[],

@@ -137,7 +137,7 @@ const isGenerationIdMismatch = (issue: z.core.$ZodIssue): boolean =>
 export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const issue of issues) {
-    // A check that words its own detail (the catalogue's per-model check, src/generation/schema.ts).
+    // A check that words its own detail (the catalogue's per-model check, src/api/schemas.ts).
     const own: unknown = issue.code === "custom" ? issue.params?.["detail"] : undefined;
     if (isErrorDetail(own)) {
       details.push(own);

@@ -12,7 +12,7 @@
  *   request for an id the relay did not issue is refused before any Durable
  *   Object is named.
  *
- * The id key comes from the keyring (src/lib/keyring.ts) and never rotates.
+ * The id key comes from the keyring (src/keyring/keyring.ts) and never rotates.
  */
 import { base64url } from "./encoding.ts";
 import { DOMAIN, macInput } from "./derive.ts";

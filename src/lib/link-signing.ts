@@ -3,7 +3,7 @@
  * the signature being HMAC-SHA256(linkKey, "wan-relay/video-link/v1\n{id}.{expires}").
  * The label keeps a link's MAC input apart from an id's and a webhook's.
  *
- * The link key comes from the keyring (src/lib/keyring.ts): derived from
+ * The link key comes from the keyring (src/keyring/keyring.ts): derived from
  * URL_SIGNING_SECRET when set, else from the relay key. Because it does not
  * depend on the generation's own state, a link can be checked in the Worker
  * before any Durable Object is named.

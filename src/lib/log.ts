@@ -11,7 +11,7 @@
  * URLs lose their query and fragment, `whsec_…` secrets and `Bearer …`
  * credentials are replaced, and long text is cut.
  */
-import type { ErrorCode, GenerationStatus } from "../generation/schema.ts";
+import type { ErrorCode, GenerationStatus } from "../vocabulary.ts";
 
 /** Per-generation resource counts (src/generation/meter.ts); plain numbers so a log line carries them. */
 export type MeterCounts = {
@@ -75,6 +75,8 @@ export type LifecycleLog =
       event: "generation.settled";
       status: GenerationStatus;
       polls: number;
+      /** The upstream's latest credit figure for the task (null: never told). */
+      credits: number | null;
       meter: MeterCounts;
       /** The object's SQLite database size (billed as Durable Object stored data until it is deleted). */
       sqlite_bytes: number;
@@ -85,6 +87,7 @@ export type LifecycleLog =
 /** Lines about something that went wrong in the relay itself. */
 export type ProblemLog =
   | { event: "alarm.step_failed"; generation: string; step: string; error: string }
+  | { event: "alarm.schedule_failed"; generation: string; error: string }
   | { event: "index.update_failed"; generation: string; error: string }
   | { event: "index.probe_failed"; generation: string; error: string }
   /** A purge or retention deletion that stopped part-way; the generation's alarm tries the rest again. */
@@ -96,6 +99,7 @@ export type LogLevel = "info" | "warn" | "error";
 
 const LEVELS: Record<ProblemLog["event"], LogLevel> = {
   "alarm.step_failed": "error",
+  "alarm.schedule_failed": "error",
   "index.update_failed": "warn",
   "index.probe_failed": "warn",
   "generation.erase_failed": "warn",

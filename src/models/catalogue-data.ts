@@ -24,6 +24,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         audio_setting: { type: "string", enum: ["auto", "origin"], default: "auto" },
         seed: { type: "integer" },
         watermark: { type: "boolean", default: false },
+        reference_image_url: { type: "array", items: { type: "string", media: ["image"] }, byExample: ["field"] },
       },
     },
     {
@@ -76,6 +77,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         generate_audio: { type: "boolean", default: true },
         seed: { type: "integer" },
         enhance_prompt: { type: "boolean", default: true },
+        tail_image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -105,7 +107,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "alibaba/wan-2-6-t2v",
       family: "alibaba",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         audio_url: { type: "string", media: ["audio"] },
@@ -178,7 +180,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "alibaba/wan2.1-t2v-plus",
       family: "alibaba",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         resolution: { type: "string", enum: ["720P"], default: "720P" },
@@ -193,7 +195,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "alibaba/wan2.1-t2v-turbo",
       family: "alibaba",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         resolution: { type: "string", enum: ["480P", "720P"], default: "720P" },
@@ -240,7 +242,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "alibaba/wan2.2-i2v-plus",
       family: "alibaba",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -249,13 +251,14 @@ export const CATALOGUE_DATA: CatalogueData = {
         watermark: { type: "boolean", default: false },
         seed: { type: "integer" },
         enhance_prompt: { type: "boolean", default: true },
+        duration: { type: "integer", byExample: ["field"] },
       },
     },
     {
       id: "alibaba/wan2.2-t2v-plus",
       family: "alibaba",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         resolution: { type: "string", enum: ["480P", "1080P"], default: "1080P" },
@@ -300,6 +303,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         auto_downsample_min_fps: { type: "number", default: 15 },
         interpolator_model: { type: "string", enum: ["rife", "film"], default: "film" },
         sync_mode: { type: "boolean" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -338,6 +342,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         sync_mode: { type: "boolean" },
         image_list: { type: "array", items: { type: "string", media: ["image"] } },
         mask_video_url: { type: "string", media: ["video"] },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -379,6 +384,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         expand_top: { type: "boolean", default: true },
         expand_bottom: { type: "boolean", default: true },
         expand_ratio: { type: "number", default: 0.25 },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -415,6 +421,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         auto_downsample_min_fps: { type: "number", default: 15 },
         interpolator_model: { type: "string", enum: ["rife", "film"], default: "film" },
         sync_mode: { type: "boolean" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -453,13 +460,14 @@ export const CATALOGUE_DATA: CatalogueData = {
         sync_mode: { type: "boolean" },
         zoom_factor: { type: "number" },
         trim_borders: { type: "boolean", default: true },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
       id: "alibaba/wan2.5-i2v-preview",
       family: "alibaba",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/alibaba/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -540,6 +548,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         generate_audio: { type: "boolean", default: true },
         safety_tolerance: { type: "integer", minimum: 0, maximum: 4, default: 2 },
         resolution: { type: "string", enum: ["hd"], default: "hd" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -557,8 +566,9 @@ export const CATALOGUE_DATA: CatalogueData = {
         duration: { type: "integer", minimum: 5, maximum: 20, default: 5 },
         generate_audio: { type: "boolean", default: true },
         safety_tolerance: { type: "integer", minimum: 0, maximum: 4, default: 2 },
-        video_url: { type: "string", required: true, media: ["video"] },
+        video_url: { type: "string", media: ["video"], byExample: ["optional"] },
         resolution: { type: "string", enum: ["hd"], default: "hd" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -598,6 +608,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         generate_audio: { type: "boolean", default: true },
         safety_tolerance: { type: "integer", minimum: 0, maximum: 4, default: 2 },
         resolution: { type: "string", enum: ["hd", "fhd"], default: "hd" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -615,8 +626,9 @@ export const CATALOGUE_DATA: CatalogueData = {
         duration: { type: "integer", minimum: 5, maximum: 20, default: 5 },
         generate_audio: { type: "boolean", default: true },
         safety_tolerance: { type: "integer", minimum: 0, maximum: 4, default: 2 },
-        video_url: { type: "string", required: true, media: ["video"] },
+        video_url: { type: "string", media: ["video"], byExample: ["optional"] },
         resolution: { type: "string", enum: ["hd", "fhd"], default: "hd" },
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -693,7 +705,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "bytedance/seedance-1-0-lite-i2v",
       family: "bytedance",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/bytedance/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", required: true, media: ["image"] },
         prompt: { type: "string", required: true },
@@ -708,7 +720,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "bytedance/seedance-1-0-lite-t2v",
       family: "bytedance",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/bytedance/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         resolution: { type: "string", enum: ["480p", "720p", "1080p"], default: "1080p" },
@@ -739,7 +751,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "bytedance/seedance-1-0-pro-i2v",
       family: "bytedance",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/bytedance/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", media: ["image"] },
         prompt: { type: "string", required: true },
@@ -755,7 +767,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "bytedance/seedance-1-0-pro-t2v",
       family: "bytedance",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/bytedance/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", media: ["image"] },
         prompt: { type: "string", required: true },
@@ -863,7 +875,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "gen3a_turbo",
       family: "runway",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/runway/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", maxLength: 1000 },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -871,6 +883,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         aspect_ratio: { type: "string", enum: ["16:9", "9:16"], default: "16:9" },
         duration: { type: "integer", enum: [5, 10], default: 5 },
         seed: { type: "integer", minimum: 0, maximum: 4294967295 },
+        ratio: { type: "string", byExample: ["field"] },
       },
     },
     {
@@ -911,7 +924,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "google/veo-3.0-fast",
       family: "google",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         duration: { type: "integer", enum: [4, 6, 8], default: 8 },
@@ -927,11 +940,11 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "google/veo-3.0-i2v",
       family: "google",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
-        duration: { type: "integer", enum: [4, 6, 8], default: 8 },
+        duration: { type: "integer", enum: [4, 6, 8, 5], default: 8, byExample: ["values"] },
         aspect_ratio: { type: "string", enum: ["16:9", "9:16"] },
         resolution: { type: "string", enum: ["720P", "1080P"], default: "720P" },
         negative_prompt: { type: "string" },
@@ -944,11 +957,11 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "google/veo-3.0-i2v-fast",
       family: "google",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
-        duration: { type: "integer", enum: [4, 6, 8], default: 8 },
+        duration: { type: "integer", enum: [4, 6, 8, 5], default: 8, byExample: ["values"] },
         aspect_ratio: { type: "string", enum: ["16:9", "9:16"] },
         resolution: { type: "string", enum: ["720P", "1080P"], default: "720P" },
         negative_prompt: { type: "string" },
@@ -1020,6 +1033,24 @@ export const CATALOGUE_DATA: CatalogueData = {
       },
     },
     {
+      id: "google/veo-3.1-lite-generate-001",
+      family: "google",
+      kind: "text-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", required: true },
+        image_url: { type: "string", media: ["image"] },
+        last_image_url: { type: "string", media: ["image"] },
+        aspect_ratio: { type: "string", enum: ["16:9", "9:16"] },
+        resolution: { type: "string", enum: ["720P", "1080P"], default: "720P" },
+        duration: { type: "integer", enum: [4, 6, 8], default: 8 },
+        generate_audio: { type: "boolean", default: true },
+        person_generation: { type: "string", enum: ["dont_allow", "allow_adult"], default: "allow_adult" },
+        tail_image_url: { type: "string", media: ["image"], byExample: ["field"] },
+      },
+      namedOnPage: { page: "google/veo-3.1-lite-generate.md", schemaOf: "veo-3.1-lite-generate-001" },
+    },
+    {
       id: "google/veo-3.1-reference-to-video",
       family: "google",
       kind: "reference-to-video",
@@ -1073,7 +1104,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "google/veo3",
       family: "google",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         duration: { type: "integer", enum: [4, 6, 8], default: 8 },
@@ -1369,6 +1400,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
         duration: { type: "integer", enum: [5, 10], default: 5 },
         negative_prompt: { type: "string" },
+        image_urls: { type: "array", items: { type: "string", media: ["image"] }, byExample: ["field"] },
       },
     },
     {
@@ -1521,6 +1553,7 @@ export const CATALOGUE_DATA: CatalogueData = {
             },
           },
         },
+        ratio: { type: "string", byExample: ["field"] },
       },
     },
     {
@@ -1549,13 +1582,14 @@ export const CATALOGUE_DATA: CatalogueData = {
             movement_value: { type: "integer", required: true, minimum: -10, maximum: 10 },
           },
         },
+        ratio: { type: "string", byExample: ["field"] },
       },
     },
     {
       id: "kling-video/v2.1/pro/image-to-video",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", required: true, media: ["image"] },
         prompt: { type: "string" },
@@ -1660,6 +1694,118 @@ export const CATALOGUE_DATA: CatalogueData = {
       },
     },
     {
+      id: "kling-video/v3/turbo/pro/image-to-video",
+      family: "kling",
+      kind: "image-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", maxLength: 3072 },
+        multi_prompt: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              prompt: { type: "string", required: true, maxLength: 3072 },
+              duration: { type: "integer", enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+            },
+          },
+          minItems: 1,
+          maxItems: 6,
+          nullable: true,
+        },
+        duration: { type: "integer", enum: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+        image_url: { type: "string", required: true, media: ["image"] },
+      },
+      namedOnPage: {
+        page: "kling-ai/v3-turbo-pro-image-to-video.md",
+        schemaOf: "klingai/video-v3-turbo-pro-image-to-video",
+      },
+    },
+    {
+      id: "kling-video/v3/turbo/pro/text-to-video",
+      family: "kling",
+      kind: "text-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", maxLength: 3072 },
+        multi_prompt: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              prompt: { type: "string", required: true, maxLength: 3072 },
+              duration: { type: "integer", enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+            },
+          },
+          minItems: 1,
+          maxItems: 6,
+          nullable: true,
+        },
+        duration: { type: "integer", enum: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+        aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
+      },
+      namedOnPage: {
+        page: "kling-ai/v3-turbo-pro-text-to-video.md",
+        schemaOf: "klingai/video-v3-turbo-pro-text-to-video",
+      },
+    },
+    {
+      id: "kling-video/v3/turbo/standard/image-to-video",
+      family: "kling",
+      kind: "image-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", maxLength: 3072 },
+        multi_prompt: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              prompt: { type: "string", required: true, maxLength: 3072 },
+              duration: { type: "integer", enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+            },
+          },
+          minItems: 1,
+          maxItems: 6,
+          nullable: true,
+        },
+        duration: { type: "integer", enum: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+        image_url: { type: "string", required: true, media: ["image"] },
+      },
+      namedOnPage: {
+        page: "kling-ai/v3-standard-turbo-image-to-video.md",
+        schemaOf: "klingai/video-v3-standard-turbo-image-to-video",
+      },
+    },
+    {
+      id: "kling-video/v3/turbo/standard/text-to-video",
+      family: "kling",
+      kind: "text-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", maxLength: 3072 },
+        multi_prompt: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              prompt: { type: "string", required: true, maxLength: 3072 },
+              duration: { type: "integer", enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+            },
+          },
+          minItems: 1,
+          maxItems: 6,
+          nullable: true,
+        },
+        duration: { type: "integer", enum: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], default: 5 },
+        aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
+      },
+      namedOnPage: {
+        page: "kling-ai/v3-standard-turbo-text-to-video.md",
+        schemaOf: "klingai/video-v3-standard-turbo-text-to-video",
+      },
+    },
+    {
       id: "klingai/avatar-pro",
       family: "kling",
       kind: "avatar",
@@ -1687,7 +1833,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/kling-video-v1.6-pro-effects",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: {
           type: "union",
@@ -1790,7 +1936,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/kling-video-v1.6-standard-effects",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: {
           type: "union",
@@ -1893,7 +2039,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2-master-image-to-video",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", required: true, media: ["image"] },
         prompt: { type: "string" },
@@ -1948,7 +2094,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2-master-text-to-video",
       family: "kling",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
@@ -1977,7 +2123,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2.1-master-image-to-video",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", required: true, media: ["image"] },
         prompt: { type: "string" },
@@ -2032,7 +2178,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2.1-master-text-to-video",
       family: "kling",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
@@ -2061,7 +2207,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2.5-turbo/pro/image-to-video",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         image_url: { type: "string", required: true, media: ["image"] },
         prompt: { type: "string", required: true },
@@ -2075,7 +2221,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/v2.5-turbo/pro/text-to-video",
       family: "kling",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         duration: { type: "integer", enum: [5, 10], default: 5 },
@@ -2208,7 +2354,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "klingai/video-v2-6-pro-image-to-video",
       family: "kling",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/kling/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true, maxLength: 2500 },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -2217,6 +2363,21 @@ export const CATALOGUE_DATA: CatalogueData = {
         generate_audio: { type: "boolean", default: true },
         provider: { type: "string" },
       },
+    },
+    {
+      id: "klingai/video-v2-6-pro-motion-control",
+      family: "kling",
+      kind: "video-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string" },
+        image_url: { type: "string", required: true, media: ["image"] },
+        video_url: { type: "string", required: true, media: ["video"] },
+        character_orientation: { type: "string", enum: ["image", "video"], default: "video" },
+        keep_audio: { type: "boolean", default: true },
+        mode: { type: "string", enum: ["std", "pro"], default: "std" },
+      },
+      namedOnPage: { page: "kling-ai/video-v2.6-motion-control.md", schemaOf: "klingai/video-v2-6-motion-control" },
     },
     {
       id: "klingai/video-v2-6-pro-text-to-video",
@@ -2387,6 +2548,8 @@ export const CATALOGUE_DATA: CatalogueData = {
         negative_prompt: { type: "string" },
         cfg_scale: { type: "number", minimum: 0, maximum: 1 },
         provider: { type: "string" },
+        last_image_url: { type: "string", media: ["image"], byExample: ["field"] },
+        aspect_ratio: { type: "string", byExample: ["field"] },
       },
     },
     {
@@ -2440,6 +2603,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         negative_prompt: { type: "string" },
         cfg_scale: { type: "number", minimum: 0, maximum: 1 },
         provider: { type: "string" },
+        last_image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -2599,11 +2763,11 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "ltxv/ltxv-2-fast",
       family: "ltxv",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", media: ["image"] },
-        duration: { type: "integer", enum: [6, 8, 10] },
+        duration: { type: "integer", enum: [6, 8, 10, 5], byExample: ["values"] },
         resolution: { type: "string", enum: ["1080p", "1440p", "2160p"], default: "1080p" },
         aspect_ratio: { type: "string", enum: ["16:9"], default: "16:9" },
         fps: { type: "integer", enum: [25, 50] },
@@ -2902,7 +3066,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "minimax/hailuo-02",
       family: "minimax",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/minimax/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true, maxLength: 2000 },
         image_url: { type: "string", media: ["image"] },
@@ -2910,6 +3074,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         resolution: { type: "string", enum: ["768P", "1080P"], default: "768P" },
         duration: { type: "integer", enum: [6, 10] },
         enhance_prompt: { type: "boolean", default: true },
+        first_frame_image: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
@@ -2921,7 +3086,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         prompt: { type: "string", required: true, maxLength: 2000 },
         image_url: { type: "string", media: ["image"] },
         resolution: { type: "string", enum: ["768P", "1080P"], default: "768P" },
-        duration: { type: "integer", enum: [6, 10] },
+        duration: { type: "integer", enum: [6, 10, 5], byExample: ["values"] },
         enhance_prompt: { type: "boolean", default: true },
       },
     },
@@ -2934,7 +3099,7 @@ export const CATALOGUE_DATA: CatalogueData = {
         prompt: { type: "string", required: true, maxLength: 2000 },
         image_url: { type: "string", required: true, media: ["image"] },
         resolution: { type: "string", enum: ["768P", "1080P"], default: "768P" },
-        duration: { type: "integer", enum: [6, 10] },
+        duration: { type: "integer", enum: [6, 10, 5], byExample: ["values"] },
         enhance_prompt: { type: "boolean", default: true },
       },
     },
@@ -3020,6 +3185,44 @@ export const CATALOGUE_DATA: CatalogueData = {
       },
     },
     {
+      id: "pixverse/v5-5-image-to-video",
+      family: "pixverse",
+      kind: "image-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", required: true },
+        image_url: { type: "string", required: true, media: ["image"] },
+        resolution: { type: "string", enum: ["360p", "540p", "720p", "1080p"], default: "720p" },
+        duration: { type: "integer", enum: [5, 8, 10], default: 5 },
+        negative_prompt: { type: "string" },
+        style: { type: "string", enum: ["anime", "3d_animation", "clay", "comic", "cyberpunk"] },
+        seed: { type: "integer" },
+        generate_audio_switch: { type: "boolean", default: false },
+        generate_multi_clip_switch: { type: "boolean", default: false },
+        thinking_type: { type: "string", enum: ["enabled", "disabled", "auto"], default: "enabled" },
+      },
+      namedOnPage: { page: "pixverse/v5-5-image-to-video.md", schemaOf: "pixverse/v5.5/image-to-video" },
+    },
+    {
+      id: "pixverse/v5-5-text-to-video",
+      family: "pixverse",
+      kind: "text-to-video",
+      paths: ["/v2/video/generations"],
+      fields: {
+        prompt: { type: "string", required: true },
+        aspect_ratio: { type: "string", enum: ["16:9", "4:3", "1:1", "3:4", "9:16"], default: "16:9" },
+        resolution: { type: "string", enum: ["360p", "540p", "720p", "1080p"], default: "720p" },
+        duration: { type: "integer", enum: [5, 8, 10], default: 5 },
+        negative_prompt: { type: "string" },
+        style: { type: "string", enum: ["anime", "3d_animation", "clay", "comic", "cyberpunk"] },
+        seed: { type: "integer" },
+        generate_audio_switch: { type: "boolean", default: false },
+        generate_multi_clip_switch: { type: "boolean", default: false },
+        thinking_type: { type: "string", enum: ["enabled", "disabled", "auto"], default: "enabled" },
+      },
+      namedOnPage: { page: "pixverse/v5-5-text-to-video.md", schemaOf: "pixverse/v5.5/text-to-video" },
+    },
+    {
       id: "pixverse/v5.5/image-to-video",
       family: "pixverse",
       kind: "image-to-video",
@@ -3059,7 +3262,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "pixverse/v5/image-to-video",
       family: "pixverse",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/pixverse/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -3089,13 +3292,14 @@ export const CATALOGUE_DATA: CatalogueData = {
             "Auto",
           ],
         },
+        tail_image_url: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
       id: "pixverse/v5/text-to-video",
       family: "pixverse",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/pixverse/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         aspect_ratio: { type: "string", enum: ["16:9", "4:3", "1:1", "3:4", "9:16"], default: "16:9" },
@@ -3131,7 +3335,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "pixverse/v5/transition",
       family: "pixverse",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/pixverse/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -3182,7 +3386,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "runway/act_two",
       family: "runway",
       kind: "video-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/runway/generation", "/v2/video/generations"],
       fields: {
         character: {
           type: "union",
@@ -3226,7 +3430,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "runway/gen4_aleph",
       family: "runway",
       kind: "video-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/runway/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true, maxLength: 1000 },
         video_url: { type: "string", required: true, media: ["video"] },
@@ -3253,7 +3457,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "runway/gen4_turbo",
       family: "runway",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/runway/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", maxLength: 1000 },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -3261,18 +3465,20 @@ export const CATALOGUE_DATA: CatalogueData = {
         aspect_ratio: { type: "string", enum: ["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"], default: "16:9" },
         duration: { type: "integer", enum: [5, 10], default: 5 },
         seed: { type: "integer", minimum: 0, maximum: 4294967295 },
+        ratio: { type: "string", byExample: ["field"] },
       },
     },
     {
       id: "sber-ai/kandinsky5-distill-t2v",
       family: "sber-ai",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/pixverse/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         aspect_ratio: { type: "string", enum: ["3:2", "1:1", "2:3"], default: "3:2" },
         duration: { type: "integer", enum: [5, 10], default: 5 },
         num_inference_steps: { type: "integer", default: 30 },
+        resolution: { type: "string", byExample: ["field"] },
       },
     },
     {
@@ -3313,6 +3519,18 @@ export const CATALOGUE_DATA: CatalogueData = {
       },
     },
     {
+      id: "veed/fabric-1.0-fast",
+      family: "veed",
+      kind: "avatar",
+      paths: ["/v2/video/generations"],
+      fields: {
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
+        audio_url: { type: "string", media: ["audio"], byExample: ["field"] },
+        resolution: { type: "string", byExample: ["field"] },
+      },
+      namedOnPage: { page: "veed/fabric-1.0-fast.md", schemaOf: null },
+    },
+    {
       id: "veo-3.1-lite-generate-001",
       family: "google",
       kind: "text-to-video",
@@ -3346,7 +3564,7 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "veo2/image-to-video",
       family: "google",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/google/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true },
         image_url: { type: "string", required: true, media: ["image"] },
@@ -3362,22 +3580,24 @@ export const CATALOGUE_DATA: CatalogueData = {
       id: "video-01",
       family: "minimax",
       kind: "text-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/minimax/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true, maxLength: 2000 },
         image_url: { type: "string", media: ["image"] },
         enhance_prompt: { type: "boolean", default: true },
+        first_frame_image: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {
       id: "video-01-live2d",
       family: "minimax",
       kind: "image-to-video",
-      paths: ["/v2/video/generations"],
+      paths: ["/v2/generate/video/minimax/generation", "/v2/video/generations"],
       fields: {
         prompt: { type: "string", required: true, maxLength: 2000 },
-        image_url: { type: "string", required: true, media: ["image"] },
+        image_url: { type: "string", media: ["image"], byExample: ["optional"] },
         enhance_prompt: { type: "boolean", default: true },
+        first_frame_image: { type: "string", media: ["image"], byExample: ["field"] },
       },
     },
     {

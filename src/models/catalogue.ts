@@ -3,7 +3,7 @@
  * as the project's own data. The rows live in `catalogue-data.ts`, written by
  * `npm run sync-models`; this module looks them up.
  */
-import { DEFAULT_MODEL } from "../upstream/port.ts";
+import { DEFAULT_MODEL_ID } from "../vocabulary.ts";
 import { CATALOGUE_DATA } from "./catalogue-data.ts";
 import type { CatalogueModel, FieldSpec, MediaType } from "./types.ts";
 
@@ -22,8 +22,7 @@ export type {
 } from "./types.ts";
 export { MODEL_KINDS } from "./types.ts";
 
-/** The model used when a request names none. */
-export const DEFAULT_MODEL_ID: string = DEFAULT_MODEL;
+export { DEFAULT_MODEL_ID };
 
 /** Every model, sorted by id. */
 export const MODELS: readonly CatalogueModel[] = CATALOGUE_DATA.models;

@@ -1,6 +1,6 @@
 /**
- * The shape of the model catalogue (CONTRACT.md §9): one row per video model
- * of the AI/ML API, facts only. `scripts/sync-models.ts` writes the rows into
+ * The shape of the model catalogue (README, "Routes"; docs/compatibility.md):
+ * one row per video model of the AI/ML API, facts only. `scripts/sync-models.ts` writes the rows into
  * `catalogue-data.ts`; `validate.ts` turns a row into a validator and a JSON
  * Schema.
  *
@@ -30,7 +30,17 @@ interface FieldCommon {
   nullable?: true;
   /** Marked deprecated by the source; still accepted. */
   deprecated?: true;
+  /**
+   * What the documentation's example requests changed (docs/compatibility.md):
+   * `field`: the schema file omits the field, an example sends it (typed from
+   * the example's value); `values`: an example sends a value outside the
+   * schema's allowed values or bounds, now allowed; `optional`: the schema
+   * marks the field required, every example on the model's page omits it.
+   */
+  byExample?: ExampleChange[];
 }
+
+export type ExampleChange = "field" | "values" | "optional";
 
 export interface StringField extends FieldCommon {
   type: "string";
@@ -89,6 +99,13 @@ export interface CatalogueModel {
   paths: string[];
   /** The input fields other than `model`, in the source's order. */
   fields: Record<string, FieldSpec>;
+  /**
+   * Set when no schema file names this id but a documentation page does (in
+   * its list of models or in an example): that page, and the id whose schema
+   * the page links (the row's fields are that schema's, plus the examples'),
+   * or null when it links none that could be read.
+   */
+  namedOnPage?: { page: string; schemaOf: string | null };
 }
 
 export interface CatalogueData {

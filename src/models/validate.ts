@@ -1,5 +1,6 @@
 /**
- * Validation per model (CONTRACT.md §9). Each catalogue row becomes a zod
+ * Validation per model (docs/compatibility.md says what it accepts and why:
+ * never more strictly than the AI/ML API's own documentation). Each catalogue row becomes a zod
  * schema, built on first use and cached for the isolate's life (zod
  * interprets schemas, so nothing is generated as code at run time, which
  * Workers forbid). The same schemas give the JSON Schema that
@@ -12,8 +13,9 @@
  * `conflict`, `too_large` of this module.
  *
  * Nothing is added to the input: no defaults (they appear in the JSON Schema
- * as facts only), no coercion. The validated input is the caller's fields as
- * sent.
+ * as facts only), no coercion (a number field's numeric string is checked as
+ * its number but stays a string). The validated input is the caller's fields
+ * as sent.
  *
  * Runs on Workers and under Node's type stripping alike (no runtime import of
  * the HTTP layer): `validate-request.ts` turns a refusal into the 400 `ApiError`.
@@ -22,10 +24,12 @@ import { z } from "zod";
 import type { ErrorDetail } from "../lib/errors.ts";
 import { DEFAULT_MODEL_ID, findModel } from "./catalogue.ts";
 import { describeMediaTypes, mediaProblem, parseDataUri, type DataUri } from "./media.ts";
-import type { CatalogueModel, FieldSpec, MediaType, ObjectField } from "./types.ts";
+import type { CatalogueModel, FieldSpec, MediaType, NumberField, ObjectField } from "./types.ts";
 
-/** JSON Schema keywords zod does not write itself (defaults, media, integer enums), per zod schema. */
+/** JSON Schema keywords zod does not write itself (defaults, media, same-as flags), per zod schema. */
 const jsonExtras = new WeakMap<object, Record<string, unknown>>();
+/** Whole JSON Schemas written by hand where zod's rendering says too little (numbers that take numeric strings). */
+const jsonReplacements = new WeakMap<object, Record<string, unknown>>();
 const zodBySpec = new WeakMap<FieldSpec, z.ZodType>();
 
 interface ModelSchemas {
@@ -74,14 +78,15 @@ export function zodFor(spec: FieldSpec): z.ZodType {
       if (spec.media !== undefined) Object.assign(extras, { format: "uri", "x-media": spec.media });
       break;
     case "integer":
-    case "number":
-      if (spec.enum !== undefined) {
-        schema = z.literal(spec.enum, { error: enumMessage(spec.enum) });
-        if (spec.type === "integer") extras["type"] = "integer";
-        break;
-      }
-      schema = numberSchema(spec.type, spec.minimum, spec.maximum);
+    case "number": {
+      const number =
+        spec.enum !== undefined
+          ? z.literal(spec.enum, { error: enumMessage(spec.enum) })
+          : numberSchema(spec.type, spec.minimum, spec.maximum);
+      schema = orNumericString(number, spec.type);
+      jsonReplacements.set(schema, numericJsonSchema(spec));
       break;
+    }
     case "boolean":
       schema = z.boolean({ error: "must be a boolean" });
       if (spec.sameAs !== undefined) extras["x-same-as"] = spec.sameAs;
@@ -105,6 +110,8 @@ export function zodFor(spec: FieldSpec): z.ZodType {
     extras["default"] = spec.default;
   }
   if (spec.deprecated === true) extras["deprecated"] = true;
+  // Where a field owes something to the documentation's examples rather than its schema (docs/compatibility.md).
+  if (spec.byExample !== undefined) extras["x-by-example"] = spec.byExample;
   if (Object.keys(extras).length > 0) jsonExtras.set(schema, extras);
   if (spec.nullable === true) schema = schema.nullable();
   zodBySpec.set(spec, schema);
@@ -133,11 +140,62 @@ function stringSchema(
 }
 
 function numberSchema(type: "integer" | "number", minimum: number | undefined, maximum: number | undefined): z.ZodType {
-  let schema = type === "integer" ? z.int({ error: "must be an integer" }) : z.number({ error: "must be a number" });
+  const error = (issue: { input?: unknown }): string =>
+    typeof issue.input === "string" ? `${NUMERIC_WORDS[type]} (${NUMERIC_STRING_WORDS[type]})` : NUMERIC_WORDS[type];
+  let schema = type === "integer" ? z.int({ error }) : z.number({ error });
   const message = rangeMessage(minimum, maximum, "", "be");
   if (minimum !== undefined) schema = schema.min(minimum, { error: message });
   if (maximum !== undefined) schema = schema.max(maximum, { error: message });
   return schema;
+}
+
+/**
+ * Numbers as strings. The AI/ML API's own examples send `"duration": "5"`
+ * where the schema types the field as an integer, and the upstream takes it:
+ * so an integer or number field also takes the number written as a canonical
+ * decimal string (`"5"`, `"-3"`, `"1.5"` for a number field; never `" 5"`,
+ * `"5e0"`, `"0x5"`, `"05"`, `""`, nor `"5.5"` for an integer field). The
+ * allowed values and bounds are checked on the number; the value itself is
+ * never converted: the upstream gets the string as the caller sent it.
+ */
+export const NUMERIC_STRING_PATTERNS = {
+  integer: /^-?(0|[1-9][0-9]*)$/,
+  number: /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/,
+} as const;
+
+const NUMERIC_WORDS = { integer: "must be an integer", number: "must be a number" } as const;
+const NUMERIC_STRING_WORDS = {
+  integer: 'a JSON number, or its decimal digits as a string such as "5"',
+  number: 'a JSON number, or its decimal form as a string such as "1.5"',
+} as const;
+
+/** `number` that also takes a canonical decimal string, checked as the number it spells. */
+function orNumericString(number: z.ZodType, type: "integer" | "number"): z.ZodType {
+  const pattern = NUMERIC_STRING_PATTERNS[type];
+  // The parsed output is never used (the input is the body as sent), so reading the string as a number here changes nothing upstream.
+  return z.preprocess((value) => (typeof value === "string" && pattern.test(value) ? Number(value) : value), number);
+}
+
+/** The JSON Schema of a number field that takes numeric strings too: the number, or the string that spells one. */
+function numericJsonSchema(spec: NumberField): Record<string, unknown> {
+  const number: Record<string, unknown> = { type: spec.type };
+  const text: Record<string, unknown> = { type: "string" };
+  if (spec.enum !== undefined) {
+    number["enum"] = spec.enum;
+    text["enum"] = spec.enum.map(String);
+  } else {
+    if (spec.minimum !== undefined) number["minimum"] = spec.minimum;
+    if (spec.maximum !== undefined) number["maximum"] = spec.maximum;
+    text["pattern"] = NUMERIC_STRING_PATTERNS[spec.type].source;
+  }
+  text["x-numeric-string"] = true;
+  const bounds = spec.enum === undefined && (spec.minimum !== undefined || spec.maximum !== undefined);
+  return {
+    anyOf: [number, text],
+    description:
+      `${spec.type === "integer" ? "An integer" : "A number"}, or the same number as a decimal string ` +
+      `(${spec.type === "integer" ? '"5"' : '"1.5"'})${bounds ? " within the same bounds" : ""}, sent upstream as given`,
+  };
 }
 
 /** Lists the allowed values, unless there are so many that the model's JSON Schema is the better place to read them. */
@@ -184,9 +242,9 @@ function describeSpec(spec: FieldSpec): string {
     case "string":
       return spec.media !== undefined ? `a URL or data: URI of ${describeMediaTypes(spec.media)}` : "a string";
     case "integer":
-      return "an integer";
+      return "an integer (or its decimal string)";
     case "number":
-      return "a number";
+      return "a number (or its decimal string)";
     case "boolean":
       return "a boolean";
     case "array":
@@ -213,6 +271,11 @@ export function inputsJsonSchema(model: CatalogueModel): Record<string, unknown>
     io: "input",
     unrepresentable: "any",
     override: (ctx) => {
+      const replacement = jsonReplacements.get(ctx.zodSchema);
+      if (replacement !== undefined) {
+        for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+        Object.assign(ctx.jsonSchema, structuredClone(replacement));
+      }
       const extras = jsonExtras.get(ctx.zodSchema);
       if (extras !== undefined) Object.assign(ctx.jsonSchema, extras);
     },

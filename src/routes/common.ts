@@ -8,15 +8,10 @@
  * follows by itself.
  */
 import { z } from "@hono/zod-openapi";
-import {
-  CompatErrorSchema,
-  ErrorBodySchema,
-  GenerationIdSchema,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-} from "../generation/schema.ts";
+import { CompatErrorSchema, ErrorBodySchema, GenerationIdSchema, MAX_IDEMPOTENCY_KEY_LENGTH } from "../api/schemas.ts";
 import { notFound } from "../lib/errors.ts";
 import { verifyGenerationId } from "../lib/ids.ts";
-import { keyring } from "../lib/keyring.ts";
+import { keyring } from "../keyring/keyring.ts";
 
 /** Security scheme names, registered on the root app (src/app.ts). */
 export const BEARER_SCHEME = "bearer";
@@ -36,6 +31,7 @@ export const NO_AUTH: Security = [];
 const ERROR_DESCRIPTIONS = {
   400: "The request is not valid; `details` names each field and the rule it broke",
   401: "Missing or wrong API key",
+  402: "budget_exceeded: this key's upstream credits this month reached its CREDIT_BUDGETS entry; `details` gives the budget, the amount used and when it resets",
   403: "The video link's signature is not valid, or the link has expired",
   404: "No generation with this id is visible to this key (malformed ids included)",
   409: "The generation's state does not allow this",

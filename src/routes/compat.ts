@@ -1,8 +1,8 @@
 /**
- * The upstream-compatible API (CONTRACT.md §4), mounted at /v2: code written
- * for the AI/ML API works by changing only its base URL and key. Every model
- * of the catalogue, on the universal path and on each vendor path, with the
- * upstream's shapes, its status words and its error shape
+ * The upstream-compatible API (docs/compatibility.md), mounted at /v2: code
+ * written for the AI/ML API works by changing only its base URL and key.
+ * Every model of the catalogue, on the universal path and on each vendor
+ * path, with the upstream's shapes, its status words and its error shape
  * `{message, statusCode}` (applied by app.onError under /v2/).
  *
  * One declaration per path, generated from the list below: each path takes
@@ -10,8 +10,8 @@
  * bodies) and answers `GET ?generation_id=` for any generation.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createGeneration } from "../generation/create.ts";
-import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from "../generation/schema.ts";
+import { createGeneration } from "./create-generation.ts";
+import { CompatCreatedSchema, CompatCreateSchema, CompatGenerationSchema } from "../api/schemas.ts";
 import { toCompat } from "../generation/view.ts";
 import { notFound } from "../lib/errors.ts";
 import { GENERATION_ID_PATTERN } from "../lib/ids.ts";
@@ -48,7 +48,10 @@ const createRouteFor = (path: string) =>
     },
     responses: {
       201: json(CompatCreatedSchema, "Created (or an idempotent replay, with the generation's current status)"),
-      ...compatErrors([400, 401, 413, 415, 422, 429, 503]),
+      ...compatErrors([400, 401, 403, 409, 413, 415, 422, 429, 503], {
+        403: "This key's upstream credits this month reached its budget (CREDIT_BUDGETS), as the upstream answers when credits run out",
+        409: "The generation this Idempotency-Key created has been deleted (purged or expired)",
+      }),
     },
   });
 
@@ -88,7 +91,8 @@ for (const routes of compatRoutes) {
       requestOrigin: new URL(c.req.url).origin,
     });
     // A replay answers what the generation is now, not what it was when created.
-    return c.json({ id: generation.id, status: toCompat(generation).status }, 201);
+    const { id, generation_id, status, meta } = toCompat(generation);
+    return c.json({ id, generation_id, status, meta }, 201);
   });
 
   compat.openapi(routes.status, async (c) => {

@@ -4,7 +4,7 @@
  * its handler follows it; the video has its own file (video.ts).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createGeneration } from "../generation/create.ts";
+import { createGeneration } from "./create-generation.ts";
 import {
   CreateGenerationSchema,
   DeleteQuerySchema,
@@ -14,7 +14,7 @@ import {
   GenerationSchema,
   ListQuerySchema,
   PurgedSchema,
-} from "../generation/schema.ts";
+} from "../api/schemas.ts";
 import { withSignedLink } from "../generation/links.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";
@@ -49,7 +49,8 @@ export const createGenerationRoute = createRoute({
   responses: {
     202: json(GenerationSchema, "Accepted: the generation is queued"),
     200: json(GenerationSchema, "Idempotent replay: the generation this key and body created, as it is now"),
-    ...nativeErrors([400, 401, 413, 415, 422, 429, 503], {
+    ...nativeErrors([400, 401, 402, 409, 413, 415, 422, 429, 503], {
+      409: "idempotency_key_gone: the generation this Idempotency-Key created has been deleted (purged or expired)",
       400: "The body is not valid for the model (or the model is unknown); `details` names each field and the rule it broke",
       413: "The body is over 64 KB without the data: URIs of media fields, or a data: URI is over MAX_INLINE_MEDIA_BYTES decoded (`details` names it)",
       503: "RELAY_API_KEYS is not set, or webhook_url was given and WEBHOOK_SECRET cannot sign",

@@ -13,10 +13,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { readConfig } from "../config.ts";
-import { isTerminal } from "../generation/state.ts";
+import { withSignedLink } from "../generation/links.ts";
 import type { Frame } from "../generation/watchers.ts";
+import type { Generation } from "../generation/view.ts";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";
+import { isTerminal } from "../vocabulary.ts";
 import { randomToken } from "../lib/ids.ts";
 import { BEARER, generationStub, GenerationIdParamsSchema, nativeErrors } from "./common.ts";
 
@@ -87,7 +89,8 @@ stream.openapi(streamGenerationRoute, async (c) => {
       let lastSeq = 0;
       let current: ReadableStream<Uint8Array> | null = first;
       for (let reopens = 0; current !== null && !sse.aborted && Date.now() < until; reopens++) {
-        const outcome = await relay(current, sse, heartbeatMs, until, (frame) => (lastSeq = frame.seq));
+        const sign = (frame: Frame) => withSignedLink(c.env, frame.summary, Date.now());
+        const outcome = await relay(current, sse, { heartbeatMs, until, sign }, (frame) => (lastSeq = frame.seq));
         if (outcome !== "broken" || reopens >= MAX_REOPENS) break;
         await sse.sleep(HEARTBEAT_MIN_MS);
         current = await stub.watch(clientId, lastSeq);
@@ -107,10 +110,10 @@ stream.openapi(streamGenerationRoute, async (c) => {
 async function relay(
   feed: ReadableStream<Uint8Array>,
   sse: SSEStreamingApi,
-  heartbeatMs: number,
-  until: number,
+  options: { heartbeatMs: number; until: number; sign: (frame: Frame) => Promise<Generation> },
   onFrame: (frame: Frame) => void,
 ): Promise<"ended" | "broken" | "stopped"> {
+  const { heartbeatMs, until } = options;
   const reader = feed.pipeThrough(new TextDecoderStream()).getReader();
   const left = new Promise<"left">((resolve) => sse.onAbort(() => resolve("left")));
   let buffer = "";
@@ -130,8 +133,10 @@ async function relay(
         const frame = JSON.parse(buffer.slice(0, end)) as Frame;
         buffer = buffer.slice(end + 1);
         onFrame(frame);
-        await sse.writeSSE({ event: "generation", id: String(frame.seq), data: JSON.stringify(frame.generation) });
-        if (isTerminal(frame.generation.status)) return "ended";
+        // Each link is signed as its event is sent.
+        const generation = await options.sign(frame);
+        await sse.writeSSE({ event: "generation", id: String(frame.seq), data: JSON.stringify(generation) });
+        if (isTerminal(generation.status)) return "ended";
       }
     }
     return "stopped";

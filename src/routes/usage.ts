@@ -4,8 +4,10 @@
  * never one per generation).
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { UsageQuerySchema, UsageSchema } from "../generation/schema.ts";
+import { UsageQuerySchema, UsageSchema } from "../api/schemas.ts";
+import { budgetFor, readConfig } from "../config.ts";
 import { requireKey, type AppEnv } from "../lib/http.ts";
+import { monthEndsAt, utcMonth } from "../lib/months.ts";
 import { BEARER, json, nativeErrors } from "./common.ts";
 
 export const usage = new OpenAPIHono<AppEnv>();
@@ -27,13 +29,20 @@ export const getUsageRoute = createRoute({
 usage.openapi(getUsageRoute, async (c) => {
   const { since } = c.req.valid("query");
   const sinceMs = since === undefined ? null : Date.parse(since);
-  const counts = await c.env.CLIENT_INDEX.getByName(c.var.clientId).usage(sinceMs);
+  const month = utcMonth(Date.now());
+  const counts = await c.env.CLIENT_INDEX.getByName(c.var.clientId).usage(sinceMs, month);
   return c.json(
     {
       since: sinceMs === null ? null : new Date(sinceMs).toISOString(),
       by_status: counts.byStatus,
       by_model: counts.byModel,
       videos: counts.videos,
+      credits: {
+        month,
+        used: counts.creditsUsed,
+        budget: budgetFor(readConfig(c.env).creditBudgets, c.var.clientId),
+        resets_at: monthEndsAt(month),
+      },
     },
     200,
   );

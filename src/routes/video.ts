@@ -7,7 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError, notFound } from "../lib/errors.ts";
 import { assertConfigured, requireClient, type AppEnv } from "../lib/http.ts";
 import type { VideoAuth } from "../generation/object.ts";
-import { keyring } from "../lib/keyring.ts";
+import { keyring } from "../keyring/keyring.ts";
 import { verifyVideoLink } from "../lib/link-signing.ts";
 import { serveVideo } from "../storage/serve-video.ts";
 import { BEARER_OR_SIGNED_LINK, generationStub, GenerationIdParamsSchema, nativeErrors } from "./common.ts";

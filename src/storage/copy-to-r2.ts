@@ -26,6 +26,13 @@ export interface CopiedVideo {
   sha256: string;
 }
 
+/** A video stored in R2, as its generation remembers it. */
+export interface StoredVideo extends CopiedVideo {
+  /** R2 object key, derived from the generation id so a retried copy overwrites. */
+  key: string;
+  contentType: string;
+}
+
 export class CopyError extends Error {
   override name = "CopyError";
 }

@@ -13,7 +13,7 @@
  * there: a matching If-None-Match is handed to R2 as `If-None-Match: *`, which
  * fails (→ 304) exactly when the object exists.
  */
-import type { StoredVideo } from "../generation/state.ts";
+import type { StoredVideo } from "./copy-to-r2.ts";
 import { ApiError } from "../lib/errors.ts";
 import { decideRange } from "./range.ts";
 

@@ -4,21 +4,23 @@
  * `simulator/` (built in, used when AIMLAPI_KEY is unset).
  *
  * Adapters never throw for answers they understand: every outcome the
- * lifecycle has a rule for is a value. A throw means a bug.
+ * lifecycle has a rule for is a value. A throw means a bug. The vendor's
+ * words stop here: an adapter reports a task's state in the relay's words
+ * (`queued | running | completed | failed`) and its failure as a message;
+ * the vendor's own status word travels along only to be shown.
  */
-
-export const DEFAULT_MODEL = "alibaba/wan2.5-t2v-preview";
+import type { UpstreamAdapter, UpstreamTaskState } from "../vocabulary.ts";
 
 /**
- * The body of the upstream's create call (CONTRACT.md §1, §9): `model` and
+ * The body of the upstream's create call (docs/api.md#models): `model` and
  * exactly the caller's fields for that model, under the names its published
  * schema uses, `data:` URIs included as sent.
  */
 export type UpstreamInput = { model: string } & Record<string, unknown>;
 
 export type SubmitOutcome =
-  /** The upstream took the task. */
-  | { kind: "accepted"; upstreamId: string }
+  /** The upstream took the task; `credits` is what it says the task costs, when it says. */
+  | { kind: "accepted"; upstreamId: string; credits: number | null }
   /** The upstream answered that it did not take the task (5xx, 429): safe to send again. */
   | { kind: "retryable"; reason: string; retryAfterMs?: number }
   /** The upstream refused the task for good (400, 401, 403, ...). */
@@ -27,8 +29,20 @@ export type SubmitOutcome =
   | { kind: "uncertain"; reason: string };
 
 export type PollOutcome =
-  /** A status answer. `status` is the upstream's own word; `error` its raw error value. */
-  | { kind: "status"; status: string; videoUrl: string | null; error: unknown }
+  /**
+   * A status answer: `state` in the relay's words, `word` the upstream's own
+   * (shown as `upstream.status`), the video's link once completed, and what
+   * went wrong once failed.
+   */
+  | {
+      kind: "status";
+      state: UpstreamTaskState;
+      word: string;
+      videoUrl: string | null;
+      failure: string | null;
+      /** The task's cost in upstream credits, when the answer says (the latest figure replaces earlier ones). */
+      credits: number | null;
+    }
   /** No usable answer this time (5xx, 429, network error, not JSON): ask again later. */
   | { kind: "retryable"; reason: string; retryAfterMs?: number }
   /** The upstream says it does not know this task (404). */
@@ -48,7 +62,7 @@ export type DownloadOutcome =
 
 export interface Upstream {
   /** Which adapter this is, for the timeline. */
-  readonly name: "aimlapi" | "simulator";
+  readonly name: UpstreamAdapter;
   submit(input: UpstreamInput): Promise<SubmitOutcome>;
   poll(upstreamId: string): Promise<PollOutcome>;
   download(videoUrl: string): Promise<DownloadOutcome>;

@@ -1,11 +1,11 @@
 /**
  * Webhook delivery bookkeeping, pure: which message is due, and what an
- * attempt's outcome does to the retry series (CONTRACT.md §5). dispatch.ts
- * performs the HTTP requests; this module decides everything else.
+ * attempt's outcome does to the retry series (docs/api.md#webhooks). The
+ * lifecycle reducer calls these; send.ts performs the HTTP request.
  */
-import type { WebhookEventName } from "../generation/schema.ts";
+import type { WebhookDeliveryState, WebhookEventName, WebhookEventType } from "../vocabulary.ts";
 
-export type WebhookEventType = `generation.${WebhookEventName}`;
+export type { WebhookEventType };
 export type MessageState = "pending" | "delivered" | "failed";
 
 export interface WebhookMessage {
@@ -52,7 +52,7 @@ export type AttemptResult =
 export interface WebhookSummary {
   url: string;
   events: WebhookEventName[];
-  state: "none" | "pending" | "delivered" | "failed";
+  state: WebhookDeliveryState;
   attempts: number;
   last_status: number | null;
   next_attempt_at: string | null;

@@ -93,7 +93,7 @@ describe("upstream JSON answers are read with a size cap", () => {
 
   it("reads an answer just under the cap", async () => {
     const outcome = await client(MAX_JSON_BODY_BYTES).poll("task-1");
-    expect(outcome).toMatchObject({ kind: "status", status: "generating" });
+    expect(outcome).toMatchObject({ kind: "status", state: "running", word: "generating" });
     expect((await client(MAX_JSON_BODY_BYTES + 1).poll("task-1")).kind).toBe("retryable");
   });
 });

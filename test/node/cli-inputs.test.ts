@@ -1,5 +1,5 @@
 /**
- * The CLI's `--input name=value` (bin/lib/inputs.mjs): values read as JSON
+ * The CLI's `--input name=value` (src/cli/inputs.ts): values read as JSON
  * when they parse, names repeated into lists, and a local file in a media
  * field (as `GET /v1/models/{id}` marks it) turned into a `data:` URI of its
  * exact bytes with the media type of its extension, at any depth of the
@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../bin/lib/errors.mjs";
-import { fileToDataUri, filesToDataUris, mentionsFile, parseInputs } from "../../bin/lib/inputs.mjs";
+import { UsageError } from "../../src/cli/errors.ts";
+import { fileToDataUri, filesToDataUris, mentionsFile, parseInputs } from "../../src/cli/inputs.ts";
 import { findModel } from "../../src/models/catalogue.ts";
 import { inputsJsonSchema } from "../../src/models/validate.ts";
 

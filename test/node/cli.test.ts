@@ -1,20 +1,23 @@
 /**
- * End-to-end tests of the command line client (CONTRACT.md §8): the real
- * `bin/wan-relay.mjs` run as a child process against the real relay under
- * `wrangler dev`, which talks to the fake AI/ML API started by globalSetup.
+ * End-to-end tests of the command line client: its TypeScript source
+ * (src/cli/main.ts, run by Node 22 directly, so no build can be stale) as a
+ * child process against the real relay under `wrangler dev`, which talks to
+ * the fake AI/ML API started by globalSetup. test/node/package.test.ts runs
+ * the compiled one from an installed package.
  */
 import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MODELS } from "../../src/models/catalogue.ts";
+import { generationStatusValues } from "../../src/client/index.ts";
+import { DEFAULT_MODEL_ID, MODELS } from "../../src/models/catalogue.ts";
 import { expectedVideoBytes } from "../support/fake-aimlapi.ts";
 import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 
-const CLI = join(REPO_ROOT, "bin", "wan-relay.mjs");
+const CLI = join(REPO_ROOT, "src", "cli", "main.ts");
 const KEY = TEST_CLIENT_KEYS.alice;
 /** Generous for a wrangler-dev relay polling every 0.2 s; each run is killed past it so a hang fails fast. */
 const RUN_TIMEOUT_MS = 45_000;
@@ -87,6 +90,40 @@ function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   });
 }
 
+/** util-linux `script`, which runs a command on a pseudo-terminal: how a test sees what a terminal shows. */
+const HAS_SCRIPT = (() => {
+  try {
+    execFileSync("script", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs the CLI on a pseudo-terminal (stdout and stderr both a TTY) and
+ * returns what the terminal received, both streams together, line ends as
+ * `\n` (the live progress line's carriage returns stay).
+ */
+function runOnTerminal(args: string[]): Promise<RunResult> {
+  const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+      env: { ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: KEY, TERM: "xterm" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: stdout.replaceAll("\r\n", "\n"), stderr: "" });
+    });
+  });
+}
+
 function parseGeneration(stdout: string): GenerationView {
   return JSON.parse(stdout) as GenerationView;
 }
@@ -114,7 +151,18 @@ describe("wan-relay CLI", () => {
     const main = await run(["--help"], { env: { WAN_RELAY_KEY: undefined } });
     expect(main.code).toBe(0);
     expect(main.stdout).toContain("Usage: wan-relay <command>");
-    for (const command of ["generate", "status", "list", "cancel", "events", "download", "models"]) {
+    for (const command of [
+      "generate",
+      "status",
+      "list",
+      "cancel",
+      "purge",
+      "events",
+      "download",
+      "models",
+      "usage",
+      "keys",
+    ]) {
       expect(main.stdout).toContain(command);
       const sub = await run([command, "--help"], { env: { WAN_RELAY_KEY: undefined } });
       expect(sub.code, command).toBe(0);
@@ -259,13 +307,17 @@ describe("wan-relay CLI", () => {
     await api(`/v1/generations/${id}`, { method: "DELETE" });
   });
 
-  it("models lists every model's id and kind; --json prints the API's list", async () => {
+  it("models lists every model's id and kind, the default marked; --json prints the API's list", async () => {
     const result = await run(["models"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(140);
-    expect(lines.map((line) => line.split(/\s+/))).toEqual(MODELS.map((model) => [model.id, model.kind]));
+    expect(lines.map((line) => line.split(/\s+/))).toEqual(
+      MODELS.map((model) =>
+        model.id === DEFAULT_MODEL_ID ? [model.id, model.kind, "default"] : [model.id, model.kind],
+      ),
+    );
 
     const json = await run(["models", "--json"]);
     expect(json.code, json.stderr).toBe(0);
@@ -279,7 +331,7 @@ describe("wan-relay CLI", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("google/veo-3.1-i2v (image-to-video)");
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}image_url +image \(URL or file\); required$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}duration +one of 4, 6, 8, default 8$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}duration +one of 4, 6, 8 \(or as a string\), default 8$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}generate_audio +boolean/));
 
     const json = await run(["models", "klingai/v2.5-turbo/pro/text-to-video", "--json"]);
@@ -424,6 +476,120 @@ describe("wan-relay CLI", () => {
       expect(result.stderr, args.join(" ")).toContain(message);
       expect(result.stdout, args.join(" ")).toBe("");
     }
+  });
+
+  it("--version prints the package's version, no key needed", async () => {
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    const result = await run(["--version"], { env: { WAN_RELAY_KEY: undefined } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${manifest.version}\n`);
+    expect(result.stderr).toBe("");
+  });
+
+  it("keys NAME prints a new NAME:hex key line, and how to install it on stderr, without a relay", async () => {
+    const first = await run(["keys", "acme", "--url", "http://127.0.0.1:9"], { env: { WAN_RELAY_KEY: undefined } });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^acme:[0-9a-f]{64}\n$/);
+    expect(first.stderr).toContain("npx wrangler secret put RELAY_API_KEYS");
+    expect(first.stderr).toContain('echo "acme:$(openssl rand -hex 32)"');
+    expect(first.stderr).toContain(`WAN_RELAY_KEY=${first.stdout.trim().slice("acme:".length)}`);
+    const second = await run(["keys", "acme"]);
+    expect(second.stdout).not.toBe(first.stdout);
+
+    const secret = await run(["keys", "--webhook-secret"]);
+    expect(secret.code, secret.stderr).toBe(0);
+    expect(Buffer.from(secret.stdout.trim().replace(/^whsec_/, ""), "base64")).toHaveLength(32);
+    expect(secret.stderr).toContain("npx wrangler secret put WEBHOOK_SECRET");
+    expect(secret.stderr).toContain('echo "whsec_$(openssl rand -base64 32)"');
+
+    for (const args of [["keys"], ["keys", "a:b"], ["keys", "a,b"], ["keys", "acme", "--webhook-secret"]]) {
+      const refused = await run(args);
+      expect(refused.code, args.join(" ")).toBe(2);
+      expect(refused.stdout, args.join(" ")).toBe("");
+    }
+  });
+
+  it("usage prints the API's counts as JSON when piped; a bad --since is the API's 400", async () => {
+    const result = await run(["usage"]);
+    expect(result.code, result.stderr).toBe(0);
+    const usage = JSON.parse(result.stdout) as { since: null; by_status: Record<string, number>; videos: object };
+    expect(usage.since).toBeNull();
+    expect(Object.keys(usage.by_status)).toEqual([...generationStatusValues]);
+    expect(usage.videos).toEqual({ count: expect.any(Number) as number, bytes: expect.any(Number) as number });
+
+    const bad = await run(["usage", "--since", "last tuesday"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error 400 invalid_request: since /);
+  });
+
+  it("list --all follows every page into one list", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      ids.push(parseGeneration((await run(["generate", uniquePrompt("steps=queued,generating")])).stdout).id);
+    }
+    const result = await run(["list", "--limit", "1", "--all"]);
+    expect(result.code, result.stderr).toBe(0);
+    const all = JSON.parse(result.stdout) as { data: GenerationView[]; next_cursor: string | null };
+    expect(all.next_cursor).toBeNull();
+    expect(all.data.length).toBeGreaterThanOrEqual(2);
+    expect(all.data.map((g) => g.id)).toEqual(expect.arrayContaining(ids));
+    for (const id of ids) await api(`/v1/generations/${id}`, { method: "DELETE" });
+  });
+
+  it.skipIf(!HAS_SCRIPT)(
+    "on a terminal: a live progress line while waiting, tables for list, events and usage",
+    async () => {
+      const waited = await runOnTerminal(["generate", uniquePrompt(), "--wait"]);
+      expect(waited.code, waited.stdout).toBe(0);
+      // The line is redrawn in place (carriage return, erase line), then left with the final state.
+      const frames = waited.stdout.split("\r\u001b[2K");
+      expect(frames.length).toBeGreaterThan(2);
+      expect(frames.slice(1, -1).some((frame) => /^. \[\d+\.\ds\] (queued|generating|storing) /.test(frame))).toBe(
+        true,
+      );
+      expect(frames.at(-1)).toMatch(/^\[\d+\.\ds\] completed \(upstream: completed, upstream polls: \d+\)\n\{/);
+      const id = /created (gen_\S+)/.exec(waited.stdout)?.[1] ?? "";
+      expect(id).not.toBe("");
+
+      const list = await runOnTerminal(["list", "--limit", "3"]);
+      expect(list.code, list.stdout).toBe(0);
+      const [header, ...rows] = list.stdout.trimEnd().split("\n");
+      expect(header?.split(/\s{2,}/)).toEqual(["ID", "STATUS", "MODEL", "CREATED (UTC)", "VIDEO"]);
+      expect(rows.length).toBeGreaterThanOrEqual(1);
+      expect(rows[0]).toMatch(
+        new RegExp(`^${id} +completed +${DEFAULT_MODEL_ID} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +[\\d.]+ kB$`),
+      );
+
+      const events = await runOnTerminal(["events", id]);
+      expect(events.code, events.stdout).toBe(0);
+      const eventLines = events.stdout.trimEnd().split("\n");
+      expect(eventLines[0]?.split(/\s{2,}/)).toEqual(["AT (UTC)", "TYPE", "DETAIL"]);
+      expect(eventLines.length).toBeGreaterThan(3);
+
+      const usage = await runOnTerminal(["usage"]);
+      expect(usage.code, usage.stdout).toBe(0);
+      expect(usage.stdout).toMatch(/^STATUS +GENERATIONS$/m);
+      expect(usage.stdout).toMatch(/^completed +[1-9]\d*$/m);
+      expect(usage.stdout).toMatch(/^videos stored: [1-9]\d* \(/m);
+
+      // --json on a terminal still gives the API's JSON.
+      const json = await runOnTerminal(["list", "--limit", "1", "--json"]);
+      expect((JSON.parse(json.stdout) as { data: unknown[] }).data).toHaveLength(1);
+    },
+  );
+
+  it("stops quietly, exit 0, when the reader of its output goes away (wan-relay models | head)", async () => {
+    const child = spawn(process.execPath, [CLI, "models"], {
+      env: { ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Closed before the first line is written: every write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 
   it("an unreachable relay is a clear error, exit 1", async () => {

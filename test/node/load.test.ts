@@ -11,7 +11,7 @@
  * while they run (that would be load of its own); each is read once at the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { startFakeAimlapi, type FakeAimlapi } from "../support/fake-aimlapi.ts";
 import { parseOutcomes } from "../support/lifecycle-log.ts";
 import { startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";

@@ -6,7 +6,7 @@
  * client and model.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 import { startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
 import { TEST_CLIENT_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";

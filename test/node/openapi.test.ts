@@ -117,8 +117,21 @@ describe("GET /openapi.json", () => {
 
   it("documents the compatible API's request and answers in the upstream's shapes", () => {
     const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
-    expect(Object.keys(schemas.CompatCreated?.properties ?? {}).sort()).toEqual(["id", "status"]);
-    expect(Object.keys(schemas.CompatGeneration?.properties ?? {}).sort()).toEqual(["error", "id", "status", "video"]);
+    expect(Object.keys(schemas.CompatCreated?.properties ?? {}).sort()).toEqual([
+      "generation_id",
+      "id",
+      "meta",
+      "status",
+    ]);
+    expect(Object.keys(schemas.CompatGeneration?.properties ?? {}).sort()).toEqual([
+      "error",
+      "generation_id",
+      "id",
+      "meta",
+      "model",
+      "status",
+      "video",
+    ]);
     expect(Object.keys(schemas.CompatError?.properties ?? {}).sort()).toEqual(["message", "statusCode"]);
     for (const path of COMPAT_PATHS) {
       const create = doc.paths[path]?.post;

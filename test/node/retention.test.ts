@@ -11,7 +11,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../support/relay-process.ts";
 
@@ -140,10 +140,10 @@ async function deliveries(path: string): Promise<unknown[]> {
   return (await response.json()) as unknown[];
 }
 
-/** Runs `wan-relay` with this process's Node against the relay. */
+/** Runs `wan-relay` (its TypeScript source, which Node 22 runs as it is) against the relay. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "wan-relay.mjs"), ...args], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
       env: { ...process.env, WAN_RELAY_URL: relay.url, WAN_RELAY_KEY: TEST_CLIENT_KEYS.alice },
       stdio: ["ignore", "pipe", "pipe"],
     });

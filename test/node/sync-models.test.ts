@@ -16,6 +16,7 @@ import {
   buildCatalogue,
   readSource,
   renderCatalogue,
+  renderExamples,
   SEED_OVERLAY,
   type SourceOperation,
 } from "../../scripts/sync-models.ts";
@@ -31,8 +32,10 @@ cpSync(join(ROOT, "test/fixtures/sync-models"), join(FIXTURE, "docs/api-referenc
 afterAll(() => rmSync(FIXTURE, { recursive: true, force: true }));
 const run = promisify(execFile);
 
-const { operations, commit } = readSource(FIXTURE);
+const { operations, pages, commit, empty } = readSource(FIXTURE);
 const { data, notes } = buildCatalogue(operations, commit);
+/** The same source with its documentation pages: examples merged, page-named ids added. */
+const withPages = buildCatalogue(operations, commit, pages);
 
 function row(id: string): CatalogueModel {
   const model = data.models.find((m) => m.id === id);
@@ -224,21 +227,159 @@ describe("sync-models on fixture files", () => {
   });
 });
 
+describe("sync-models on fixture documentation pages", () => {
+  const rowOf = (id: string): CatalogueModel => {
+    const model = withPages.data.models.find((m) => m.id === id);
+    if (model === undefined) throw new Error(`${id} is not in the fixture catalogue`);
+    return model;
+  };
+  const exampleOf = (page: string, block: string) => {
+    const example = withPages.examples.examples.find((e) => e.page === page && e.block === block);
+    if (example === undefined) throw new Error(`no example ${page} ${block}`);
+    return example;
+  };
+
+  it("skips an empty schema file, and still gives the model its page names a row from the page's example", () => {
+    expect(empty).toEqual(["docs/api-references/video-models/Example-Vendor/example-empty.json"]);
+    expect(rowOf("example/avatar")).toEqual({
+      id: "example/avatar",
+      family: "example",
+      // Its examples send an image and an audio file.
+      kind: "avatar",
+      paths: ["/v2/video/generations"],
+      fields: {
+        image_url: { type: "string", media: ["image"], byExample: ["field"] },
+        audio_url: { type: "string", media: ["audio"], byExample: ["field"] },
+        quality: { type: "string", byExample: ["field"] },
+      },
+      namedOnPage: { page: "Example-Vendor/example-empty.md", schemaOf: null },
+    });
+  });
+
+  it("gives an id only a page names the fields of the schema that page links, and the example's path", () => {
+    const fast = rowOf("example/text-to-video-fast");
+    expect(fast.namedOnPage).toEqual({ page: "Example-Vendor/example-fast.md", schemaOf: "example/text-to-video" });
+    expect(fast.fields).toEqual(row("example/text-to-video").fields);
+    expect(fast.paths).toEqual(["/v2/generate/video/example/generation", "/v2/video/generations"]);
+  });
+
+  it("lists every model id the documentation names, and has a row for each", () => {
+    const ids = withPages.data.models.map((model) => model.id);
+    expect(withPages.examples.namedIds).toEqual([...ids].sort());
+    expect(withPages.examples.namedIds).toContain("example/text-to-video-fast");
+  });
+
+  it("adds the fields an example sends that the schema omits, typed from the value, and widens refused values", () => {
+    const fields = rowOf("example/text-to-video").fields;
+    expect(fields["ratio"]).toEqual({ type: "string", byExample: ["field"] });
+    expect(fields["tags"]).toEqual({ type: "array", items: { type: "string" }, byExample: ["field"] });
+    expect(fields["style"]).toEqual({ type: "string", enum: ["plain", "bold", "loud"], byExample: ["values"] });
+    // "4" is a numeric string of an allowed value: nothing to widen.
+    expect(fields["duration"]).toEqual({ type: "integer", enum: [4, 8], default: 4 });
+    // Without the pages, the same source gives the schema's facts alone.
+    expect(row("example/text-to-video").fields).not.toHaveProperty("ratio");
+  });
+
+  it("makes a required field optional when every example on its page omits it", () => {
+    expect(rowOf("example/reference-to-video").fields["image_urls"]).toEqual({
+      type: "array",
+      items: { type: "string", media: ["image"] },
+      minItems: 1,
+      maxItems: 4,
+      byExample: ["optional"],
+    });
+    // The sibling id that no example uses keeps the schema's rule.
+    expect(rowOf("example/reference-to-video-fast").fields["image_urls"]?.required).toBe(true);
+  });
+
+  it("keeps a required field when the page's own examples disagree, and marks the one that omits it refused", () => {
+    expect(rowOf("example/image-to-video").fields["image_url"]?.required).toBe(true);
+    expect(exampleOf("Example-Vendor/example-i2v.md", "python 1").refused).toBeNull();
+    expect(exampleOf("Example-Vendor/example-i2v.md", "javascript 1").refused).toMatchObject({
+      field: "image_url",
+      rule: "required",
+    });
+  });
+
+  it("refuses a placeholder in a media field rather than widening it", () => {
+    expect(exampleOf("Example-Vendor/example-lists.md", "python 1").refused).toMatchObject({
+      field: "video_urls.0",
+      rule: "media",
+    });
+  });
+
+  it("records each example's paths, the key it reads the id from, and the answers its page shows", () => {
+    expect(exampleOf("Example-Vendor/example-t2v.md", "python 1")).toMatchObject({
+      createPath: "/v2/video/generations",
+      pollPath: "/v2/video/generations",
+      idKey: "id",
+      answers: { create: ["id", "meta", "status"], poll: ["error", "id", "status", "video"] },
+    });
+    expect(exampleOf("Example-Vendor/example-fast.md", "javascript 1")).toMatchObject({
+      createPath: "/v2/generate/video/example/generation",
+      pollPath: "/v2/generate/video/example/generation",
+      idKey: "generation_id",
+      answers: { create: ["generation_id", "status"], poll: ["id", "model", "status", "video"] },
+    });
+    expect(withPages.examples.polls).toEqual([
+      { page: "Legacy/fetch.md", block: "python 1", pollPath: "/v2/generate/video/example/generation" },
+    ]);
+  });
+
+  it("keeps values as documented but replaces prose and media URLs with the project's own, and says which", () => {
+    const python = exampleOf("Example-Vendor/example-t2v.md", "python 1");
+    // The triple-quoted prompt, with its line break and indentation, is 41 characters long.
+    expect(python.body).toEqual({
+      model: "example/text-to-video",
+      prompt: expect.stringMatching(/^Test text of wan-relay/),
+      duration: "4",
+      seed: 7,
+      ratio: "16:9",
+      guidance: 0.25,
+    });
+    expect(String(python.body["prompt"]).length).toBe("A paper boat\n        drifts down a gutter".length);
+    expect(python.replaced).toEqual(["prompt"]);
+    const avatar = exampleOf("Example-Vendor/example-empty.md", "python 1");
+    expect(avatar.body["image_url"]).toBe("https://media.example.com/docs-examples/image_url.png");
+    expect(avatar.replaced).toEqual(["image_url", "audio_url"]);
+    expect(JSON.stringify(withPages.examples)).not.toContain("files.example.test");
+  });
+
+  it("reports a code block that does not parse instead of guessing", () => {
+    expect(withPages.examples.unreadable).toEqual([
+      {
+        page: "Example-Vendor/example-i2v.md",
+        block: "javascript 2",
+        reason: expect.stringMatching(/^does not parse/),
+      },
+    ]);
+  });
+});
+
 describe("sync-models as a command", () => {
   const dir = mkdtempSync(join(tmpdir(), "sync-models-"));
   const out = join(dir, "catalogue-data.ts");
+  const examplesOut = join(dir, "documented-examples.ts");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const sync = (...args: string[]) =>
-    run(process.execPath, [join(ROOT, "scripts/sync-models.ts"), FIXTURE, "--out", out, ...args], { cwd: ROOT });
+    run(
+      process.execPath,
+      [join(ROOT, "scripts/sync-models.ts"), FIXTURE, "--out", out, "--examples-out", examplesOut, ...args],
+      { cwd: ROOT },
+    );
 
   it("writes the data file, prints the counts and the gzip size, and gives the same bytes when run again", async () => {
     const first = await sync();
-    expect(first.stdout).toMatch(/^6 models from aimlapi\/api-docs$/m);
-    expect(first.stdout).toMatch(/^by family: example 4, alibaba 1, other 1$/m);
+    expect(first.stdout).toMatch(/^8 models from aimlapi\/api-docs$/m);
+    expect(first.stdout).toMatch(/^by family: example 6, alibaba 1, other 1$/m);
+    expect(first.stdout).toMatch(
+      /^8 example requests on the pages \(1 poll-only scripts, 1 that do not parse\), 6 taken unchanged$/m,
+    );
     expect(first.stdout).toMatch(/^data file: \d+ bytes, \d+ bytes gzip$/m);
     const text = readFileSync(out, "utf8");
-    expect(text).toBe(await renderCatalogue(data));
+    expect(text).toBe(await renderCatalogue(withPages.data));
+    expect(readFileSync(examplesOut, "utf8")).toBe(await renderExamples(withPages.examples));
     expect(text).toContain("export const CATALOGUE_DATA: CatalogueData = {");
     expect(text).not.toContain("Fixture"); // no description is copied
 
@@ -246,10 +387,13 @@ describe("sync-models as a command", () => {
     expect(readFileSync(out, "utf8")).toBe(text);
   });
 
-  it("--check passes on a fresh file and fails on a stale one", async () => {
+  it("--check passes on fresh files and fails when either is stale", async () => {
     await sync("--quiet");
     await expect(sync("--check", "--quiet")).resolves.toBeDefined();
     writeFileSync(out, readFileSync(out, "utf8").replace("maxLength: 1000", "maxLength: 999"));
+    await expect(sync("--check", "--quiet")).rejects.toMatchObject({ code: 1 });
+    await sync("--quiet");
+    writeFileSync(examplesOut, readFileSync(examplesOut, "utf8").replace('duration: "4"', "duration: 4"));
     await expect(sync("--check", "--quiet")).rejects.toMatchObject({ code: 1 });
   });
 });

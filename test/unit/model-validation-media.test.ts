@@ -210,9 +210,23 @@ describe("inputsJsonSchema", () => {
         prompt: { type: "string", minLength: 1, maxLength: 800 },
         resolution: { type: "string", enum: ["480p", "720p", "1080p"], default: "720p" },
         aspect_ratio: { type: "string", enum: ["16:9", "9:16", "1:1"], default: "16:9" },
-        duration: { type: "integer", enum: [5, 10], default: 10 },
+        duration: {
+          anyOf: [
+            { type: "integer", enum: [5, 10] },
+            { type: "string", enum: ["5", "10"], "x-numeric-string": true },
+          ],
+          description: 'An integer, or the same number as a decimal string ("5"), sent upstream as given',
+          default: 10,
+        },
         negative_prompt: { type: "string", maxLength: 500 },
-        seed: { type: "integer", minimum: 0, maximum: 2147483647 },
+        seed: {
+          anyOf: [
+            { type: "integer", minimum: 0, maximum: 2147483647 },
+            { type: "string", pattern: "^-?(0|[1-9][0-9]*)$", "x-numeric-string": true },
+          ],
+          description:
+            'An integer, or the same number as a decimal string ("5") within the same bounds, sent upstream as given',
+        },
         enhance_prompt: { type: "boolean", default: true },
         enable_prompt_expansion: { type: "boolean", default: true, "x-same-as": "enhance_prompt" },
       },

@@ -118,7 +118,8 @@ const CORPUS: Case[] = [
     valid: { prompt: "A paper boat", duration: 10, cfg_scale: 0.5, aspect_ratio: "1:1" },
     invalid: [
       ["cfg_scale above 1", { prompt: "x", cfg_scale: 1.5 }, "cfg_scale", "too_big"],
-      ["duration as a string", { prompt: "x", duration: "5" }, "duration", "invalid_value"],
+      ["duration as a word", { prompt: "x", duration: "five" }, "duration", "invalid_value"],
+      ["duration as a string outside the enum", { prompt: "x", duration: "7" }, "duration", "invalid_value"],
       ["prompt as a number", { prompt: 42 }, "prompt", "invalid_type"],
     ],
   },

@@ -1,11 +1,12 @@
 /**
  * Retention and erasure in the pure lifecycle: when a generation expires
  * (`expiresAt`), that the alarm wakes for it (`nextAlarmAt`), and what marking
- * a generation for deletion does (`markForErasure`). No binding involved.
+ * a generation for deletion does (the `erase_requested` lifecycle event). No
+ * binding involved.
  */
 import { describe, expect, it } from "vitest";
-import { expiresAt, markForErasure, nextAlarmAt } from "../../src/generation/lifecycle.ts";
-import { indexFingerprint, type GenerationState } from "../../src/generation/state.ts";
+import { nextAlarmAt, reduce } from "../../src/generation/lifecycle.ts";
+import { expiresAt, indexFingerprint, type GenerationState } from "../../src/generation/state.ts";
 import { recordAttempt, redeliver, type WebhookMessage, type WebhookState } from "../../src/webhook/delivery.ts";
 import { queuedState, T0 } from "./generation-state.ts";
 
@@ -25,7 +26,7 @@ function state(overrides: Partial<GenerationState> = {}): GenerationState {
     completedAt: T0,
     ...overrides,
   });
-  return { ...base, indexed: { version: 2, fingerprint: indexFingerprint(base) } };
+  return { ...base, indexed: { revision: 2, fingerprint: indexFingerprint(base) } };
 }
 
 function message(overrides: Partial<WebhookMessage> = {}): WebhookMessage {
@@ -118,46 +119,82 @@ describe("nextAlarmAt with retention", () => {
   const now = T0 + 1_000;
 
   it("wakes when the retention runs out", () => {
-    expect(nextAlarmAt(state(), now, RETRY_MS, RETENTION_MS)).toBe(T0 + RETENTION_MS);
+    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(T0 + RETENTION_MS);
   });
 
   it("sets no alarm for a finished generation when retention is off", () => {
-    expect(nextAlarmAt(state(), now, RETRY_MS, 0)).toBeNull();
+    expect(nextAlarmAt(state(), now, { retryMs: RETRY_MS, retentionMs: 0 })).toBeNull();
   });
 
   it("wakes for the webhook first, and not for retention while it is pending", () => {
     const pending = message({ nextAttemptAt: now + 2_000 });
-    expect(nextAlarmAt(state({ webhook: hook(pending) }), now, RETRY_MS, 1)).toBe(now + 2_000);
+    expect(nextAlarmAt(state({ webhook: hook(pending) }), now, { retryMs: RETRY_MS, retentionMs: 1 })).toBe(
+      now + 2_000,
+    );
   });
 
   it("never asks for a time in the past: an overdue deletion is due now", () => {
     const later = T0 + RETENTION_MS + 10_000;
-    expect(nextAlarmAt(state(), later, RETRY_MS, RETENTION_MS)).toBe(later);
+    expect(nextAlarmAt(state(), later, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(later);
   });
 
   it("only retries the erasure of a generation marked for deletion", () => {
     const marked = markForErasure(state({ status: "generating", completedAt: null }), "purged", now);
-    expect(nextAlarmAt(marked, now, RETRY_MS, RETENTION_MS)).toBe(now + RETRY_MS);
+    expect(nextAlarmAt(marked, now, { retryMs: RETRY_MS, retentionMs: RETENTION_MS })).toBe(now + RETRY_MS);
   });
 });
 
-describe("markForErasure", () => {
-  it("cancels a running generation silently: no webhook left, nothing due", () => {
+/** The state marked for deletion, as the reducer leaves it after `erase_requested`. */
+function markForErasure(from: GenerationState, reason: "purged" | "expired", now: number): GenerationState {
+  const { state: marked } = reduce(
+    from,
+    { type: "erase_requested", reason },
+    {
+      now,
+      pollIntervalMs: 10_000,
+      retentionMs: RETENTION_MS,
+      webhookRetryScheduleMs: SCHEDULE_MS,
+      indexRetryMs: RETRY_MS,
+    },
+  );
+  if (marked === null) throw new Error("the generation is gone");
+  return marked;
+}
+
+describe("erase_requested", () => {
+  it("cancels a running generation silently, keeping only the wait for its upstream task", () => {
     const running = state({
       status: "generating",
       completedAt: null,
       video: null,
       nextActionAt: T0 + 10_000,
+      metadata: { order: 1 },
       webhook: hook(message({ type: "generation.started" })),
     });
     const marked = markForErasure(running, "purged", T0 + 5);
     expect(marked).toMatchObject({
       status: "canceled",
       completedAt: T0 + 5,
-      nextActionAt: null,
+      // Its upstream task still runs: it is polled, silently, until it ends.
+      nextActionAt: T0 + 10_000,
+      input: {},
+      metadata: {},
       webhook: null,
+      video: null,
       erasing: { reason: "purged", at: T0 + 5 },
     });
+    expect(marked.upstream).toMatchObject({ id: "up-1", task: "running" });
+  });
+
+  it("leaves nothing due for a generation whose submission never started", () => {
+    const queued = state({
+      status: "queued",
+      completedAt: null,
+      video: null,
+      upstream: { adapter: "aimlapi", id: null, status: null, polls: 0, lastOutcome: null, task: "none" },
+      nextActionAt: T0 + 10_000,
+    });
+    expect(markForErasure(queued, "purged", T0 + 5)).toMatchObject({ nextActionAt: null, status: "canceled" });
   });
 
   it("keeps the terminal status and time of a finished generation", () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE_SOURCE, DEFAULT_MODEL_ID, MODELS, MODEL_KINDS, findModel } from "../../src/models/catalogue.ts";
 import type { FieldSpec } from "../../src/models/types.ts";
-import { DEFAULT_MODEL } from "../../src/upstream/port.ts";
+import { DEFAULT_MODEL_ID as DEFAULT_MODEL } from "../../src/vocabulary.ts";
 
 const VENDOR_PATH = /^\/v2\/generate\/video\/(alibaba|kling|google|minimax|runway|bytedance|pixverse)\/generation$/;
 

@@ -8,7 +8,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi, type MockInstance } from "vitest";
-import type { ClientIndexObject } from "../../src/generation/client-index.ts";
+import type { ClientIndexObject } from "../../src/client-index/object.ts";
 import type { MeterCounts } from "../../src/lib/log.ts";
 import { create, isStatus, stepUntil, uniquePrompt } from "./helpers.ts";
 
@@ -25,7 +25,8 @@ interface Counted {
 async function countIndexWrites(client: string): Promise<Counted[]> {
   const calls: Counted[] = [];
   await runInDurableObject(env.CLIENT_INDEX.getByName(client), (instance: ClientIndexObject) => {
-    const target = instance as unknown as { sql: SqlStorage };
+    // The rows' SQL handle (src/client-index/entries.ts), wrapped in place.
+    const target = (instance as unknown as { entries: { sql: SqlStorage } }).entries;
     const sql = target.sql;
     let current: Counted = { method: "(other)", cursors: [] };
     target.sql = new Proxy(sql, {
@@ -34,7 +35,7 @@ async function countIndexWrites(client: string): Promise<Counted[]> {
         return (query: string, ...bindings: unknown[]) => {
           const method = query.startsWith("SELECT value FROM counters")
             ? "reserve"
-            : query.startsWith("SELECT status, version FROM entries")
+            : query.startsWith("SELECT status, version, slot FROM entries")
               ? "record"
               : null;
           if (method !== null) {
@@ -78,21 +79,24 @@ async function measure(
 }
 
 describe("the client index's share of a generation", () => {
-  it("writes 4 rows for the create's reserve and 2 or 3 for each record the generation sends", async () => {
+  it("writes 4 rows for the create's reserve and 2 to 5 for each of the generation's four records", async () => {
     const { rows, meter } = await measure({ prompt: uniquePrompt() });
     // One reserve from the Worker, then one record per index update the generation's meter counted.
     expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
     // The reserve: the row with its primary-key and status-index entries, and the active count (no Idempotency-Key).
     expect(rows[0]?.rows).toBe(4);
-    // queued, generating, storing: the summary upsert (the row and its status-index entry); completed also moves
-    // the active count. The figures are in docs/cost.md.
-    expect(rows.slice(1).map((r) => r.rows)).toEqual([2, 2, 2, 3]);
+    // queued, generating: the summary upsert (the row and its status-index entry); the upstream's credit
+    // figure (after the submission) also writes its spend row with its month-index entry and primary key;
+    // completed also moves the slot count. Storing is not reported on its own: the copy follows the poll
+    // that found the video in the same alarm run, and the index is told once when the run ends. The
+    // figures are in docs/cost.md.
+    expect(rows.slice(1).map((r) => r.rows)).toEqual([2, 5, 2, 3]);
   });
 
   it("writes one more record of 2 rows when a webhook is delivered", async () => {
     const hook = `${inject("receiverUrl")}/hook/index-cost-${crypto.randomUUID()}/200`;
     const { rows, meter } = await measure({ prompt: uniquePrompt(), webhook_url: hook });
     expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
-    expect(rows.map((r) => r.rows)).toEqual([4, 2, 2, 2, 3, 2]);
+    expect(rows.map((r) => r.rows)).toEqual([4, 2, 5, 2, 3, 2]);
   });
 });

@@ -9,17 +9,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  ClientIndexObject,
-  ensureSchema,
-  IDEMPOTENCY_KEY_TTL_MS,
-  NEVER_STARTED_AFTER_MS,
-  type GenerationSummary,
-} from "../../src/generation/client-index.ts";
-import type { GenerationStatus } from "../../src/generation/schema.ts";
+import type { ClientIndexObject } from "../../src/client-index/object.ts";
+import { NEVER_STARTED_AFTER_MS } from "../../src/client-index/reconcile.ts";
+import { ensureSchema, IDEMPOTENCY_KEY_TTL_MS } from "../../src/client-index/schema.ts";
+import type { GenerationSummary } from "../../src/generation/view.ts";
+import { utcMonth } from "../../src/lib/months.ts";
+import { isTerminal, type GenerationStatus } from "../../src/vocabulary.ts";
 import { create, isStatus, stepUntil, uniquePrompt } from "./helpers.ts";
-
-type IndexStub = ReturnType<typeof env.CLIENT_INDEX.getByName>;
+import { activeCountOf, summaryOf, type IndexStub } from "./index-helpers.ts";
 
 const used: IndexStub[] = [];
 
@@ -51,40 +48,13 @@ function reserve(
     idempotencyKey: options.key ?? null,
     bodyHash: options.bodyHash ?? "hash",
     maxActive: options.maxActive ?? 10,
+    budget: null,
+    month: utcMonth(Date.now()),
   });
 }
 
-function summaryOf(id: string, status: GenerationStatus, createdAt = Date.now()): GenerationSummary {
-  const at = new Date(createdAt).toISOString();
-  const terminal = status === "completed" || status === "failed" || status === "canceled";
-  return {
-    id,
-    object: "generation",
-    model: "alibaba/wan2.5-t2v-preview",
-    status,
-    input: { prompt: "a raccoon", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: "task-1", status: null, polls: 0 },
-    video:
-      status === "completed"
-        ? {
-            content_type: "video/mp4",
-            bytes: 1234,
-            sha256: "ab".repeat(32),
-            link: `https://relay.example/v1/generations/${id}/video`,
-          }
-        : null,
-    error: status === "failed" ? { code: "upstream_error", message: "boom" } : null,
-    webhook: null,
-    metadata: { order: 7 },
-    created_at: at,
-    updated_at: at,
-    completed_at: terminal ? at : null,
-    expires_at: null,
-  };
-}
-
 const record = (index: IndexStub, id: string, version: number, status: GenerationStatus, createdAt?: number) =>
-  index.record({ id, version, summary: summaryOf(id, status, createdAt) });
+  index.record({ id, version, summary: summaryOf(id, status, { createdAt }), holdsSlot: !isTerminal(status) });
 
 async function statusOf(index: IndexStub, id: string): Promise<string | null> {
   return runInDurableObject(index, (_instance: ClientIndexObject, ctx) => {
@@ -102,7 +72,7 @@ async function expectCounterConsistent(index: IndexStub): Promise<number> {
         .exec<{ n: number }>(`SELECT count(*) AS n FROM entries WHERE status IN ('queued', 'generating', 'storing')`)
         .one().n,
   );
-  expect(await index.activeCount()).toBe(counted);
+  expect(await activeCountOf(index)).toBe(counted);
   return counted;
 }
 
@@ -127,7 +97,7 @@ describe("client index: rows only move forward", () => {
     await reserve(index, id);
     await record(index, id, 2, "failed");
     await record(index, id, 5, "generating");
-    await index.setStatus(id, "queued");
+    await record(index, id, 6, "queued");
     expect(await statusOf(index, id)).toBe("failed");
     expect(await expectCounterConsistent(index)).toBe(0);
 
@@ -141,7 +111,7 @@ describe("client index: rows only move forward", () => {
       last_status: 200,
       next_attempt_at: null,
     };
-    await index.record({ id, version: 6, summary: delivered });
+    await index.record({ id, version: 6, summary: delivered, holdsSlot: false });
     const page = await index.listSummaries({ limit: 10, cursor: null, status: "failed" });
     expect(page.data).toEqual([delivered]);
   });
@@ -158,8 +128,8 @@ describe("client index: rows only move forward", () => {
       // records land during that await (a Durable Object's input gate is open
       // while it awaits another object).
       const reconcile = instance.alarm();
-      await instance.record({ id: released, version: 1, summary: summaryOf(released, "generating") });
-      await instance.record({ id: finished, version: 1, summary: summaryOf(finished, "completed") });
+      await instance.record({ id: released, version: 1, summary: summaryOf(released, "generating"), holdsSlot: true });
+      await instance.record({ id: finished, version: 1, summary: summaryOf(finished, "completed"), holdsSlot: false });
       await reconcile;
     });
     expect(await statusOf(index, released)).toBe("generating");
@@ -215,8 +185,8 @@ describe("client index: quota", () => {
     // A generation reports the creation time it was reserved with (the row takes the summary's).
     await record(index, storing, 1, "generating", old);
     await record(index, storing, 2, "storing", old);
-    await index.setStatus(canceled, "canceled");
-    await index.setStatus(canceled, "canceled");
+    await record(index, canceled, 1, "canceled", old);
+    await record(index, canceled, 1, "canceled", old);
     await record(index, idAt(Date.now()), 1, "queued"); // a generation the index did not know
     expect(await expectCounterConsistent(index)).toBe(4);
     // No generation object exists for any of the reserved ids, so the
@@ -231,10 +201,12 @@ describe("client index: summaries", () => {
     const index = freshIndex("pages");
     const base = Date.now() - 60_000;
     const ids = Array.from({ length: 25 }, (_, i) => idAt(base + i * 10));
-    const recorded = ids.map((id, i) => summaryOf(id, i % 5 === 0 ? "completed" : "generating", base + i * 10));
+    const recorded = ids.map((id, i) =>
+      summaryOf(id, i % 5 === 0 ? "completed" : "generating", { createdAt: base + i * 10 }),
+    );
     for (const summary of recorded) {
       await reserve(index, summary.id, { createdAt: Date.parse(summary.created_at) });
-      await index.record({ id: summary.id, version: 1, summary });
+      await index.record({ id: summary.id, version: 1, summary, holdsSlot: !isTerminal(summary.status) });
     }
     await reserve(index, idAt(Date.now())); // reserved, not reported yet: not listed
 
@@ -346,7 +318,7 @@ describe("client index: reconciliation", () => {
     const index = freshIndex("never-started");
     await reserve(index, idAt(Date.now() - 120_000), { createdAt: Date.now() - 120_000, key: "k" });
     await reserve(index, idAt(Date.now()));
-    expect(await index.activeCount()).toBe(2);
+    expect(await activeCountOf(index)).toBe(2);
     expect(await runDurableObjectAlarm(index)).toBe(true);
     // The old one is released (its key with it); the fresh one may still be starting, so it stays.
     expect(await expectCounterConsistent(index)).toBe(1);
@@ -359,7 +331,7 @@ describe("client index: reconciliation", () => {
     // This client's index never heard after the reservation.
     const index = freshIndex("lost-update");
     await reserve(index, created.id);
-    await index.record({ id: created.id, version: 1, summary: summaryOf(created.id, "generating") });
+    await index.record({ id: created.id, version: 1, summary: summaryOf(created.id, "generating"), holdsSlot: true });
     expect(await runDurableObjectAlarm(index)).toBe(true);
     expect(await statusOf(index, created.id)).toBe("completed");
     // The stored summary says so too.
@@ -410,7 +382,14 @@ describe("client index: first-release data", () => {
       expect(sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'generations'`).toArray()).toEqual([]);
     });
     expect(await expectCounterConsistent(index)).toBe(2);
-    expect((await index.list({ limit: 10, cursor: null, status: null })).ids).toEqual([c, b, a]);
+    const rows = await runInDurableObject(index, (_instance: ClientIndexObject, ctx) =>
+      ctx.storage.sql.exec<{ id: string; status: string }>(`SELECT id, status FROM entries ORDER BY id DESC`).toArray(),
+    );
+    expect(rows).toEqual([
+      { id: c, status: "queued" },
+      { id: b, status: "generating" },
+      { id: a, status: "completed" },
+    ]);
     expect(await reserve(index, idAt(now), { key: "k-old", bodyHash: "h" })).toEqual({ kind: "existing", id: a });
   });
 });

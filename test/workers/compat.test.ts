@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { toCompat, type CompatGeneration } from "../../src/generation/view.ts";
 import {
   call,
@@ -42,11 +42,21 @@ async function submit(
   body: unknown,
   as: Client | null = "alice",
   headers: Record<string, string> = {},
-): Promise<{ id: string; status: string }> {
+): Promise<{ id: string; generation_id: string; status: string; meta: null }> {
   const response = await postJson(path, body, { as, headers });
   expect(response.status, await response.clone().text()).toBe(201);
-  return response.json<{ id: string; status: string }>();
+  return response.json<{ id: string; generation_id: string; status: string; meta: null }>();
 }
+
+const WAN = "alibaba/wan2.5-t2v-preview";
+/** The keys every compatible answer carries besides status, video and error: the id twice, the model, meta. */
+const answerOf = (id: string, rest: Record<string, unknown>, model = WAN) => ({
+  id,
+  generation_id: id,
+  ...rest,
+  model,
+  meta: null,
+});
 
 async function poll(path: string, id: string, as: Client = "alice"): Promise<CompatGeneration> {
   const response = await call(`${path}?generation_id=${encodeURIComponent(id)}`, { as });
@@ -71,11 +81,11 @@ function signedLinkPattern(id: string): RegExp {
 }
 
 describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
-  it("answers POST with 201 {id, status: queued}", async () => {
+  it("answers POST with 201 {id, generation_id, status: queued, meta}, the id under both names", async () => {
     const response = await postJson(path, { model: "alibaba/wan2.5-t2v-preview", prompt: uniquePrompt() });
     expect(response.status).toBe(201);
-    const body = await response.json<{ id: string; status: string }>();
-    expect(body).toEqual({ id: expect.stringMatching(/^gen_/), status: "queued" });
+    const body = await response.json<{ id: string; generation_id: string; status: string }>();
+    expect(body).toEqual({ id: expect.stringMatching(/^gen_/), generation_id: body.id, status: "queued", meta: null });
   });
 
   it("creates a generation that the native API sees, with the §1 fields", async () => {
@@ -85,9 +95,14 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
     expect(generation.input).toMatchObject({ prompt, resolution: "480p", aspect_ratio: "1:1", duration: 10, seed: 3 });
   });
 
-  it("answers GET ?generation_id= with {id, status, video, error}, queued at first", async () => {
+  it("answers GET ?generation_id= with {id, generation_id, status, video, error, model, meta}, queued at first", async () => {
     const { id } = await submit(path, { prompt: uniquePrompt() });
-    expect(await poll(path, id)).toEqual({ id, status: "queued", video: null, error: null });
+    expect(await poll(path, id)).toEqual(answerOf(id, { status: "queued", video: null, error: null }));
+  });
+
+  it("polls by the generation_id the create answer gave, as clients reading that key do", async () => {
+    const { generation_id } = await submit(path, { prompt: uniquePrompt() });
+    expect((await poll(path, generation_id)).generation_id).toBe(generation_id);
   });
 
   it("reports completed with the relay's signed video link, never the upstream's", async () => {
@@ -119,7 +134,12 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
     expect(status).toBe("queued");
     await waitForSubmission(id);
     await stepUntil(id, isStatus("completed"));
-    expect(await submit(path, body, "alice", headers)).toEqual({ id, status: "completed" });
+    expect(await submit(path, body, "alice", headers)).toEqual({
+      id,
+      generation_id: id,
+      status: "completed",
+      meta: null,
+    });
     expect((await upstreamStats({ prompt: body.prompt })).submits).toBe(1);
   });
 
@@ -128,7 +148,7 @@ describe.each(PATHS)("upstream-compatible API on %s", (_name, path) => {
     const { id } = await submit(path, { prompt: uniquePrompt("download=500") });
     await waitForSubmission(id);
     await stepUntil(id, isStatus("storing"));
-    expect(await poll(path, id)).toEqual({ id, status: "generating", video: null, error: null });
+    expect(await poll(path, id)).toEqual(answerOf(id, { status: "generating", video: null, error: null }));
   });
 
   it("takes enhance_prompt as the default model's prompt-expansion flag, sent upstream as given", async () => {
@@ -268,12 +288,9 @@ describe("the seed client's loop against the relay", () => {
   it("reports a generation canceled through the native API as error", async () => {
     const { id } = await submit(CURRENT, { prompt: uniquePrompt() });
     expect((await call(`/v1/generations/${id}`, { method: "DELETE" })).status).toBe(200);
-    expect(await poll(CURRENT, id)).toEqual({
-      id,
-      status: "error",
-      video: null,
-      error: { name: "canceled", message: expect.any(String) },
-    });
+    expect(await poll(CURRENT, id)).toEqual(
+      answerOf(id, { status: "error", video: null, error: { name: "canceled", message: expect.any(String) } }),
+    );
   });
 
   it("sees a generation created on the native API on both compat paths", async () => {
@@ -290,7 +307,7 @@ describe("toCompat", () => {
     model: "alibaba/wan2.5-t2v-preview",
     status: "queued",
     input: { prompt: "p", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: null, status: null, polls: 0 },
+    upstream: { id: null, status: null, polls: 0, adapter: "aimlapi", credits: null },
     video: null,
     error: null,
     webhook: null,
@@ -308,7 +325,7 @@ describe("toCompat", () => {
   };
 
   it("maps queued to queued", () => {
-    expect(toCompat(base)).toEqual({ id: base.id, status: "queued", video: null, error: null });
+    expect(toCompat(base)).toEqual(answerOf(base.id, { status: "queued", video: null, error: null }));
   });
 
   it("maps generating to generating", () => {
@@ -316,39 +333,33 @@ describe("toCompat", () => {
   });
 
   it("maps storing to generating, with no video even if one is known", () => {
-    expect(toCompat({ ...base, status: "storing", video })).toEqual({
-      id: base.id,
-      status: "generating",
-      video: null,
-      error: null,
-    });
+    expect(toCompat({ ...base, status: "storing", video })).toEqual(
+      answerOf(base.id, { status: "generating", video: null, error: null }),
+    );
   });
 
   it("maps completed to completed with the video url only", () => {
-    expect(toCompat({ ...base, status: "completed", video })).toEqual({
-      id: base.id,
-      status: "completed",
-      video: { url: video.url },
-      error: null,
-    });
+    expect(toCompat({ ...base, status: "completed", video })).toEqual(
+      answerOf(base.id, { status: "completed", video: { url: video.url }, error: null }),
+    );
   });
 
   it("maps failed to error, carrying the code as name", () => {
     const error = { code: "timeout" as const, message: "no terminal state within 1800 s" };
-    expect(toCompat({ ...base, status: "failed", error })).toEqual({
-      id: base.id,
-      status: "error",
-      video: null,
-      error: { name: "timeout", message: error.message },
-    });
+    expect(toCompat({ ...base, status: "failed", error })).toEqual(
+      answerOf(base.id, { status: "error", video: null, error: { name: "timeout", message: error.message } }),
+    );
   });
 
   it("maps canceled to error named canceled", () => {
-    expect(toCompat({ ...base, status: "canceled" })).toEqual({
-      id: base.id,
-      status: "error",
-      video: null,
-      error: { name: "canceled", message: expect.any(String) },
-    });
+    expect(toCompat({ ...base, status: "canceled" })).toEqual(
+      answerOf(base.id, { status: "error", video: null, error: { name: "canceled", message: expect.any(String) } }),
+    );
+  });
+
+  it("names the generation's model, whichever it is", () => {
+    expect(toCompat({ ...base, model: "klingai/v2.5-turbo/pro/text-to-video" }).model).toBe(
+      "klingai/v2.5-turbo/pro/text-to-video",
+    );
   });
 });

@@ -6,8 +6,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { ClientIndexObject } from "../../src/generation/client-index.ts";
+import type { ClientIndexObject } from "../../src/client-index/object.ts";
 import { GenerationObject } from "../../src/generation/object.ts";
+import type { GenerationState } from "../../src/generation/state.ts";
 import { call, stubOf, type Client } from "./helpers.ts";
 
 /** Every route that takes a generation id, as (id) → request. */
@@ -74,6 +75,40 @@ export async function expectGone(
 ): Promise<void> {
   const before = await storageOf(id);
   expect(before).toMatchObject({ tables: [], keys: 0, alarm: null });
+  await expectGoneForItsClient(id, options);
+  await expectFreshInstanceFindsNothing(id, options.client ?? "alice", { alarm: true });
+  expect(await storageOf(id)).toEqual(before);
+}
+
+/**
+ * What a purged generation leaves while the upstream task it started still
+ * runs: to its client it is gone already (every route 404, nothing in R2, no
+ * index row), and its object keeps only the accounting of that task: one
+ * state row without the client's data (no prompt, inputs, metadata, webhook,
+ * video, timeline), polled until the task ends.
+ */
+export async function expectGoneButTaskAccounted(
+  id: string,
+  options: { signedVideoUrl: string | null; client?: Client | string },
+): Promise<void> {
+  await expectGoneForItsClient(id, options);
+  await expectFreshInstanceFindsNothing(id, options.client ?? "alice", { alarm: false });
+  const kept = await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
+    const count = (table: string) => ctx.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
+    const row = ctx.storage.sql.exec<{ state: string }>(`SELECT state FROM generation`).one();
+    return { state: JSON.parse(row.state) as GenerationState, events: count("events"), snapshots: count("snapshots") };
+  });
+  expect(kept.events).toBe(0);
+  expect(kept.snapshots).toBe(0);
+  expect(kept.state).toMatchObject({ input: {}, metadata: {}, webhook: null, video: null, inlineMedia: [] });
+  expect(kept.state.erasing).toMatchObject({ reason: "purged", outside: true });
+  expect(kept.state.upstream.task).toBe("running");
+}
+
+async function expectGoneForItsClient(
+  id: string,
+  options: { signedVideoUrl: string | null; client?: Client | string },
+): Promise<void> {
   for (const [name, request] of idRoutes(options.signedVideoUrl)) {
     const response = await request(id);
     expect(response.status, `${name}: ${await response.text()}`).toBe(404);
@@ -81,8 +116,6 @@ export async function expectGone(
   expect(await env.VIDEOS.head(`videos/${id}.mp4`)).toBeNull();
   expect((await env.VIDEOS.list({ prefix: `inputs/${id}/` })).objects).toEqual([]);
   expect(await indexRowOf(id, options.client ?? "alice")).toBeNull();
-  await expectFreshInstanceFindsNothing(id, options.client ?? "alice");
-  expect(await storageOf(id)).toEqual(before);
 }
 
 /**
@@ -91,7 +124,7 @@ export async function expectGone(
  * write nothing. (`evictDurableObject` itself cannot be used here: it waits
  * for work that a stepped alarm never finishes.)
  */
-async function expectFreshInstanceFindsNothing(id: string, client: string): Promise<void> {
+async function expectFreshInstanceFindsNothing(id: string, client: string, options: { alarm: boolean }): Promise<void> {
   await runInDurableObject(stubOf(id), async (_instance: GenerationObject, ctx) => {
     const fresh = new GenerationObject(ctx, env);
     expect(await fresh.get(client)).toBeNull();
@@ -102,6 +135,6 @@ async function expectFreshInstanceFindsNothing(id: string, client: string): Prom
     expect(await fresh.cancel(client)).toEqual({ kind: "not_found" });
     expect(await fresh.purge(client)).toEqual({ kind: "not_found" });
     expect(await fresh.redeliverWebhook(client)).toEqual({ kind: "not_found" });
-    await fresh.alarm();
+    if (options.alarm) await fresh.alarm();
   });
 }

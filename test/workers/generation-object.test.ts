@@ -235,18 +235,22 @@ describe("storing faults", () => {
 });
 
 describe("cancel and restarts", () => {
-  it("stops all upstream requests once canceled", async () => {
-    const prompt = uniquePrompt("steps=generating");
+  it("after a cancel, only polls the task already running upstream until it ends: no copy, no new submission", async () => {
+    const prompt = uniquePrompt("steps=generating,generating,completed");
     const created = await create({ prompt });
     await stepUntil(created.id, (state) => state.upstream.polls === 2);
     const response = await call(`/v1/generations/${created.id}`, { method: "DELETE" });
     expect(response.status).toBe(200);
     expect((await response.json<{ status: string }>()).status).toBe("canceled");
-    const before = await upstreamStats({ prompt });
-    await runDurableObjectAlarm(stubOf(created.id));
-    await runDurableObjectAlarm(stubOf(created.id));
-    expect((await upstreamStats({ prompt })).polls).toBe(before.polls);
-    expect((await stateOf(created.id))?.status).toBe("canceled");
+    // Its paid task runs on upstream: it is polled (silently) until it ends, to hold the slot and count its credits.
+    const ended = await stepUntil(created.id, (state) => state.upstream.task === "ended");
+    expect(ended.status).toBe("canceled");
+    expect(ended.video).toBeNull();
+    const stats = await upstreamStats({ prompt });
+    expect(stats).toMatchObject({ submits: 1, polls: 3, downloads: 0 });
+    // Then nothing is left to do.
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    expect((await upstreamStats({ prompt })).polls).toBe(3);
   });
 
   it("keeps a cancel that arrives while the alarm awaits a poll", async () => {

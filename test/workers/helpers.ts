@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, inject, vi } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
@@ -194,7 +194,15 @@ export async function expectNativeError(
   if (body.error.details !== undefined) {
     expect(Array.isArray(body.error.details)).toBe(true);
     for (const detail of body.error.details) {
-      expect(detail).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
+      expect(detail).toMatchObject({
+        field: expect.any(String),
+        rule: expect.any(String),
+        message: expect.any(String),
+      });
+      // Only a budget refusal adds its figures.
+      expect(Object.keys(detail).filter((key) => !["field", "rule", "message"].includes(key))).toEqual(
+        code === "budget_exceeded" ? ["budget", "used", "resets_at"] : [],
+      );
     }
   }
   return body.error;

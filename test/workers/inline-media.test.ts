@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
 import { readConfig } from "../../src/config.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import { upstreamBody } from "../../src/generation/steps.ts";
 import { base64 } from "../../src/lib/encoding.ts";

@@ -1,5 +1,5 @@
 /**
- * The keyring (src/lib/keyring.ts, src/lib/keyring-object.ts): one random
+ * The keyring (src/keyring/keyring.ts, src/keyring/object.ts): one random
  * relay key kept by a Durable Object, an id key that no rotatable secret
  * touches, and a link key from URL_SIGNING_SECRET when it is set.
  */
@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { DOMAIN, deriveHmacKey } from "../../src/lib/derive.ts";
 import { hex } from "../../src/lib/encoding.ts";
 import { newGenerationId, verifyGenerationId } from "../../src/lib/ids.ts";
-import { KEYRING_OBJECT_NAME } from "../../src/lib/keyring-object.ts";
-import { keyring } from "../../src/lib/keyring.ts";
+import { KEYRING_OBJECT_NAME } from "../../src/keyring/object.ts";
+import { keyring } from "../../src/keyring/keyring.ts";
 import { signVideoLink, verifyVideoLink } from "../../src/lib/link-signing.ts";
 
 const SECRET_A = "a".repeat(32);

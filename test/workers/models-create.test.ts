@@ -7,7 +7,7 @@
  * does not take; an unknown model is refused naming `model`.
  */
 import { describe, expect, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { bodyFor, MODEL_CASES } from "../support/model-corpus.ts";
 import { expectNativeError, postJson, stateOf, uniquePrompt, upstreamStats, waitForSubmission } from "./helpers.ts";
 

@@ -7,7 +7,7 @@
  * universal path and Kling's vendor path.
  */
 import { describe, expect, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import type { CompatGeneration } from "../../src/generation/view.ts";
 import sampleVideo from "../../public/simulator/sample.mp4";
 import { IMAGE_URL, IMAGE_URL_2 } from "../support/model-corpus.ts";

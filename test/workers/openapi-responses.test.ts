@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { z } from "@hono/zod-openapi";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { compatRoutes } from "../../src/routes/compat.ts";
 import {
   cancelGenerationRoute,

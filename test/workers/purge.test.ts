@@ -9,11 +9,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import type { ClientIndexObject } from "../../src/generation/client-index.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { ClientIndexObject } from "../../src/client-index/object.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { base64 } from "../../src/lib/encoding.ts";
 import { inputKey, inputsPrefix } from "../../src/models/inline-media.ts";
-import { expectGone, indexRowOf, storageOf } from "./erasure.ts";
+import { expectGone, expectGoneButTaskAccounted, indexRowOf, storageOf } from "./erasure.ts";
+import { activeCountOf } from "./index-helpers.ts";
 import {
   alarmOf,
   call,
@@ -21,7 +22,6 @@ import {
   expectNativeError,
   get,
   isStatus,
-  postJson,
   stepUntil,
   stubOf,
   uniquePrompt,
@@ -61,27 +61,35 @@ describe("purge", () => {
     await expectGone(created.id, { signedVideoUrl: done.video?.url ?? null });
   });
 
-  it("cancels a running generation first: no upstream request and no webhook after it", async () => {
-    const prompt = uniquePrompt("steps=generating");
+  it("cancels a running generation first, without a webhook, and only polls its upstream task, silently, until it ends", async () => {
+    const prompt = uniquePrompt("steps=generating,generating,generating,completed");
     const hook = `/hook/${crypto.randomUUID()}/200`;
     const created = await create({
       prompt,
+      metadata: { order: 42 },
       webhook_url: `${inject("receiverUrl")}${hook}`,
       webhook_events: ["canceled", "failed", "completed"],
     });
     await stepUntil(created.id, (state) => state.status === "generating" && state.upstream.polls === 2);
     expect(await indexRowOf(created.id)).toEqual({ status: "generating" });
-    const active = await env.CLIENT_INDEX.getByName("alice").activeCount();
+    const active = await activeCountOf(env.CLIENT_INDEX.getByName("alice"));
 
     await expectPurged(created.id);
-    const polls = (await upstreamStats({ prompt })).polls;
-    // Nothing is left to wake for; a stray alarm delivery does nothing either.
-    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await upstreamStats({ prompt })).polls).toBe(polls);
+    // Gone for its client at once; its paid upstream task still holds the client's slot.
+    await expectGoneButTaskAccounted(created.id, { signedVideoUrl: null });
+    expect(await activeCountOf(env.CLIENT_INDEX.getByName("alice"))).toBe(active);
+    // The task is polled until it ends (the fake's fourth status), never copied, never announced.
+    await runDurableObjectAlarm(stubOf(created.id));
+    await runDurableObjectAlarm(stubOf(created.id));
+    const stats = await upstreamStats({ prompt });
+    expect(stats.polls).toBe(4);
+    expect(stats.downloads).toBe(0);
     expect(await receiverDeliveries(hook)).toEqual([]);
-    expect(await env.CLIENT_INDEX.getByName("alice").activeCount()).toBeLessThan(active);
+    expect(await activeCountOf(env.CLIENT_INDEX.getByName("alice"))).toBe(active - 1);
     await expectGone(created.id, { signedVideoUrl: null });
+    // Nothing is left to wake for.
+    expect(await runDurableObjectAlarm(stubOf(created.id))).toBe(false);
+    expect((await upstreamStats({ prompt })).polls).toBe(4);
   });
 
   it("keeps a purge that arrives while the alarm awaits a poll: the poll's answer changes nothing", async () => {
@@ -109,7 +117,7 @@ describe("purge", () => {
     expect(await stored(created.id)).toEqual([inputKey(created.id, ["image_url"])]);
 
     await expectPurged(created.id);
-    await expectGone(created.id, { signedVideoUrl: null });
+    await expectGoneButTaskAccounted(created.id, { signedVideoUrl: null });
     expect(await stored(other.id)).toEqual([inputKey(other.id, ["image_url"])]);
     expect((await get(other.id)).status).not.toBe("canceled");
     await expectPurged(other.id);
@@ -138,26 +146,12 @@ describe("purge", () => {
     expect((await canceled.json<Generation>()).status).toBe("canceled");
     await expectPurged(created.id);
   });
-
-  it("lets an Idempotency-Key of a purged generation create a new one instead of reaching the old id", async () => {
-    const key = crypto.randomUUID();
-    const body = { prompt: uniquePrompt("steps=generating") };
-    const first = await postJson("/v1/generations", body, { headers: { "Idempotency-Key": key } });
-    const { id } = await first.json<Generation>();
-    await waitForSubmission(id);
-    await expectPurged(id);
-    const again = await postJson("/v1/generations", body, { headers: { "Idempotency-Key": key } });
-    expect(again.status).toBe(202);
-    const replacement = await again.json<Generation>();
-    expect(replacement.id).not.toBe(id);
-    await expectGone(id, { signedVideoUrl: null });
-    await expectPurged(replacement.id);
-  });
 });
 
 describe("the index after a purge", () => {
   it("does not let a late update or a reconcile bring the row back", async () => {
-    const created = await create({ prompt: uniquePrompt("steps=generating") });
+    // Its upstream task answers "completed" at the first poll: nothing runs on after the purge.
+    const created = await create({ prompt: uniquePrompt("steps=completed") });
     await waitForSubmission(created.id);
     const index = env.CLIENT_INDEX.getByName("alice");
     const summary = (await index.listSummaries({ limit: 100, cursor: null, status: null })).data.find(
@@ -165,10 +159,15 @@ describe("the index after a purge", () => {
     );
     if (!summary) throw new Error("not listed before the purge");
     await expectPurged(created.id);
+    await runDurableObjectAlarm(stubOf(created.id));
 
     // An update that was on its way when the generation went, with any version.
-    await index.record({ id: created.id, version: 1_000, summary: { ...summary, status: "completed" } });
-    await index.setStatus(created.id, "failed");
+    await index.record({
+      id: created.id,
+      version: 1_000,
+      summary: { ...summary, status: "completed" },
+      holdsSlot: false,
+    });
     expect(await indexRowOf(created.id)).toBeNull();
     // The reconcile only visits rows it has; the generation's object answers as never started.
     await runDurableObjectAlarm(index);

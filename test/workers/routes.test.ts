@@ -5,11 +5,13 @@
  */
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { utcMonth } from "../../src/lib/months.ts";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 import { TEST_CLIENT_KEYS, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
+import { summaryOf } from "./index-helpers.ts";
 import {
   call,
   create,
@@ -329,6 +331,8 @@ describe("MAX_ACTIVE_PER_KEY", () => {
       idempotencyKey,
       bodyHash: "hash",
       maxActive,
+      budget: null,
+      month: utcMonth(Date.now()),
     });
 
   it("refuses a reservation beyond maxActive", async () => {
@@ -338,13 +342,21 @@ describe("MAX_ACTIVE_PER_KEY", () => {
     expect(await reserveIn(index, 2)).toEqual({ kind: "too_many", active: 2 });
   });
 
-  it("counts only non-terminal generations", async () => {
+  it("counts only generations that hold a slot", async () => {
     const index = `limit-test-${crypto.randomUUID()}`;
     const stub = env.CLIENT_INDEX.getByName(index);
     const id = unissuedId();
-    await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: null, bodyHash: "hash", maxActive: 1 });
+    await stub.reserve({
+      id,
+      createdAt: Date.now(),
+      idempotencyKey: null,
+      bodyHash: "hash",
+      maxActive: 1,
+      budget: null,
+      month: utcMonth(Date.now()),
+    });
     expect(await reserveIn(index, 1)).toEqual({ kind: "too_many", active: 1 });
-    await stub.setStatus(id, "completed");
+    await stub.record({ id, version: 1, summary: summaryOf(id, "completed"), holdsSlot: false });
     expect(await reserveIn(index, 1)).toEqual({ kind: "created" });
   });
 
@@ -352,7 +364,15 @@ describe("MAX_ACTIVE_PER_KEY", () => {
     const index = `limit-test-${crypto.randomUUID()}`;
     const stub = env.CLIENT_INDEX.getByName(index);
     const id = unissuedId();
-    await stub.reserve({ id, createdAt: Date.now(), idempotencyKey: "k1", bodyHash: "hash", maxActive: 1 });
+    await stub.reserve({
+      id,
+      createdAt: Date.now(),
+      idempotencyKey: "k1",
+      bodyHash: "hash",
+      maxActive: 1,
+      budget: null,
+      month: utcMonth(Date.now()),
+    });
     expect(
       await stub.reserve({
         id: unissuedId(),
@@ -360,6 +380,8 @@ describe("MAX_ACTIVE_PER_KEY", () => {
         idempotencyKey: "k1",
         bodyHash: "hash",
         maxActive: 1,
+        budget: null,
+        month: utcMonth(Date.now()),
       }),
     ).toEqual({
       kind: "existing",
@@ -412,8 +434,8 @@ describe("DELETE /v1/generations/{id}", () => {
     expect(error.message).toContain("canceled");
   });
 
-  it("stops talking to the upstream once canceled", async () => {
-    const prompt = uniquePrompt();
+  it("never submits or copies again once canceled, and stops polling when the running task ends", async () => {
+    const prompt = uniquePrompt("steps=completed");
     const generation = await create({ prompt });
     await waitForSubmission(generation.id);
     await stepUntil(generation.id, (state) => state.upstream.id !== null);
@@ -421,7 +443,8 @@ describe("DELETE /v1/generations/{id}", () => {
     const before = await upstreamStats({ prompt: prompt });
     for (let i = 0; i < 3; i++) await runDurableObjectAlarm(stubOf(generation.id));
     const after = await upstreamStats({ prompt: prompt });
-    expect(after).toMatchObject({ submits: before.submits, polls: before.polls, downloads: before.downloads });
+    // One more poll finds the task completed; nothing is downloaded, nothing submitted.
+    expect(after).toMatchObject({ submits: before.submits, polls: before.polls + 1, downloads: before.downloads });
     expect((await get(generation.id)).status).toBe("canceled");
   });
 });

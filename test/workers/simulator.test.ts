@@ -22,15 +22,25 @@ describe("the simulator", () => {
       const submitted = await simulator.submit({ model: model.id, prompt: "a raccoon" });
       if (submitted.kind !== "accepted") throw new Error(`${model.id}: ${JSON.stringify(submitted)}`);
       expect(submitted.upstreamId.endsWith(`:${model.id}`)).toBe(true);
-      expect(await simulator.poll(submitted.upstreamId)).toMatchObject({ kind: "status", status: "queued" });
+      expect(await simulator.poll(submitted.upstreamId)).toMatchObject({
+        kind: "status",
+        state: "queued",
+        word: "queued",
+      });
       now += 5_000;
-      expect(await simulator.poll(submitted.upstreamId)).toMatchObject({ kind: "status", status: "generating" });
+      expect(await simulator.poll(submitted.upstreamId)).toMatchObject({
+        kind: "status",
+        state: "running",
+        word: "generating",
+      });
       now += 5_000;
       expect(await simulator.poll(submitted.upstreamId)).toEqual({
         kind: "status",
-        status: "completed",
+        state: "completed",
+        word: "completed",
         videoUrl: SIMULATOR_VIDEO_URL,
-        error: null,
+        failure: null,
+        credits: null,
       });
     }
     const download = await simulator.download(SIMULATOR_VIDEO_URL);

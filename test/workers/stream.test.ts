@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { MAX_STREAMS_PER_CLIENT } from "../../src/routes/stream.ts";
 import { call, create, get, isStatus, ORIGIN, settle, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
 

@@ -10,10 +10,11 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import type { GenerationSummary } from "../../src/generation/client-index.ts";
-import type { Generation, GenerationStatus } from "../../src/generation/schema.ts";
-import { DEFAULT_MODEL } from "../../src/upstream/port.ts";
+import { monthEndsAt, utcMonth } from "../../src/lib/months.ts";
+import type { Generation } from "../../src/api/schemas.ts";
+import { DEFAULT_MODEL_ID as DEFAULT_MODEL, isTerminal, type GenerationStatus } from "../../src/vocabulary.ts";
 import { expectNativeError, isStatus, ORIGIN, stepUntil, uniquePrompt, waitForSubmission } from "./helpers.ts";
+import { summaryOf } from "./index-helpers.ts";
 
 /** A second model, created through the API like the default one. */
 const OTHER_MODEL = "openai/sora-2-t2v";
@@ -24,6 +25,7 @@ interface UsageBody {
   by_status: Record<GenerationStatus, number>;
   by_model: Record<string, number>;
   videos: { count: number; bytes: number };
+  credits: { month: string; used: number; budget: number | null; resets_at: string };
 }
 
 const zeros = (): Record<GenerationStatus, number> => ({
@@ -72,30 +74,6 @@ function freshClient() {
   };
 }
 
-/** An index row as a generation of another model would report it. */
-function summaryOf(id: string, status: GenerationStatus, createdAt: number, bytes: number | null): GenerationSummary {
-  const at = new Date(createdAt).toISOString();
-  return {
-    id,
-    object: "generation",
-    model: OTHER_MODEL,
-    status,
-    input: { prompt: "a heron", aspect_ratio: "16:9", resolution: "720p", enable_prompt_expansion: true },
-    upstream: { id: "task", status: null, polls: 1 },
-    video:
-      bytes === null
-        ? null
-        : { content_type: "video/mp4", bytes, sha256: "cd".repeat(32), link: `${ORIGIN}/v1/generations/${id}/video` },
-    error: status === "failed" ? { code: "upstream_error", message: "boom" } : null,
-    webhook: null,
-    metadata: {},
-    created_at: at,
-    updated_at: at,
-    completed_at: at,
-    expires_at: null,
-  };
-}
-
 /** An id that sorts by `ms`, like the relay's (the index never checks an id's MAC). */
 const idAt = (ms: number): string =>
   `gen_${ms.toString(36).padStart(10, "0")}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -108,7 +86,21 @@ async function recordOther(
   bytes: number | null,
 ): Promise<void> {
   const id = idAt(createdAt);
-  await client.index.record({ id, version: 1, summary: summaryOf(id, status, createdAt, bytes) });
+  await client.index.record({
+    id,
+    version: 1,
+    summary: summaryOf(id, status, { createdAt, bytes, model: OTHER_MODEL }),
+    holdsSlot: !isTerminal(status),
+  });
+}
+
+/** What the local fake upstream says each task costs (`meta.usage.tokens_used`). */
+const TASK_CREDITS = 1_050_000;
+
+/** The `credits` of a usage answer this month, for a client without a budget. */
+function creditsThisMonth(used: number): UsageBody["credits"] {
+  const month = utcMonth(Date.now());
+  return { month, used, budget: null, resets_at: monthEndsAt(month) };
 }
 
 describe("GET /v1/usage", () => {
@@ -131,19 +123,23 @@ describe("GET /v1/usage", () => {
     await recordOther(client, "completed", old, 5000);
     await recordOther(client, "failed", old + 1, null);
 
+    // The fake upstream says each task it took costs 1,050,000 credits; the two recorded by hand said nothing.
     expect(await client.usage()).toEqual({
       since: null,
       by_status: { ...zeros(), queued: 1, completed: 4, failed: 2, canceled: 1 },
       by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 3 },
       videos: { count: 4, bytes: 1000 + 3000 + 500 + 5000 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
 
     const dayAgo = new Date(Date.now() - DAY_MS).toISOString();
+    // `since` narrows the counts, not the month's credits.
     expect(await client.usage(`?since=${encodeURIComponent(dayAgo)}`)).toEqual({
       since: dayAgo,
       by_status: { ...zeros(), queued: 1, completed: 3, failed: 1, canceled: 1 },
       by_model: { [DEFAULT_MODEL]: 5, [OTHER_MODEL]: 1 },
       videos: { count: 3, bytes: 4500 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
 
     // `since` compares with the created_at clients see: the last two created count, alone.
@@ -158,6 +154,7 @@ describe("GET /v1/usage", () => {
       by_status: zeros(),
       by_model: {},
       videos: { count: 0, bytes: 0 },
+      credits: creditsThisMonth(6 * TASK_CREDITS),
     });
   });
 
@@ -189,11 +186,13 @@ describe("GET /v1/usage", () => {
     for (const id of [running.id, done.id]) {
       expect((await client.request(`/v1/generations/${id}?purge=true`, { method: "DELETE" })).status).toBe(200);
     }
+    // Deleting data never refunds: what the two cost this month is still counted.
     expect(await client.usage()).toEqual({
       since: null,
       by_status: zeros(),
       by_model: {},
       videos: { count: 0, bytes: 0 },
+      credits: creditsThisMonth(2 * TASK_CREDITS),
     });
   });
 

@@ -7,7 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 import {
   call,
@@ -84,13 +84,27 @@ const BAD_BODIES: readonly [name: string, body: BodyFor, status: number, field: 
   ["resolution 720 without the p", (p) => ({ prompt: p, resolution: 720 }), 400, "resolution", "invalid_request"],
   // duration
   ["duration 7", (p) => ({ prompt: p, duration: 7 }), 400, "duration", "invalid_request"],
-  ['duration "5" as a string', (p) => ({ prompt: p, duration: "5" }), 400, "duration", "invalid_request"],
+  [
+    'duration "7" as a string (a numeric string is checked as its number)',
+    (p) => ({ prompt: p, duration: "7" }),
+    400,
+    "duration",
+    "invalid_request",
+  ],
+  [
+    'duration "5.0" (not the canonical form of an allowed value)',
+    (p) => ({ prompt: p, duration: "5.0" }),
+    400,
+    "duration",
+    "invalid_request",
+  ],
   ["duration 5.5", (p) => ({ prompt: p, duration: 5.5 }), 400, "duration", "invalid_request"],
   // seed
   ["seed -1", (p) => ({ prompt: p, seed: -1 }), 400, "seed", "invalid_request"],
   ["seed 2147483648", (p) => ({ prompt: p, seed: 2147483648 }), 400, "seed", "invalid_request"],
   ["seed 1.5", (p) => ({ prompt: p, seed: 1.5 }), 400, "seed", "invalid_request"],
-  ['seed "1" as a string', (p) => ({ prompt: p, seed: "1" }), 400, "seed", "invalid_request"],
+  ['seed " 1" (a numeric string has no spaces)', (p) => ({ prompt: p, seed: " 1" }), 400, "seed", "invalid_request"],
+  ['seed "1e3" (no exponent)', (p) => ({ prompt: p, seed: "1e3" }), 400, "seed", "invalid_request"],
   // enable_prompt_expansion, model
   [
     'enable_prompt_expansion "yes"',

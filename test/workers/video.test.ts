@@ -3,10 +3,10 @@
  * If-Range, HEAD, a missing object.
  */
 import { env } from "cloudflare:workers";
-import { keyring } from "../../src/lib/keyring.ts";
+import { keyring } from "../../src/keyring/keyring.ts";
 import { signVideoLink } from "../../src/lib/link-signing.ts";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import { call, create, get, isStatus, ORIGIN, stepUntil, uniquePrompt } from "./helpers.ts";
 
 const SIZE = 1_000_003;

@@ -7,7 +7,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
-import type { Generation } from "../../src/generation/schema.ts";
+import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import {
   call,

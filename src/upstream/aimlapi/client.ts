@@ -11,6 +11,7 @@
 import { errorMessage } from "../../lib/errors.ts";
 import { retryAfter } from "../../lib/retry-after.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
+import { creditsOf, describeUpstreamError, isRecord, taskState } from "./status.ts";
 
 /** The universal endpoint: every model is submitted and polled here (CONTRACT.md §1). */
 export const GENERATION_PATH = "/v2/video/generations";
@@ -78,7 +79,9 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
         };
       }
       const taskId = body.kind === "json" ? taskIdOf(body.value) : null;
-      if (taskId !== null) return { kind: "accepted", upstreamId: taskId };
+      if (taskId !== null && body.kind === "json") {
+        return { kind: "accepted", upstreamId: taskId, credits: creditsOf(body.value) };
+      }
       // A 2xx without a task id: the upstream may well have taken the task.
       const what = body.kind === "too_large" ? `an answer over ${MAX_JSON_BODY_BYTES} bytes` : "no task id";
       return { kind: "uncertain", reason: `HTTP ${response.status} with ${what}` };
@@ -110,9 +113,12 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
       if (body.kind !== "json" || !isRecord(body.value) || typeof body.value.status !== "string") {
         return { kind: "retryable", reason: "answer is not a status object" };
       }
+      const word = body.value.status;
+      const state = taskState(word);
       const video = body.value.video;
       const videoUrl = isRecord(video) && typeof video.url === "string" && video.url !== "" ? video.url : null;
-      return { kind: "status", status: body.value.status, videoUrl, error: body.value.error ?? null };
+      const failure = state === "failed" ? describeUpstreamError(body.value.error ?? null) : null;
+      return { kind: "status", state, word, videoUrl, failure, credits: creditsOf(body.value) };
     },
 
     async download(videoUrl: string): Promise<DownloadOutcome> {
@@ -201,15 +207,11 @@ function upstreamMessage(body: JsonBody): string {
   return "";
 }
 
-/** The task id of an answer: `id`, or `generation_id` in some answers (CONTRACT.md §1). */
+/** The task id of an answer: `id`, or `generation_id` in some answers. */
 function taskIdOf(value: unknown): string | null {
   if (!isRecord(value)) return null;
   for (const candidate of [value.id, value.generation_id]) {
     if (typeof candidate === "string" && candidate !== "") return candidate;
   }
   return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

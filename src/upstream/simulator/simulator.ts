@@ -10,6 +10,7 @@
  * survives restarts and does not depend on which isolate polls.
  */
 import { hex } from "../../lib/encoding.ts";
+import type { UpstreamTaskState } from "../../vocabulary.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
 
 export const SIMULATOR_VIDEO_URL = "simulator://videos/sample.mp4";
@@ -33,7 +34,8 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
 
     async submit(input: UpstreamInput): Promise<SubmitOutcome> {
       const nonce = hex(crypto.getRandomValues(new Uint8Array(8)));
-      return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}` };
+      // The simulator costs nothing and says no figure.
+      return { kind: "accepted", upstreamId: `sim-${now()}-${nonce}:${input.model}`, credits: null };
     },
 
     async poll(upstreamId: string): Promise<PollOutcome> {
@@ -41,8 +43,17 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
       if (!match) return { kind: "lost", reason: "not a simulator task id" };
       const startedAt = Number(match[1]);
       const fraction = options.durationMs <= 0 ? 1 : (now() - startedAt) / options.durationMs;
-      const status = simulatedStatus(fraction);
-      return { kind: "status", status, videoUrl: status === "completed" ? SIMULATOR_VIDEO_URL : null, error: null };
+      const word = simulatedStatus(fraction);
+      const state: UpstreamTaskState = word === "completed" ? "completed" : word === "queued" ? "queued" : "running";
+      return {
+        kind: "status",
+        state,
+        word,
+        videoUrl: state === "completed" ? SIMULATOR_VIDEO_URL : null,
+        failure: null,
+        // The simulator costs nothing and says no figure.
+        credits: null,
+      };
     },
 
     async download(videoUrl: string): Promise<DownloadOutcome> {

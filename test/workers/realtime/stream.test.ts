@@ -5,7 +5,7 @@
  * (every second at this poll interval) until its terminal event.
  */
 import { describe, expect, it } from "vitest";
-import type { Generation } from "../../../src/generation/schema.ts";
+import type { Generation } from "../../../src/api/schemas.ts";
 import { call, create, uniquePrompt } from "../helpers.ts";
 
 /** The whole text of an SSE response (it closes after the terminal event). */
