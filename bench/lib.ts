@@ -238,6 +238,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Keeps this process's event loop (the fake's) busy `blockMs` out of every
+ * `2 × blockMs`, as a fake sharing its process with a load generator is, until the
+ * returned function is called (for the keep-alive experiment, docs/benchmarks.md).
+ */
+export function busyEventLoop(blockMs: number): () => void {
+  if (blockMs <= 0) return () => undefined;
+  const timer = setInterval(() => {
+    const until = performance.now() + blockMs;
+    while (performance.now() < until) {
+      // Spinning: nothing else in this process runs meanwhile, the fake's timers and reads included.
+    }
+  }, blockMs);
+  return () => clearInterval(timer);
+}
+
 // ---------------------------------------------------------------------------
 // Processes and memory (Linux /proc)
 
@@ -305,6 +321,84 @@ export function processMemory(pid: number): ProcessMemory | null {
     anonBytes: kb("RssAnon") ?? 0,
     fileBytes: (kb("RssFile") ?? 0) + (kb("RssShmem") ?? 0),
   };
+}
+
+/** The kernel's clock ticks per second for /proc CPU times (USER_HZ): 100 on every mainstream Linux. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process's command name and the user + system CPU ticks it has used so far (all its threads); null if gone. */
+export function processTicks(pid: number): { name: string; ticks: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // Fields after the command name: state is field 3, utime 14, stime 15 (proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+  return { name, ticks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0) };
+}
+
+/**
+ * CPU milliseconds used so far by `root` and every process below it (for
+ * `wrangler dev`: wrangler's Node, its esbuild and its workerd), by command
+ * name. A process that exits between two readings takes its ticks with it, so
+ * compare readings over a window in which the tree does not change.
+ */
+export function treeCpuMs(root: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of [root, ...descendants(root)]) {
+    const p = processTicks(pid);
+    if (p !== null) out.set(p.name, (out.get(p.name) ?? 0) + (p.ticks * 1000) / CLOCK_TICKS_PER_SECOND);
+  }
+  return out;
+}
+
+/** `after - before`, name by name (a name missing from `before` counts from 0). */
+export function cpuDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...after].map(([name, ms]) => [name, ms - (before.get(name) ?? 0)]));
+}
+
+/** The sum of a by-name CPU reading. */
+export const cpuTotal = (cpu: ReadonlyMap<string, number>): number => [...cpu.values()].reduce((a, b) => a + b, 0);
+
+/** `/proc/loadavg`'s 1, 5 and 15 minute figures, e.g. "0.52 0.91 0.66". */
+export function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Counts lines of a growing log (a relay's `logs()`) that contain each of
+ * some markers, reading only what was added since the last call.
+ */
+export class LogCounter {
+  private offset = 0;
+  private readonly counts = new Map<string, number>();
+  private readonly read: () => string;
+  private readonly markers: readonly string[];
+
+  constructor(read: () => string, markers: readonly string[]) {
+    this.read = read;
+    this.markers = markers;
+  }
+
+  /** How many lines so far contain `marker` (one of the markers given). */
+  count(marker: string): number {
+    const text = this.read();
+    const end = text.lastIndexOf("\n") + 1;
+    if (end > this.offset) {
+      for (const line of text.slice(this.offset, end).split("\n")) {
+        for (const m of this.markers) if (line.includes(m)) this.counts.set(m, (this.counts.get(m) ?? 0) + 1);
+      }
+      this.offset = end;
+    }
+    return this.counts.get(marker) ?? 0;
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -67,6 +67,16 @@ export interface FakeAimlapiOptions {
   videoFile?: string;
   /** How long `hang` faults hold a request before dropping the socket. Default 60 000. */
   hangMs?: number;
+  /**
+   * How long an idle keep-alive connection is kept open (Node's
+   * `server.keepAliveTimeout`, plus Node's own `keepAliveTimeoutBuffer`).
+   * Default 0: never; the client (workerd) closes it. Node's default (5 s)
+   * races workerd's reuse of pooled connections: when this process is busy
+   * (it also runs the tests' load), a request already written on a
+   * connection whose idle timer has fired is dropped unread, and a POST
+   * fails with "Network connection lost" (bench/keepalive-race.ts).
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeStats {
@@ -665,6 +675,7 @@ export async function startFakeAimlapi(opts: FakeAimlapiOptions): Promise<FakeAi
   const hostname = opts.host ?? "127.0.0.1";
   const server = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname, overrideGlobalObjects: false });
   await once(server, "listening"); // rejects on "error" (a port in use)
+  if ("keepAliveTimeout" in server) server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 0;
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("fake-aimlapi: not listening on TCP");
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;

@@ -35,6 +35,8 @@ export interface RelayProcess {
   /** Where local Durable Object and R2 state lives; kept across `restart()`. */
   persistDir: string;
   logs(): string;
+  /** The V8 inspector port of the running `wrangler dev` (it changes on `restart()`). */
+  inspectorPort(): number;
   /**
    * PID of the running `wrangler dev` process (null while stopped). Benchmarks
    * walk its descendants to find workerd and read its memory; it changes on `restart()`.
@@ -49,6 +51,10 @@ export interface RelayOptions {
   vars: Record<string, string>;
   persistDir?: string;
   readyTimeoutMs?: number;
+  /** Another Worker's wrangler config (relative to the repo root), e.g. the benches' floor; default wrangler.jsonc. */
+  config?: string;
+  /** More `wrangler dev` arguments, e.g. `--minify=false` for a profile with the source's names and lines. */
+  extraArgs?: readonly string[];
   /**
    * Creates per client per 60 s (the CREATE_RATE rate limit). Default
    * TEST_CREATE_RATE_LIMIT, far above what a test or benchmark creates;
@@ -108,12 +114,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   const ownsDir = options.persistDir === undefined;
   const url = `http://127.0.0.1:${port}`;
   const limit = options.createRateLimit ?? TEST_CREATE_RATE_LIMIT;
-  const config = limit === "deployed" ? null : configWithCreateRate(limit);
+  // Another Worker's config (the floor) has no CREATE_RATE to raise.
+  const config = options.config !== undefined || limit === "deployed" ? null : configWithCreateRate(limit);
   let output = "";
   let child: ChildProcess | null = null;
+  let inspector = 0;
 
   const launch = async (): Promise<void> => {
     const inspectorPort = await freePort();
+    inspector = inspectorPort;
     const args = [
       "dev",
       ...(config === null ? [] : ["--config", config.path]),
@@ -126,6 +135,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
       "--persist-to",
       persistDir,
       "--show-interactive-dev-session=false",
+      ...(options.config === undefined ? [] : ["--config", options.config]),
+      ...(options.extraArgs ?? []),
     ];
     for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
     const proc = spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
@@ -177,6 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     url,
     persistDir,
     logs: () => output,
+    inspectorPort: () => inspector,
     pid: () => (child !== null && child.exitCode === null ? (child.pid ?? null) : null),
     restart: async () => {
       await halt();
