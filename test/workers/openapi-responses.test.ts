@@ -87,6 +87,9 @@ function limitedClient(): { bindings: Partial<Env>; headers: Record<string, stri
 }
 
 const NOT_CONFIGURED = { RELAY_API_KEYS: "" };
+/** No upstream for new generations: no AIMLAPI_KEY, no SIMULATOR=true. */
+const NO_UPSTREAM = { AIMLAPI_KEY: "", SIMULATOR: "" };
+const aliceJson = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}`, "Content-Type": "application/json" };
 const jsonHeaders = { "Content-Type": "application/json" };
 const oversized = () => JSON.stringify({ prompt: uniquePrompt(), metadata: { pad: "x".repeat(64 * 1024) } });
 
@@ -132,6 +135,15 @@ describe("the native API answers what it declares", () => {
           }),
       ],
       [503, () => callWith(NOT_CONFIGURED, "/v1/generations", { method: "POST", headers: jsonHeaders, body: "{}" })],
+      [
+        503,
+        () =>
+          callWith(NO_UPSTREAM, "/v1/generations", {
+            method: "POST",
+            headers: aliceJson,
+            body: JSON.stringify({ prompt: uniquePrompt() }),
+          }),
+      ],
     ]);
   });
 
@@ -261,7 +273,7 @@ describe("the video answers what it declares", () => {
   });
 });
 
-describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const))(
+describe.each(compatRoutes.flatMap((routes) => routes.paths.map((path) => [path, routes] as const)))(
   "the compatible API on /v2%s answers what it declares",
   (path, routes) => {
     const v2 = `/v2${path}`;
@@ -298,6 +310,15 @@ describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const
             }),
         ],
         [503, () => callWith(NOT_CONFIGURED, v2, { method: "POST", headers: jsonHeaders, body: "{}" })],
+        [
+          503,
+          () =>
+            callWith(NO_UPSTREAM, v2, {
+              method: "POST",
+              headers: aliceJson,
+              body: JSON.stringify({ prompt: uniquePrompt() }),
+            }),
+        ],
       ]);
     });
 
@@ -315,6 +336,20 @@ describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const
     });
   },
 );
+
+describe("the compatible API's templated vendor path", () => {
+  const vendorRoutes = compatRoutes.find((routes) => routes.paths.length > 1);
+  if (vendorRoutes === undefined) throw new Error("no templated vendor route");
+
+  it("answers 404 for a vendor the upstream does not document, key or no key, and declares it", async () => {
+    const path = "/v2/generate/video/nobody/generation";
+    await expectAll(vendorRoutes.create, [
+      [404, () => postJson(path, { prompt: uniquePrompt() })],
+      [404, () => postJson(path, { prompt: uniquePrompt() }, { as: null })],
+    ]);
+    await expectAll(vendorRoutes.status, [[404, () => call(`${path}?generation_id=${unissuedId()}`)]]);
+  });
+});
 
 describe("the webhook secret answers what it declares", () => {
   it("GET /v1/webhooks/secret", async () => {
