@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Copies the API reference renderer (Swagger UI, from the swagger-ui-dist
 // devDependency) into public/docs/assets/, the directory that wrangler.jsonc's
-// `assets` serves at /docs/assets/*. Run by `npm run build`, `npm start`,
-// `npm run deploy` and `pretest`; the copies are git-ignored, so the renderer
-// is always the version package-lock.json pins. Files already up to date are
-// left alone (no rewrite, so a running `wrangler dev` does not reload).
+// `assets` serves at /docs/assets/*. It is wrangler.jsonc's `build.command`, so
+// every `wrangler dev` and `wrangler deploy` runs it first (plain wrangler,
+// npm start, npm run deploy, the Deploy button); `pretest` runs it once before
+// the tests start their many `wrangler dev`s. The copies are git-ignored, so
+// the renderer is always the version package-lock.json pins. Files already up
+// to date are left alone (no rewrite, so a running `wrangler dev` does not
+// reload), and a file is replaced by a rename, so runs side by side never see
+// half a file.
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,6 +35,14 @@ function packageDir() {
   }
 }
 
+function sameContent(path, bytes) {
+  try {
+    return readFileSync(path).equals(bytes);
+  } catch {
+    return false;
+  }
+}
+
 export function copyDocsAssets() {
   const from = packageDir();
   const version = JSON.parse(readFileSync(join(from, "package.json"), "utf8")).version;
@@ -39,12 +51,17 @@ export function copyDocsAssets() {
   for (const name of DOCS_ASSET_FILES) {
     const source = readFileSync(join(from, name));
     const target = join(DOCS_ASSETS_DIR, name);
-    if (existsSync(target) && readFileSync(target).equals(source)) continue;
-    writeFileSync(target, source);
+    if (sameContent(target, source)) continue;
+    const temporary = `${target}.${process.pid}.tmp`;
+    writeFileSync(temporary, source);
+    renameSync(temporary, target);
     written += 1;
   }
   for (const name of readdirSync(DOCS_ASSETS_DIR)) {
-    if (!DOCS_ASSET_FILES.includes(name)) rmSync(join(DOCS_ASSETS_DIR, name), { recursive: true, force: true });
+    // Another run's temporary file is its own to rename.
+    if (!DOCS_ASSET_FILES.includes(name) && !name.endsWith(".tmp")) {
+      rmSync(join(DOCS_ASSETS_DIR, name), { recursive: true, force: true });
+    }
   }
   return { version, written };
 }
