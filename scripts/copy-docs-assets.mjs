@@ -26,12 +26,12 @@ export const DOCS_ASSET_FILES = [
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DOCS_ASSETS_DIR = join(root, "public", "docs", "assets");
 
+/** Where swagger-ui-dist is installed, or null (a Worker built from the installed wan-relay package: a devDependency). */
 function packageDir() {
   try {
     return dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   } catch {
-    console.error("swagger-ui-dist is not installed: run `npm install` first (it is a devDependency).");
-    process.exit(1);
+    return null;
   }
 }
 
@@ -43,8 +43,10 @@ function sameContent(path, bytes) {
   }
 }
 
+/** Copies the renderer; `{version: null}` when swagger-ui-dist is not installed (nothing is copied). */
 export function copyDocsAssets() {
   const from = packageDir();
+  if (from === null) return { version: null, written: 0 };
   const version = JSON.parse(readFileSync(join(from, "package.json"), "utf8")).version;
   mkdirSync(DOCS_ASSETS_DIR, { recursive: true });
   let written = 0;
@@ -68,5 +70,10 @@ export function copyDocsAssets() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { version, written } = copyDocsAssets();
-  if (written > 0) console.error(`/docs renderer: swagger-ui-dist ${version} copied to public/docs/assets/`);
+  if (version === null) {
+    // Not fatal: the Worker works without it, and /docs then says the renderer is missing and links /openapi.json.
+    console.error(
+      "swagger-ui-dist is not installed, so /docs will have no renderer: `npm install` in a clone (it is a devDependency), or `npm install swagger-ui-dist` next to an installed wan-relay.",
+    );
+  } else if (written > 0) console.error(`/docs renderer: swagger-ui-dist ${version} copied to public/docs/assets/`);
 }

@@ -25,7 +25,7 @@ import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.
 import { streamGenerationRoute } from "../../src/routes/stream.ts";
 import { getUsageRoute } from "../../src/routes/usage.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
-import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
+import { getWebhookSecretRoute, testWebhookRoute } from "../../src/routes/webhooks.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 import {
   call,
@@ -348,6 +348,33 @@ describe("the compatible API's templated vendor path", () => {
       [404, () => postJson(path, { prompt: uniquePrompt() }, { as: null })],
     ]);
     await expectAll(vendorRoutes.status, [[404, () => call(`${path}?generation_id=${unissuedId()}`)]]);
+  });
+});
+
+describe("the webhook test send answers what it declares", () => {
+  it("POST /v1/webhooks/test", async () => {
+    const url = `${inject("receiverUrl")}/hook/${crypto.randomUUID()}/500`;
+    const send = (body: unknown, init: RequestInit & { as?: null } = {}) => postJson("/v1/webhooks/test", body, init);
+    await expectAll(testWebhookRoute, [
+      [200, () => send({ url: `${inject("receiverUrl")}/hook/${crypto.randomUUID()}/200` })],
+      [200, () => send({ url })],
+      [200, () => send({ url: "http://127.0.0.1:9/hook" })],
+      [400, () => send({})],
+      [400, () => send({ url: "ftp://example.com/hook" })],
+      [401, () => send({ url }, { as: null })],
+      [413, () => send({ url, pad: "x".repeat(64 * 1024) })],
+      [415, () => send("url=x", { headers: { "Content-Type": "text/plain" } })],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/webhooks/test", { method: "POST", headers: jsonHeaders, body: "{}" })],
+      [
+        503,
+        () =>
+          callWith({ WEBHOOK_SECRET: "" }, "/v1/webhooks/test", {
+            method: "POST",
+            headers: aliceJson,
+            body: JSON.stringify({ url }),
+          }),
+      ],
+    ]);
   });
 });
 
