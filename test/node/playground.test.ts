@@ -87,7 +87,12 @@ describe("the playground", () => {
 
   beforeAll(async () => {
     relay = await startRelay({
-      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
+      vars: {
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        SIMULATOR: "true",
+        POLL_INTERVAL_SECONDS: "0.2",
+        SIMULATOR_SECONDS: "1.5",
+      },
     });
     browser = await launchChromium();
   });
