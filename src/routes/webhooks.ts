@@ -141,12 +141,21 @@ const WEBHOOK_RESPONSES = {
   },
 } as const;
 
-const EVENT_WHEN: Record<(typeof GENERATION_EVENT_SCHEMAS)[number]["type"], string> = {
-  "generation.started":
-    "The upstream first reports it is working on the generation (only when `webhook_events` lists `started`).",
-  "generation.completed": "The video is stored; `data.video.url` is a signed link to it.",
-  "generation.failed": "The generation failed; `data.error.code` says why.",
-  "generation.canceled": "The generation was canceled (`DELETE /v1/generations/{id}`).",
+/** Each generation event: a short summary (the list of webhooks shows it), then when exactly it is sent. */
+const EVENTS: Record<(typeof GENERATION_EVENT_SCHEMAS)[number]["type"], { summary: string; when: string }> = {
+  "generation.started": {
+    summary: "The upstream started working on the generation",
+    when: "The upstream first reports it is working on the generation (only when `webhook_events` lists `started`).",
+  },
+  "generation.completed": {
+    summary: "The video is stored",
+    when: "The video is stored; `data.video.url` is a signed link to it.",
+  },
+  "generation.failed": { summary: "The generation failed", when: "The generation failed; `data.error.code` says why." },
+  "generation.canceled": {
+    summary: "The generation was canceled",
+    when: "The generation was canceled (`DELETE /v1/generations/{id}`).",
+  },
 };
 
 /**
@@ -163,8 +172,8 @@ export function documentWebhookEvents(registry: OpenAPIHono["openAPIRegistry"]):
       tags: ["Webhooks"],
       method: "post",
       path: type,
-      summary: type,
-      description: EVENT_WHEN[type] + common,
+      summary: EVENTS[type].summary,
+      description: EVENTS[type].when + common,
       security: NO_AUTH,
       request: {
         headers: WebhookHeadersSchema,
@@ -177,7 +186,7 @@ export function documentWebhookEvents(registry: OpenAPIHono["openAPIRegistry"]):
     tags: ["Webhooks"],
     method: "post",
     path: WEBHOOK_TEST_EVENT_TYPE,
-    summary: WEBHOOK_TEST_EVENT_TYPE,
+    summary: "A test event, sent on demand by POST /v1/webhooks/test",
     description:
       "Sent once, only by `POST /v1/webhooks/test`, to the URL it names, signed with the calling key's secret; " +
       "no generation is involved, and the answer is reported to that call instead of being retried.",
