@@ -1030,7 +1030,7 @@ export interface webhooks {
     get?: never;
     put?: never;
     /**
-     * generation.started
+     * The upstream started working on the generation
      * @description The upstream first reports it is working on the generation (only when `webhook_events` lists `started`). Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
      */
     post: {
@@ -1092,7 +1092,7 @@ export interface webhooks {
     get?: never;
     put?: never;
     /**
-     * generation.completed
+     * The video is stored
      * @description The video is stored; `data.video.url` is a signed link to it. Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
      */
     post: {
@@ -1154,7 +1154,7 @@ export interface webhooks {
     get?: never;
     put?: never;
     /**
-     * generation.failed
+     * The generation failed
      * @description The generation failed; `data.error.code` says why. Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
      */
     post: {
@@ -1216,7 +1216,7 @@ export interface webhooks {
     get?: never;
     put?: never;
     /**
-     * generation.canceled
+     * The generation was canceled
      * @description The generation was canceled (`DELETE /v1/generations/{id}`). Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
      */
     post: {
@@ -1278,7 +1278,7 @@ export interface webhooks {
     get?: never;
     put?: never;
     /**
-     * webhook.test
+     * A test event, sent on demand by POST /v1/webhooks/test
      * @description Sent once, only by `POST /v1/webhooks/test`, to the URL it names, signed with the calling key's secret; no generation is involved, and the answer is reported to that call instead of being retried.
      */
     post: {
