@@ -134,7 +134,7 @@ export interface CreateGenerationRequest {
 }
 
 /**
- * The upstream-compatible create body (CONTRACT.md §4): the model's fields
+ * The upstream-compatible create body (docs/api.md#compatible-api): the model's fields
  * as the AI/ML API takes them, plus `webhook_url`.
  */
 export const CompatCreateSchema = z
@@ -163,7 +163,7 @@ export const ListQuerySchema = z.object({
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 
-/** The public Generation object (CONTRACT.md §3). */
+/** The public Generation object (docs/api.md#the-generation-object). */
 export const GenerationSchema = z
   .object({
     id: z.string(),

@@ -1,5 +1,5 @@
 /**
- * The native API's routes (CONTRACT.md §3, §6): auth, visibility between
+ * The native API's routes (docs/api.md#native-api, #errors): auth, visibility between
  * clients, ids, listing and pagination, idempotency, the active limit,
  * cancellation, and the pages served without auth.
  */
