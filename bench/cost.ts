@@ -128,6 +128,7 @@ function printGroup(title: string, group: readonly Settled[]): void {
 async function measure(polls: number, withoutWebhook: boolean): Promise<{ hook: Settled[]; plain: Settled[] }> {
   const bench = await startBench({
     AIMLAPI_KEY: "",
+    SIMULATOR: "true",
     POLL_INTERVAL_SECONDS: String(POLL),
     SIMULATOR_SECONDS: String(polls * POLL),
   });

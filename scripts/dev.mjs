@@ -3,8 +3,10 @@
 // On first run it writes .dev.vars (git-ignored) with a development client key
 // and master webhook secret, prints the key and that client's own webhook
 // secret, then runs `wrangler dev` with WEBHOOK_ALLOW_PRIVATE=true
-// so webhooks can reach a receiver on this machine. Extra arguments go to
-// wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`.
+// so webhooks can reach a receiver on this machine, and SIMULATOR=true so
+// that, without an AIMLAPI_KEY in .dev.vars, generations run on the built-in
+// simulator (a deployment without the key refuses them instead). Extra
+// arguments go to wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -48,8 +50,11 @@ const devSecret =
   devClient === null ? "(GET /v1/webhooks/secret)" : await clientWebhookSecret(vars.WEBHOOK_SECRET, devClient);
 const url = `http://localhost:${port}`;
 
+const upstream = vars.AIMLAPI_KEY
+  ? "the AI/ML API, with AIMLAPI_KEY from .dev.vars: generations are real and billed"
+  : "simulated upstream: no AI/ML API key, no network";
 process.stderr.write(`
-  wan-relay (local, simulated upstream: no AI/ML API key, no network)
+  wan-relay (local, ${upstream})
   URL:             ${url}
   playground:      ${url}/
   client key:      ${devKey}
@@ -61,7 +66,7 @@ process.stderr.write(`
 `);
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const child = spawn(wrangler, ["dev", "--var", "WEBHOOK_ALLOW_PRIVATE:true", ...args], {
+const child = spawn(wrangler, ["dev", "--var", "WEBHOOK_ALLOW_PRIVATE:true", "--var", "SIMULATOR:true", ...args], {
   cwd: root,
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },

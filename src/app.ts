@@ -16,7 +16,7 @@ import { pages } from "./routes/pages.ts";
 import { stream } from "./routes/stream.ts";
 import { usage } from "./routes/usage.ts";
 import { video } from "./routes/video.ts";
-import { webhooks } from "./routes/webhooks.ts";
+import { documentWebhookEvents, webhooks } from "./routes/webhooks.ts";
 
 // Sub-apps have no hook of their own: OpenAPIHono hands them this one when mounted.
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -48,6 +48,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", EXPIRES_SCHEME, {
   name: "expires",
   description: "…and its expiry, which the signature covers",
 });
+
+documentWebhookEvents(app.openAPIRegistry);
 
 const OPENAPI_PATH = "/openapi.json";
 

@@ -7,10 +7,11 @@
  * polls every 0.1 s, so a typo cannot turn the relay into a busy loop of
  * alarms and upstream requests.
  */
+import type { UpstreamMode } from "./vocabulary.ts";
 
 export interface Config {
   aimlapiBaseUrl: string;
-  /** Unset: the built-in simulator is the upstream. */
+  /** Unset: the built-in simulator is the upstream if SIMULATOR=true, else creates are refused (upstreamMode). */
   aimlapiKey: string | null;
   pollIntervalMs: number;
   generationTimeoutMs: number;
@@ -22,8 +23,14 @@ export interface Config {
   publicBaseUrl: string | null;
   maxActivePerKey: number;
   simulatorMs: number;
+  /**
+   * SIMULATOR=true: with no AIMLAPI_KEY, new generations run on the built-in
+   * simulator. Unset (the default), a deployment without AIMLAPI_KEY refuses
+   * creates (503) rather than serve test videos as if they were real.
+   */
+  simulator: boolean;
   urlSigningSecret: string | null;
-  /** Largest decoded `data:` URI a media field takes (CONTRACT.md §9). */
+  /** Largest decoded `data:` URI a media field takes (docs/api.md#models). */
   maxInlineMediaBytes: number;
   /**
    * How long a generation is kept after its terminal state and the end of its
@@ -108,6 +115,14 @@ function nonEmpty(raw: string | undefined): string | null {
   return raw === undefined || raw.trim() === "" ? null : raw.trim();
 }
 
+/** `true` or `false` in any case; unset or empty is false. Anything else is a deployment error, named. */
+function flag(name: string, raw: string | undefined): boolean {
+  const value = (raw ?? "").trim().toLowerCase();
+  if (value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new Error(`${name} must be true or false, got "${raw ?? ""}"`);
+}
+
 const cache = new WeakMap<object, Config>();
 
 export function readConfig(env: Env): Config {
@@ -129,6 +144,7 @@ export function readConfig(env: Env): Config {
     publicBaseUrl: nonEmpty(env.PUBLIC_BASE_URL)?.replace(/\/+$/, "") ?? null,
     maxActivePerKey: positiveInt("MAX_ACTIVE_PER_KEY", env.MAX_ACTIVE_PER_KEY, 100),
     simulatorMs: seconds("SIMULATOR_SECONDS", env.SIMULATOR_SECONDS, 20),
+    simulator: flag("SIMULATOR", env.SIMULATOR),
     urlSigningSecret: urlSigningSecret(env),
     maxInlineMediaBytes: positiveInt(
       "MAX_INLINE_MEDIA_BYTES",
@@ -147,6 +163,21 @@ export function readConfig(env: Env): Config {
   };
   cache.set(env, config);
   return config;
+}
+
+/**
+ * What serves new generations: the AI/ML API when AIMLAPI_KEY is set, else
+ * the simulator when SIMULATOR=true, else nothing. Read from these two
+ * settings alone, so `/healthz` answers even when another var is unreadable
+ * (an unreadable SIMULATOR counts as unset; API calls then name it in a 503).
+ */
+export function upstreamMode(env: Env): UpstreamMode {
+  if (nonEmpty(env.AIMLAPI_KEY) !== null) return "aimlapi";
+  try {
+    return flag("SIMULATOR", env.SIMULATOR) ? "simulator" : "not_configured";
+  } catch {
+    return "not_configured";
+  }
 }
 
 /** URL_SIGNING_SECRET, or null when unset or blank. Read on its own by the keyring, which needs nothing else. */

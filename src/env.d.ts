@@ -1,11 +1,9 @@
-// Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them.
-// They are optional: each one has a documented behaviour when unset.
-interface Env {
-  AIMLAPI_KEY?: string;
-  RELAY_API_KEYS?: string;
-  WEBHOOK_SECRET?: string;
-  URL_SIGNING_SECRET?: string;
-}
+// The secrets (AIMLAPI_KEY, RELAY_API_KEYS, WEBHOOK_SECRET, URL_SIGNING_SECRET)
+// are typed in worker-configuration.d.ts: `npm run types` reads their names
+// from .dev.vars.example (`wrangler types --env-file`), so the generated file
+// is the same with or without a local .dev.vars, and `wrangler dev` finds it up
+// to date. Each secret may be empty or absent at runtime, with a documented
+// behaviour: src/config.ts reads every one as `string | undefined`.
 
 declare module "*.mp4" {
   const data: ArrayBuffer;

@@ -33,6 +33,9 @@ export const WEBHOOK_EVENT_NAMES = ["started", "completed", "failed", "canceled"
 export type WebhookEventName = (typeof WEBHOOK_EVENT_NAMES)[number];
 export type WebhookEventType = `generation.${WebhookEventName}`;
 
+/** The type of the one event `POST /v1/webhooks/test` sends: no generation is involved. */
+export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test";
+
 /** `webhook_events` when a create names none. */
 export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventName[] = ["completed", "failed", "canceled"];
 
@@ -43,6 +46,14 @@ export type WebhookDeliveryState = (typeof WEBHOOK_STATES)[number];
 /** Which upstream a generation runs on, for life. */
 export const UPSTREAM_ADAPTERS = ["aimlapi", "simulator"] as const;
 export type UpstreamAdapter = (typeof UPSTREAM_ADAPTERS)[number];
+
+/**
+ * What serves new generations in this deployment (`GET /healthz`): an
+ * adapter, or nothing (`not_configured`: no AIMLAPI_KEY and no SIMULATOR=true,
+ * so a create answers 503 instead of silently simulating).
+ */
+export const UPSTREAM_MODES = [...UPSTREAM_ADAPTERS, "not_configured"] as const;
+export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
 
 /**
  * What an upstream adapter reports a task to be, in the relay's words (each

@@ -15,6 +15,7 @@ import {
   UPSTREAM_ADAPTERS,
   WEBHOOK_EVENT_NAMES,
   WEBHOOK_STATES,
+  WEBHOOK_TEST_EVENT_TYPE,
   type JsonValue,
   type WebhookEventName,
 } from "../vocabulary.ts";
@@ -133,7 +134,7 @@ export interface CreateGenerationRequest {
 }
 
 /**
- * The upstream-compatible create body (CONTRACT.md §4): the model's fields
+ * The upstream-compatible create body (docs/api.md#compatible-api): the model's fields
  * as the AI/ML API takes them, plus `webhook_url`.
  */
 export const CompatCreateSchema = z
@@ -162,7 +163,7 @@ export const ListQuerySchema = z.object({
 
 const ErrorCodeSchema = z.enum(ERROR_CODES);
 
-/** The public Generation object (CONTRACT.md §3). */
+/** The public Generation object (docs/api.md#the-generation-object). */
 export const GenerationSchema = z
   .object({
     id: z.string(),
@@ -378,3 +379,82 @@ export const CompatGenerationSchema = z
   .openapi("CompatGeneration");
 
 export const CompatErrorSchema = z.object({ message: z.string(), statusCode: z.number().int() }).openapi("CompatError");
+
+/** The three Standard Webhooks headers every webhook request carries (docs/api.md#signatures). */
+export const WebhookHeadersSchema = z.object({
+  "webhook-id": z.string().openapi({
+    description: "The message's id: the same on every attempt and redelivery of one event; de-duplicate on it",
+    example: "msg_01k9x3m4pq7r2s8t5v6w9y0zab_completed",
+  }),
+  "webhook-timestamp": z.string().openapi({
+    description: "Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now",
+    example: "1767225600",
+  }),
+  "webhook-signature": z.string().openapi({
+    description:
+      '`v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the ' +
+      "creating client's own `whsec_` secret (`GET /v1/webhooks/secret`)",
+    example: "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+  }),
+});
+
+const EventTimestampSchema = z.string().openapi({
+  format: "date-time",
+  description: "When the event happened (ISO-8601); the same on every attempt and redelivery",
+});
+
+/** `generation.started` → `GenerationStartedEvent`. */
+const eventSchemaName = (name: string): string => `Generation${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Event`;
+
+/** The body of each webhook event, `{type, timestamp, data: Generation}`: one schema per type, in the vocabulary's order. */
+export const GENERATION_EVENT_SCHEMAS = WEBHOOK_EVENT_NAMES.map((name) => ({
+  type: `generation.${name}` as const,
+  schema: z
+    .object({
+      type: z.literal(`generation.${name}`),
+      timestamp: EventTimestampSchema,
+      data: GenerationSchema,
+    })
+    .openapi(eventSchemaName(name)),
+}));
+
+/** `POST /v1/webhooks/test`: where to send the test event. */
+export const WebhookTestRequestSchema = z
+  .object({
+    url: z.string({ error: "must be a string" }).openapi({
+      description: "The receiver to try: the same rules as a generation's webhook_url",
+      example: "https://example.com/hooks/wan",
+    }),
+  })
+  .strict()
+  .openapi("WebhookTestRequest");
+
+/** The body of the one event `POST /v1/webhooks/test` sends. */
+export const WebhookTestEventSchema = z
+  .object({
+    type: z.literal(WEBHOOK_TEST_EVENT_TYPE),
+    timestamp: EventTimestampSchema,
+    data: z.object({
+      url: z.string().openapi({ description: "The URL the test was sent to (normalized)" }),
+      message: z.string(),
+    }),
+  })
+  .openapi("WebhookTestEvent", {
+    description: "Sent only by `POST /v1/webhooks/test`, once, never retried; no generation is involved",
+  });
+
+/** What the test send's one attempt gave. */
+export const WebhookTestResultSchema = z
+  .object({
+    status: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The receiver's HTTP status; null when it gave none (timeout, network error)" }),
+    duration_ms: z.number().int().openapi({ description: "How long the attempt took, in milliseconds" }),
+    error: z.string().optional().openapi({
+      description:
+        "Present when a webhook would count this attempt as failed: no answer, a redirect (not followed), or any status but 2xx",
+    }),
+  })
+  .openapi("WebhookTestResult");

@@ -34,7 +34,7 @@ export interface paths {
             "application/json": components["schemas"]["GenerationList"];
           };
         };
-        /** @description The request is not valid; `details` names each field and the rule it broke */
+        /** @description The request is not valid (JSON nested deeper than 64 levels included); `details` names each field and the rule it broke */
         400: {
           headers: {
             [name: string]: unknown;
@@ -104,7 +104,7 @@ export interface paths {
             "application/json": components["schemas"]["Generation"];
           };
         };
-        /** @description The body is not valid for the model (or the model is unknown); `details` names each field and the rule it broke */
+        /** @description The body is not valid for the model (or the model is unknown, or the JSON nests deeper than 64 levels); `details` names each field and the rule it broke */
         400: {
           headers: {
             [name: string]: unknown;
@@ -169,7 +169,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Too many active generations for this key; Retry-After says when to try again */
+        /** @description too_many_active: this key has MAX_ACTIVE_PER_KEY unfinished generations; rate_limited: this key has used its creates for this minute (CREATE_RATE). Retry-After says when to try again */
         429: {
           headers: {
             /** @description Seconds to wait */
@@ -371,7 +371,7 @@ export interface paths {
             "application/json": components["schemas"]["EventList"];
           };
         };
-        /** @description The request is not valid; `details` names each field and the rule it broke */
+        /** @description The request is not valid (JSON nested deeper than 64 levels included); `details` names each field and the rule it broke */
         400: {
           headers: {
             [name: string]: unknown;
@@ -470,9 +470,20 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description webhook_pending: that event's delivery is still scheduled or in flight; nothing_to_redeliver: no webhook or no terminal event yet */
+        /** @description webhook_pending: that event's delivery is still scheduled or in flight; nothing_to_redeliver: no webhook or no terminal event yet; redeliver_limit: redelivered the most times it may be (10) */
         409: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description rate_limited: redelivered less than a minute ago; Retry-After says when to try again */
+        429: {
+          headers: {
+            /** @description Seconds to wait */
+            "Retry-After"?: number;
             [name: string]: unknown;
           };
           content: {
@@ -736,6 +747,96 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/webhooks/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send one signed webhook.test event to a URL, and answer how that attempt went
+     * @description Signed with this key's own secret, under the same URL policy as a generation's `webhook_url`, sent once (never retried), with the same timeout (WEBHOOK_TIMEOUT_SECONDS); no generation is created. The body is a `WebhookTestEvent` (see the webhooks of this document).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookTestRequest"];
+        };
+      };
+      responses: {
+        /** @description The attempt was made: its status (or why there was none) and duration */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookTestResult"];
+          };
+        };
+        /** @description `url` is missing or not a string (invalid_request), or the URL policy refuses it (invalid_webhook_url) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            /** @description Bearer */
+            "WWW-Authenticate"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body is over 64 KB (a create body: not counting the data: URIs of media fields, each at most MAX_INLINE_MEDIA_BYTES decoded) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Content-Type is not application/json */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description RELAY_API_KEYS or WEBHOOK_SECRET is not set, or WEBHOOK_SECRET cannot sign */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/models": {
     parameters: {
       query?: never;
@@ -929,9 +1030,323 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  "generation.started": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The upstream started working on the generation
+     * @description The upstream first reports it is working on the generation (only when `webhook_events` lists `started`). Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The message's id: the same on every attempt and redelivery of one event; de-duplicate on it */
+          "webhook-id": string;
+          /** @description Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now */
+          "webhook-timestamp": string;
+          /** @description `v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the creating client's own `whsec_` secret (`GET /v1/webhooks/secret`) */
+          "webhook-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["GenerationStartedEvent"];
+        };
+      };
+      responses: {
+        /** @description Gone: delivery of this event stops, `webhook.state` becomes failed */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Delivered: the series ends */
+        "2XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Anything else, a timeout (WEBHOOK_TIMEOUT_SECONDS), a network error or a redirect (not followed): retried per WEBHOOK_RETRY_SCHEDULE_SECONDS; Retry-After on 429 and 503 is honoured when longer */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "generation.completed": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The video is stored
+     * @description The video is stored; `data.video.url` is a signed link to it. Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The message's id: the same on every attempt and redelivery of one event; de-duplicate on it */
+          "webhook-id": string;
+          /** @description Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now */
+          "webhook-timestamp": string;
+          /** @description `v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the creating client's own `whsec_` secret (`GET /v1/webhooks/secret`) */
+          "webhook-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["GenerationCompletedEvent"];
+        };
+      };
+      responses: {
+        /** @description Gone: delivery of this event stops, `webhook.state` becomes failed */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Delivered: the series ends */
+        "2XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Anything else, a timeout (WEBHOOK_TIMEOUT_SECONDS), a network error or a redirect (not followed): retried per WEBHOOK_RETRY_SCHEDULE_SECONDS; Retry-After on 429 and 503 is honoured when longer */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "generation.failed": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The generation failed
+     * @description The generation failed; `data.error.code` says why. Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The message's id: the same on every attempt and redelivery of one event; de-duplicate on it */
+          "webhook-id": string;
+          /** @description Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now */
+          "webhook-timestamp": string;
+          /** @description `v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the creating client's own `whsec_` secret (`GET /v1/webhooks/secret`) */
+          "webhook-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["GenerationFailedEvent"];
+        };
+      };
+      responses: {
+        /** @description Gone: delivery of this event stops, `webhook.state` becomes failed */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Delivered: the series ends */
+        "2XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Anything else, a timeout (WEBHOOK_TIMEOUT_SECONDS), a network error or a redirect (not followed): retried per WEBHOOK_RETRY_SCHEDULE_SECONDS; Retry-After on 429 and 503 is honoured when longer */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "generation.canceled": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The generation was canceled
+     * @description The generation was canceled (`DELETE /v1/generations/{id}`). Sent as a signed POST (Standard Webhooks) to the generation's `webhook_url`; verify it with the creating key's secret (`GET /v1/webhooks/secret`). At least once: de-duplicate on `webhook-id`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The message's id: the same on every attempt and redelivery of one event; de-duplicate on it */
+          "webhook-id": string;
+          /** @description Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now */
+          "webhook-timestamp": string;
+          /** @description `v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the creating client's own `whsec_` secret (`GET /v1/webhooks/secret`) */
+          "webhook-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["GenerationCanceledEvent"];
+        };
+      };
+      responses: {
+        /** @description Gone: delivery of this event stops, `webhook.state` becomes failed */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Delivered: the series ends */
+        "2XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Anything else, a timeout (WEBHOOK_TIMEOUT_SECONDS), a network error or a redirect (not followed): retried per WEBHOOK_RETRY_SCHEDULE_SECONDS; Retry-After on 429 and 503 is honoured when longer */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "webhook.test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A test event, sent on demand by POST /v1/webhooks/test
+     * @description Sent once, only by `POST /v1/webhooks/test`, to the URL it names, signed with the calling key's secret; no generation is involved, and the answer is reported to that call instead of being retried.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The message's id: the same on every attempt and redelivery of one event; de-duplicate on it */
+          "webhook-id": string;
+          /** @description Unix seconds when this attempt was signed (fresh on each attempt); refuse one too far from now */
+          "webhook-timestamp": string;
+          /** @description `v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{raw body}"`, keyed with the bytes of the creating client's own `whsec_` secret (`GET /v1/webhooks/secret`) */
+          "webhook-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookTestEvent"];
+        };
+      };
+      responses: {
+        /** @description Received */
+        "2XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Reported in the test call's `error` */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
+    GenerationStartedEvent: {
+      /** @enum {string} */
+      type: "generation.started";
+      /**
+       * Format: date-time
+       * @description When the event happened (ISO-8601); the same on every attempt and redelivery
+       */
+      timestamp: string;
+      data: components["schemas"]["Generation"];
+    };
     Generation: {
       id: string;
       /** @enum {string} */
@@ -994,6 +1409,51 @@ export interface components {
     };
     /** @enum {string} */
     GenerationStatus: "queued" | "generating" | "storing" | "completed" | "failed" | "canceled";
+    GenerationCompletedEvent: {
+      /** @enum {string} */
+      type: "generation.completed";
+      /**
+       * Format: date-time
+       * @description When the event happened (ISO-8601); the same on every attempt and redelivery
+       */
+      timestamp: string;
+      data: components["schemas"]["Generation"];
+    };
+    GenerationFailedEvent: {
+      /** @enum {string} */
+      type: "generation.failed";
+      /**
+       * Format: date-time
+       * @description When the event happened (ISO-8601); the same on every attempt and redelivery
+       */
+      timestamp: string;
+      data: components["schemas"]["Generation"];
+    };
+    GenerationCanceledEvent: {
+      /** @enum {string} */
+      type: "generation.canceled";
+      /**
+       * Format: date-time
+       * @description When the event happened (ISO-8601); the same on every attempt and redelivery
+       */
+      timestamp: string;
+      data: components["schemas"]["Generation"];
+    };
+    /** @description Sent only by `POST /v1/webhooks/test`, once, never retried; no generation is involved */
+    WebhookTestEvent: {
+      /** @enum {string} */
+      type: "webhook.test";
+      /**
+       * Format: date-time
+       * @description When the event happened (ISO-8601); the same on every attempt and redelivery
+       */
+      timestamp: string;
+      data: {
+        /** @description The URL the test was sent to (normalized) */
+        url: string;
+        message: string;
+      };
+    };
     Error: {
       error: {
         code: string;
@@ -1063,6 +1523,21 @@ export interface components {
       /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
       key: string;
     };
+    WebhookTestResult: {
+      /** @description The receiver's HTTP status; null when it gave none (timeout, network error) */
+      status: number | null;
+      /** @description How long the attempt took, in milliseconds */
+      duration_ms: number;
+      /** @description Present when a webhook would count this attempt as failed: no answer, a redirect (not followed), or any status but 2xx */
+      error?: string;
+    };
+    WebhookTestRequest: {
+      /**
+       * @description The receiver to try: the same rules as a generation's webhook_url
+       * @example https://example.com/hooks/wan
+       */
+      url: string;
+    };
     ModelList: {
       data: components["schemas"]["Model"][];
     };
@@ -1130,6 +1605,7 @@ export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
 
 /** The enums above as runtime lists. */
+export const generationStartedEventTypeValues = ["generation.started"] as const;
 export const generationObjectValues = ["generation"] as const;
 export const generationUpstreamAdapterValues = ["aimlapi", "simulator"] as const;
 export const generationErrorCodeValues = [
@@ -1144,6 +1620,10 @@ export const generationErrorCodeValues = [
 export const generationWebhookEventsValues = ["started", "completed", "failed", "canceled"] as const;
 export const generationWebhookStateValues = ["none", "pending", "delivered", "failed"] as const;
 export const generationStatusValues = ["queued", "generating", "storing", "completed", "failed", "canceled"] as const;
+export const generationCompletedEventTypeValues = ["generation.completed"] as const;
+export const generationFailedEventTypeValues = ["generation.failed"] as const;
+export const generationCanceledEventTypeValues = ["generation.canceled"] as const;
+export const webhookTestEventTypeValues = ["webhook.test"] as const;
 export const createGenerationWebhookEventsValues = ["started", "completed", "failed", "canceled"] as const;
 export const modelKindValues = [
   "text-to-video",

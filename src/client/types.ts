@@ -4,7 +4,7 @@
  * types are read off its path, so a change in the API shows up here as a type
  * error rather than as a silently stale copy.
  */
-import type { components, paths } from "./openapi.ts";
+import type { components, paths, webhooks } from "./openapi.ts";
 
 type Schemas = components["schemas"];
 
@@ -43,13 +43,27 @@ export type Model = JsonAnswer<"/v1/models/{id}", "get", 200>;
 export type Usage = JsonAnswer<"/v1/usage", "get", 200>;
 export type UsageQuery = Query<"/v1/usage", "get">;
 export type WebhookSecret = JsonAnswer<"/v1/webhooks/secret", "get", 200>;
+export type WebhookTestResult = JsonAnswer<"/v1/webhooks/test", "post", 200>;
 /** The API's error body: `{error: {code, message, details?}}`. */
 export type ErrorBody = Schemas["Error"];
 export type ErrorDetail = NonNullable<ErrorBody["error"]["details"]>[number];
 
 /** The events a webhook can carry, by their short name (`completed`) as `webhook_events` takes them. */
 export type WebhookEventName = NonNullable<Generation["webhook"]>["events"][number];
-/** The body of a webhook delivery: `{type: "generation.completed", timestamp, data: Generation}`. */
-export type WebhookEvent = {
-  [Name in WebhookEventName]: { type: `generation.${Name}`; timestamp: string; data: Generation };
-}[WebhookEventName];
+/** The JSON body of one of the document's webhooks. */
+type WebhookBody<Type extends keyof webhooks> = webhooks[Type] extends {
+  post: { requestBody: { content: { "application/json": infer Body } } };
+}
+  ? Body
+  : never;
+/**
+ * The body of a webhook delivery, any event the relay sends (the document's
+ * `webhooks`), told apart by `type`: `{type: "generation.completed", timestamp,
+ * data: Generation}` and the other generation events, or the `webhook.test`
+ * event of `POST /v1/webhooks/test`.
+ */
+export type WebhookEvent = { [Type in keyof webhooks]: WebhookBody<Type> }[keyof webhooks];
+/** A generation's webhook events (`generation.started`, …), whose `data` is the Generation. */
+export type GenerationWebhookEvent = Exclude<WebhookEvent, { type: "webhook.test" }>;
+/** The event `POST /v1/webhooks/test` sends. */
+export type WebhookTestEvent = Extract<WebhookEvent, { type: "webhook.test" }>;

@@ -23,6 +23,7 @@ import type {
   Usage,
   UsageQuery,
   WebhookSecret,
+  WebhookTestResult,
 } from "./types.ts";
 
 /** Per request: the relay answers from its own state, never waiting on the upstream. */
@@ -211,6 +212,16 @@ export class WanRelay {
   /** `GET /v1/webhooks/secret`: this key's `whsec_…` secret, to give `verifyWebhook`. */
   async webhookSecret(options: RequestOptions = {}): Promise<string> {
     return (await this.#json<WebhookSecret>("GET", "/v1/webhooks/secret", options)).key;
+  }
+
+  /**
+   * `POST /v1/webhooks/test`: the relay sends one signed `webhook.test` event
+   * to `url` (same URL policy and secret as real webhooks) and answers how
+   * that attempt went: the receiver's `status` (null without an answer), its
+   * `duration_ms`, and an `error` when a real webhook would count it as failed.
+   */
+  testWebhook(url: string, options: RequestOptions = {}): Promise<WebhookTestResult> {
+    return this.#json<WebhookTestResult>("POST", "/v1/webhooks/test", { ...options, body: { url } });
   }
 
   /**

@@ -3,6 +3,7 @@
  * validated by zod with errors that name the field, and the 64 KB limit.
  */
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
 import { configurationProblem } from "../config.ts";
@@ -51,6 +52,19 @@ export async function requireClient(c: AppContext): Promise<string> {
 /** The client whose bearer key the request carries, set as `c.var.clientId` (401 or 503 otherwise). */
 export const requireKey = createMiddleware<AppEnv>(async (c, next) => {
   c.set("clientId", await requireClient(c));
+  await next();
+});
+
+/**
+ * Guards a JSON body before the route's schema validates it: 415 for another
+ * content type, 400 `invalid_json` for malformed JSON, `__proto__` refused by
+ * name, 400 for anything but an object. Runs after `limitBody`, so what it
+ * reads is capped at 64 KB. The parsed text stays cached on the request, where
+ * the route's validator reads it again.
+ */
+export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  requireJsonContentType(c);
+  parseJsonObject(await c.req.text());
   await next();
 });
 
@@ -216,3 +230,11 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** 413 over 64 KB, counted as the body streams in (a chunked body has no Content-Length). */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  },
+});

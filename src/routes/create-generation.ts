@@ -9,7 +9,7 @@
  * model's fields exactly as sent (no defaults), a data: URI as its reference.
  */
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type CreateGenerationRequest, type Generation } from "../api/schemas.ts";
-import { budgetFor, readConfig } from "../config.ts";
+import { budgetFor, readConfig, upstreamMode } from "../config.ts";
 import type { StartParams, StartResult } from "../generation/object.ts";
 import { keyring } from "../keyring/keyring.ts";
 import { hex } from "../lib/encoding.ts";
@@ -40,6 +40,7 @@ export async function createGeneration(
   options: { idempotencyKey: string | null; requestOrigin: string },
 ): Promise<CreateOutcome> {
   const config = readConfig(env);
+  assertUpstreamConfigured(env);
   const { idempotencyKey } = options;
   if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw new ApiError(
@@ -159,6 +160,20 @@ export async function createGeneration(
       return { generation: startedGeneration(result), created: true };
     }
   }
+}
+
+/**
+ * No silent simulator (docs/api.md#the-simulator): without AIMLAPI_KEY a
+ * deployment creates nothing unless SIMULATOR=true says test videos are
+ * wanted. Generations already accepted keep their adapter and are untouched.
+ */
+function assertUpstreamConfigured(env: Env): void {
+  if (upstreamMode(env) !== "not_configured") return;
+  throw new ApiError(
+    503,
+    "not_configured",
+    "AIMLAPI_KEY is not set: no generation can be created (set the AI/ML API key, or SIMULATOR=true for the built-in simulator's test video)",
+  );
 }
 
 /** 402 (the upstream's own 403 on the compatible paths, as when its credits run out), naming the budget, the use and the reset. */

@@ -4,28 +4,39 @@
  * the one that knows every route.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { upstreamMode } from "../config.ts";
 import { base64 } from "../lib/encoding.ts";
 import type { AppEnv } from "../lib/http.ts";
 import DOCS_HTML from "../pages/docs.html";
 import PLAYGROUND_HTML from "../pages/playground.html";
+import { UPSTREAM_MODES } from "../vocabulary.ts";
 import { json, NO_AUTH } from "./common.ts";
 
 export const pages = new OpenAPIHono<AppEnv>();
 
 const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
-const HealthSchema = z.object({ ok: z.literal(true) }).openapi("Health");
+const HealthSchema = z
+  .object({
+    ok: z.literal(true).openapi({ description: "The Worker answers" }),
+    upstream: z.enum(UPSTREAM_MODES).openapi({
+      description:
+        "What serves new generations: the AI/ML API (AIMLAPI_KEY is set), the built-in simulator " +
+        "(no AIMLAPI_KEY, SIMULATOR=true: a sample video, no cost), or nothing (`not_configured`: creates answer 503)",
+    }),
+  })
+  .openapi("Health");
 
 export const healthRoute = createRoute({
   tags: ["Pages"],
   method: "get",
   path: "/healthz",
-  summary: "Liveness",
+  summary: "Liveness, and what serves new generations",
   security: NO_AUTH,
   responses: { 200: json(HealthSchema, "The Worker answers") },
 });
 
-pages.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+pages.openapi(healthRoute, (c) => c.json({ ok: true as const, upstream: upstreamMode(c.env) }, 200));
 
 export const playgroundRoute = createRoute({
   tags: ["Pages"],

@@ -5,7 +5,12 @@ import { createSimulator } from "./simulator/simulator.ts";
 
 export type { Upstream } from "./port.ts";
 
-/** The adapter a new generation uses: the AI/ML API when a key is set, else the simulator. */
+/**
+ * The adapter a new generation uses: the AI/ML API when a key is set, else
+ * the simulator. A create reaches this only when `upstreamMode` (config.ts)
+ * names an adapter: without AIMLAPI_KEY and SIMULATOR=true the Worker has
+ * already answered 503 (src/routes/create-generation.ts).
+ */
 export function adapterFor(config: Config): Upstream["name"] {
   return config.aimlapiKey === null ? "simulator" : "aimlapi";
 }

@@ -253,7 +253,8 @@ describe("verifyWebhook", () => {
     const secret = await relay.webhookSecret();
 
     const event = await verifyWebhook(delivery.body, delivery.headers, secret);
-    expect(event.type).toBe("generation.completed");
+    // The event types are the document's webhooks: `type` tells them apart.
+    if (event.type !== "generation.completed") throw new Error(`a ${event.type} event`);
     expect(event.data.id).toBe(final.id);
     expect(event.data.video?.sha256).toBe(final.video?.sha256);
     // The same from a fetch Headers object and from raw bytes.
@@ -274,5 +275,22 @@ describe("verifyWebhook", () => {
     await expect(
       verifyWebhook(delivery.body, delivery.headers, secret, { now: new Date(sentAt + 10 * 60_000) }),
     ).rejects.toMatchObject({ code: "invalid_webhook", message: expect.stringMatching(/webhook-timestamp/) });
+  });
+
+  it("accepts the webhook.test event of testWebhook, typed as that event, and the relay reports the attempt", async () => {
+    const hookPath = `/hook/client-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}/202`;
+    const url = `${inject("receiverUrl")}${hookPath}`;
+    const result = await relay.testWebhook(url);
+    expect(result).toEqual({ status: 202, duration_ms: expect.any(Number) });
+    const [delivery, ...more] = await deliveriesTo(hookPath);
+    expect(more).toEqual([]);
+    if (delivery === undefined) throw new Error("the test event did not arrive");
+    const event = await verifyWebhook(delivery.body, delivery.headers, await relay.webhookSecret());
+    if (event.type !== "webhook.test") throw new Error(`a ${event.type} event`);
+    expect(event.data.url).toBe(url);
+    const bob = await new WanRelay({ url: proxy.url, key: TEST_CLIENT_KEYS.bob }).webhookSecret();
+    await expect(verifyWebhook(delivery.body, delivery.headers, bob)).rejects.toMatchObject({
+      code: "invalid_webhook",
+    });
   });
 });

@@ -66,6 +66,10 @@ describe("against the AI/ML API (local imitation)", () => {
   });
   afterAll(async () => relay?.stop());
 
+  it("says on /healthz that the AI/ML API serves", async () => {
+    expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ ok: true, upstream: "aimlapi" });
+  });
+
   it("runs create → poll → R2 → signed link → verified webhook, and the video is byte for byte the upstream's", async () => {
     const hookPath = `/hook/${crypto.randomUUID()}/500,500,200`;
     const created = await createGeneration(relay, {
@@ -222,7 +226,12 @@ describe("the seed's own Python client", () => {
   let relay: RelayProcess;
   beforeAll(async () => {
     relay = await startRelay({
-      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1" },
+      vars: {
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        SIMULATOR: "true",
+        POLL_INTERVAL_SECONDS: "0.2",
+        SIMULATOR_SECONDS: "1",
+      },
     });
   });
   afterAll(async () => relay?.stop());
@@ -241,17 +250,27 @@ describe("the seed's own Python client", () => {
   });
 });
 
-describe("with the built-in simulator (no AIMLAPI_KEY)", () => {
+describe("with the built-in simulator (no AIMLAPI_KEY, SIMULATOR=true)", () => {
   let relay: RelayProcess;
   beforeAll(async () => {
     relay = await startRelay({
-      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
+      vars: {
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        SIMULATOR: "true",
+        POLL_INTERVAL_SECONDS: "0.2",
+        SIMULATOR_SECONDS: "1.5",
+      },
     });
   });
   afterAll(async () => relay?.stop());
 
+  it("says so on /healthz", async () => {
+    expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ ok: true, upstream: "simulator" });
+  });
+
   it("produces the shipped MP4 through the whole path, offline", async () => {
     const created = await createGeneration(relay, { prompt: "A raccoon eating ice cream" });
+    expect(created.upstream.adapter).toBe("simulator");
     const done = await waitForTerminal(relay, created.id);
     expect(done.status).toBe("completed");
     expect(done.upstream.id).toMatch(/^sim-/);
@@ -282,6 +301,38 @@ describe("with the built-in simulator (no AIMLAPI_KEY)", () => {
     expect(done.upstream.id).toMatch(/^sim-\d+-[0-9a-f]+:google\/veo-3\.1-first-last-image-to-video$/);
     const video = await fetch(done.video?.url ?? "");
     expect(Buffer.from(await video.arrayBuffer()).equals(SAMPLE)).toBe(true);
+  });
+
+  it("refuses creates with 503 naming AIMLAPI_KEY when neither it nor SIMULATOR=true is set, on both APIs", async () => {
+    // What a deployment with the Deploy button's empty AIMLAPI_KEY default gets: no silent test videos.
+    const bare = await startRelay({ vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS } });
+    try {
+      expect(await (await fetch(`${bare.url}/healthz`)).json()).toEqual({ ok: true, upstream: "not_configured" });
+      const post = (path: string) =>
+        fetch(`${bare.url}${path}`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: JSON.stringify({ prompt: "A raccoon eating ice cream" }),
+        });
+      const native = await post("/v1/generations");
+      expect(native.status).toBe(503);
+      const { error } = (await native.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("not_configured");
+      expect(error.message).toMatch(/^AIMLAPI_KEY is not set/);
+      const compatible = await post("/v2/generate/video/alibaba/generation");
+      expect(compatible.status).toBe(503);
+      expect(await compatible.json()).toEqual({
+        message: expect.stringMatching(/^AIMLAPI_KEY is not set/),
+        statusCode: 503,
+      });
+      // Nothing was created.
+      const listed = (await (await fetch(`${bare.url}/v1/generations`, { headers: auth })).json()) as {
+        data: unknown[];
+      };
+      expect(listed.data).toEqual([]);
+    } finally {
+      await bare.stop();
+    }
   });
 
   it("refuses every API call when RELAY_API_KEYS is unset", async () => {

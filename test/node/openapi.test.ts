@@ -23,22 +23,22 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  webhooks?: Record<string, Record<string, Operation>>;
   security?: Record<string, string[]>[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
-/** The compatible API's paths: the universal one and each vendor's (CONTRACT.md §4). */
-const COMPAT_PATHS = [
-  "/v2/video/generations",
-  ...["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"].map(
-    (vendor) => `/v2/generate/video/${vendor}/generation`,
-  ),
-];
+/** The compatible API's paths (docs/compatibility.md): the universal one, and the vendors' as one templated path. */
+const VENDOR_PATH = "/v2/generate/video/{vendor}/generation";
+const COMPAT_PATHS = ["/v2/video/generations", VENDOR_PATH];
+const VENDORS = ["alibaba", "kling", "google", "minimax", "runway", "bytedance", "pixverse"];
+/** The webhook events, each a POST of `{type, timestamp, data}` with the three Standard Webhooks headers. */
+const GENERATION_EVENTS = ["generation.started", "generation.completed", "generation.failed", "generation.canceled"];
 
 // [method, path, statuses it must declare, component of the success body (null: not JSON)]
 const ROUTES: [method: string, path: string, statuses: number[], success: string | null][] = [
-  ["post", "/v1/generations", [200, 202, 400, 401, 413, 415, 422, 429, 503], "Generation"],
+  ["post", "/v1/generations", [200, 202, 400, 401, 402, 409, 413, 415, 422, 429, 503], "Generation"],
   ["get", "/v1/generations", [200, 400, 401, 503], "GenerationList"],
   ["get", "/v1/generations/{id}", [200, 401, 404, 503], "Generation"],
   // Two 200 shapes (a cancel's Generation, a purge's Purged): checked on their own below.
@@ -48,11 +48,18 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   ["get", "/v1/generations/{id}/stream", [200, 401, 404, 429, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],
+  ["post", "/v1/webhooks/test", [200, 400, 401, 413, 415, 503], "WebhookTestResult"],
   ["get", "/v1/usage", [200, 400, 401, 503], "Usage"],
   ["get", "/v1/models", [200, 401, 503], "ModelList"],
   ["get", "/v1/models/{id}", [200, 401, 404, 503], "Model"],
   ...COMPAT_PATHS.flatMap((path): [string, string, number[], string][] => [
-    ["post", path, [201, 400, 401, 413, 415, 422, 429, 503], "CompatCreated"],
+    [
+      "post",
+      path,
+      // An undocumented vendor is no route: 404.
+      [201, 400, 401, 403, ...(path === VENDOR_PATH ? [404] : []), 409, 413, 415, 422, 429, 503],
+      "CompatCreated",
+    ],
     ["get", path, [200, 400, 401, 404, 503], "CompatGeneration"],
   ]),
   ["get", "/healthz", [200], "Health"],
@@ -141,6 +148,45 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("documents the vendor paths once, as a templated path whose vendor is an enum", () => {
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith("/v2/generate/"))).toEqual([VENDOR_PATH]);
+    for (const method of ["post", "get"]) {
+      const vendor = doc.paths[VENDOR_PATH]?.[method]?.parameters?.find((p) => p.name === "vendor");
+      expect(vendor, method).toMatchObject({ in: "path", required: true, schema: { enum: VENDORS } });
+    }
+  });
+
+  it("documents every webhook event (OpenAPI 3.1 webhooks): its body and the three signature headers", () => {
+    const webhooks = doc.webhooks ?? {};
+    // The four events of a generation, and the one test event POST /v1/webhooks/test sends.
+    expect(Object.keys(webhooks).sort()).toEqual([...GENERATION_EVENTS, "webhook.test"].sort());
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties?: Record<string, { $ref?: string; const?: string; enum?: string[] }>; required?: string[] }
+    >;
+    for (const [type, item] of Object.entries(webhooks)) {
+      const operation = item.post;
+      if (operation === undefined) throw new Error(`${type} is not a POST`);
+      const headers = (operation.parameters ?? []).filter((p) => p.in === "header");
+      expect(headers.map((p) => p.name).sort(), type).toEqual(["webhook-id", "webhook-signature", "webhook-timestamp"]);
+      for (const header of headers) expect(header.required, `${type} ${header.name}`).toBe(true);
+      const bodyRef = operation.requestBody?.content["application/json"]?.schema?.$ref ?? "";
+      const body = schemas[bodyRef.replace("#/components/schemas/", "")];
+      expect(Object.keys(body?.properties ?? {}).sort(), type).toEqual(["data", "timestamp", "type"]);
+      expect([...(body?.required ?? [])].sort(), type).toEqual(["data", "timestamp", "type"]);
+      const typeSchema = body?.properties?.type;
+      expect(typeSchema?.const ?? typeSchema?.enum?.[0], type).toBe(type);
+      if (GENERATION_EVENTS.includes(type)) expect(body?.properties?.data?.$ref, type).toBe(ref("Generation"));
+      expect(Object.keys(operation.responses), type).toContain("2XX");
+    }
+  });
+
+  it("documents /healthz's upstream in its three modes", () => {
+    const health = (doc.components.schemas as Record<string, { properties?: Record<string, { enum?: string[] }> }>)
+      .Health;
+    expect(health?.properties?.upstream?.enum).toEqual(["aimlapi", "simulator", "not_configured"]);
+  });
+
   it("documents DELETE's purge parameter and both of its 200 shapes", () => {
     const operation = doc.paths["/v1/generations/{id}"]?.delete;
     expect(operation?.parameters?.find((p) => p.name === "purge")).toMatchObject({
@@ -161,7 +207,13 @@ describe("GET /openapi.json", () => {
     expect(since).toMatchObject({ in: "query" });
     expect(since?.required ?? false).toBe(false);
     const usage = (doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>).Usage;
-    expect(Object.keys(usage?.properties ?? {}).sort()).toEqual(["by_model", "by_status", "since", "videos"]);
+    expect(Object.keys(usage?.properties ?? {}).sort()).toEqual([
+      "by_model",
+      "by_status",
+      "credits",
+      "since",
+      "videos",
+    ]);
     const byStatus = usage?.properties?.by_status as { properties?: Record<string, unknown>; required?: string[] };
     expect(Object.keys(byStatus.properties ?? {}).sort()).toEqual([
       "canceled",

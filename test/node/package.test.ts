@@ -229,8 +229,10 @@ console.log(wrong, kind);
   it("builds the Worker from the installed package (wrangler deploy --dry-run with its wrangler.jsonc)", async () => {
     const outdir = join(workDir, "worker");
     const wrangler = join(REPO_ROOT, "node_modules", ".bin", "wrangler");
-    const config = join(consumer, "node_modules", MANIFEST.name, "wrangler.jsonc");
-    const built = await run(wrangler, ["deploy", "--dry-run", "--config", config, "--outdir", outdir], consumer, {
+    // From the package's own directory: wrangler runs its build step (build.command) in the working directory.
+    const packageDir = join(consumer, "node_modules", MANIFEST.name);
+    const config = join(packageDir, "wrangler.jsonc");
+    const built = await run(wrangler, ["deploy", "--dry-run", "--config", config, "--outdir", outdir], packageDir, {
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
     });

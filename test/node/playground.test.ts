@@ -7,7 +7,10 @@
  * next to their fields, live status to "completed", the stored MP4
  * played through its signed link, the key kept in local storage, and the
  * key's recent generations (GET /v1/generations) with status badges, the
- * sha256 and a download link of each completed one.
+ * sha256 and a download link of each completed one; the simulator's banner,
+ * a webhook URL tested and then used (the local receiver verifies both
+ * deliveries), cancel and purge buttons, image previews, the key's usage,
+ * and no console error or request to another host along the way.
  *
  * `SCREENSHOT_DIR=docs/screenshots npx vitest run --project node test/node/playground.test.ts`
  * also saves playground.png there (the committed one in docs/screenshots/).
@@ -17,11 +20,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page, Request } from "playwright-core";
 import { launchChromium } from "../support/chromium.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEFAULT_MODEL_ID, MODELS, findModel } from "../../src/models/catalogue.ts";
 import { inputsJsonSchema } from "../../src/models/validate.ts";
-import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS } from "../support/constants.ts";
+import { TEST_CLIENT_KEYS, TEST_RELAY_API_KEYS, TEST_WEBHOOK_SECRET } from "../support/constants.ts";
 import { startRelay, type RelayProcess } from "../support/relay-process.ts";
+import type { Delivery } from "../support/webhook-receiver.ts";
 
 /** A 2×2 PNG, so the file picker has a real image to read. */
 const PNG = Buffer.from(
@@ -87,7 +91,16 @@ describe("the playground", () => {
 
   beforeAll(async () => {
     relay = await startRelay({
-      vars: { RELAY_API_KEYS: TEST_RELAY_API_KEYS, POLL_INTERVAL_SECONDS: "0.2", SIMULATOR_SECONDS: "1.5" },
+      vars: {
+        RELAY_API_KEYS: TEST_RELAY_API_KEYS,
+        SIMULATOR: "true",
+        // Webhooks to the local receiver (test/support/global-setup.ts), signed as npm start signs them.
+        WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+        WEBHOOK_ALLOW_PRIVATE: "true",
+        POLL_INTERVAL_SECONDS: "0.2",
+        // Long enough to cancel a generation from the page before it completes.
+        SIMULATOR_SECONDS: "3",
+      },
     });
     browser = await launchChromium();
   });
@@ -118,6 +131,42 @@ describe("the playground", () => {
       headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
     });
     return { status: response.status, body: (await response.json()) as T };
+  }
+
+  /** Records what a page requests and logs, to check at the end that it reached no other host and logged no error. */
+  function watch(page: Page, relayUrl: string): { expectClean(): void } {
+    const requested: string[] = [];
+    const errors: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    return {
+      expectClean() {
+        const origin = new URL(relayUrl).origin;
+        expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
+        // The page's icon is one of them: no 404 for /favicon.ico.
+        expect(requested).toContain(`${origin}/favicon.svg`);
+        expect(errors).toEqual([]);
+      },
+    };
+  }
+
+  /** The receiver's deliveries to `path`, once there are `count` of them. */
+  async function deliveriesTo(path: string, count: number): Promise<Delivery[]> {
+    let seen: Delivery[] = [];
+    await expect
+      .poll(
+        async () => {
+          const response = await fetch(`${inject("receiverUrl")}/__deliveries?path=${encodeURIComponent(path)}`);
+          seen = (await response.json()) as Delivery[];
+          return seen.length;
+        },
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThanOrEqual(count);
+    return seen;
   }
 
   /** The row of generation `id` in the recent list. */
@@ -431,20 +480,177 @@ describe("the playground", () => {
     const listed = (await api<{ data: ApiGeneration[] }>("/v1/generations?limit=10", key)).body.data;
     expect(ids).toEqual(listed.map((g) => g.id));
     expect(ids[0]).toBe(created.body.id);
+    await page.close();
+  });
+
+  it("shows a banner while the simulator serves, and each generation's upstream", async () => {
+    const page = await openWithKey();
+    const banner = page.locator("#upstream-banner");
+    await expect.poll(() => banner.isVisible()).toBe(true);
+    expect(await banner.getAttribute("data-upstream")).toBe("simulator");
+    expect(await banner.textContent()).toContain("Simulated upstream");
+    await page.getByLabel("prompt", { exact: true }).fill("A fox in the snow");
+    await submit(page);
+    await expect.poll(() => page.textContent("#status")).toContain("upstream: simulator");
+    await page.close();
+  });
+
+  it("shows no bounds for a number field whose schema gives none", async () => {
+    const page = await openWithKey();
+    const id = "alibaba/happyhorse-1-0";
+    // Its seed is `{type: "integer"}` in the catalogue: no minimum, no maximum.
+    expect(fieldNames(id)).toContain("seed");
+    await pickModel(page, id);
+    const hint = (await page.textContent("#hint-seed")) ?? "";
+    expect(hint).toMatch(/^integer/);
+    expect(hint).not.toMatch(/\d{5,}| to /);
+    expect(await page.getAttribute("#in-seed", "min")).toBeNull();
+    expect(await page.getAttribute("#in-seed", "max")).toBeNull();
+    await page.close();
+  });
+
+  it("tests the webhook URL, then sends the generation's webhooks there; no console error, no other host", async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    const watched = watch(page, relay.url);
+    await openWithKey(TEST_CLIENT_KEYS.alice, page);
+    const hookPath = `/hook/playground-${crypto.randomUUID()}/204`;
+    const hookUrl = `${inject("receiverUrl")}${hookPath}`;
+
+    await page.fill("#webhook-url", hookUrl);
+    await page.click("#webhook-test");
+    const result = page.locator("#webhook-test-result");
+    await expect.poll(() => result.getAttribute("data-ok"), { timeout: 20_000 }).toBe("true");
+    expect(await result.textContent()).toMatch(/^The receiver answered 204 in \d+ ms/);
+    const [tested] = await deliveriesTo(hookPath, 1);
+    expect(JSON.parse(tested?.body ?? "{}")).toMatchObject({ type: "webhook.test", data: { url: hookUrl } });
+    // Signed with this key's own secret (the receiver verifies with standardwebhooks).
+    expect(tested?.verifiedWith).toEqual(["alice"]);
+
+    await page.getByLabel("prompt", { exact: true }).fill("A lantern drifting on a lake");
+    expect(await submit(page)).toEqual({
+      model: DEFAULT_MODEL_ID,
+      prompt: "A lantern drifting on a lake",
+      webhook_url: hookUrl,
+    });
+    await expectPlayed(page);
+    expect(await page.textContent("#webhook-state")).toContain(hookUrl);
+    const [, completed] = await deliveriesTo(hookPath, 2);
+    expect(JSON.parse(completed?.body ?? "{}")).toMatchObject({
+      type: "generation.completed",
+      data: { status: "completed", webhook: { url: hookUrl } },
+    });
+    expect(completed?.verifiedWith).toEqual(["alice"]);
+    // The usage was read again once it completed.
+    await page.waitForSelector('#usage-body[aria-busy="false"] #usage-credits');
 
     if (process.env.SCREENSHOT_DIR) {
-      // The completed one of the test above in the player, the list below.
-      const completed = listed.find((g) => g.status === "completed");
-      if (completed !== undefined) {
-        await row(page, completed.id).click();
-        await page.waitForFunction(() => {
-          const element = document.querySelector("video");
-          return element !== null && !element.hidden && element.readyState >= 2;
-        });
-      }
+      await page.waitForFunction(() => (document.querySelector("video")?.readyState ?? 0) >= 2);
       mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, "playground.png"), fullPage: true });
     }
+    watched.expectClean();
+    await page.close();
+  });
+
+  it("refuses a webhook URL the relay would not send to, next to the field", async () => {
+    const page = await openWithKey();
+    await page.fill("#webhook-url", "ftp://example.com/hook");
+    await page.click("#webhook-test");
+    const result = page.locator("#webhook-test-result");
+    await expect.poll(() => result.getAttribute("data-ok"), { timeout: 10_000 }).toBe("false");
+    expect(await result.textContent()).toBe(
+      "Not sent: error 400: url must use https or http (http is allowed because WEBHOOK_ALLOW_PRIVATE is on)",
+    );
+    expect(await page.getAttribute("#webhook-url", "aria-invalid")).toBe("true");
+    await page.getByLabel("prompt", { exact: true }).fill("A lantern drifting on a lake");
+    await submit(page);
+    await expect
+      .poll(() => page.textContent("#error-webhook_url"), { timeout: 10_000 })
+      .toMatch(/^webhook_url must use/);
+    await page.close();
+  });
+
+  it("cancels the followed generation with its button, then purges it", async () => {
+    const page = await browser.newPage();
+    const watched = watch(page, relay.url);
+    await openWithKey(TEST_CLIENT_KEYS.alice, page);
+    expect(await page.isDisabled("#cancel")).toBe(true);
+    expect(await page.isDisabled("#purge")).toBe(true);
+    await page.getByLabel("prompt", { exact: true }).fill("A snail crossing a garden path");
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/v1/generations"),
+      page.click("#go"),
+    ]);
+    const { id } = (await created.json()) as ApiGeneration;
+    await page.waitForSelector("#cancel:not([disabled])");
+    const [canceled] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.request().method() === "DELETE" && new URL(r.url()).pathname === `/v1/generations/${id}`,
+      ),
+      page.click("#cancel"),
+    ]);
+    expect(canceled.status()).toBe(200);
+    await expect.poll(() => page.getAttribute("#status", "data-status")).toBe("canceled");
+    expect(await page.isDisabled("#cancel")).toBe(true);
+    expect((await api<ApiGeneration>(`/v1/generations/${id}`, TEST_CLIENT_KEYS.alice)).body.status).toBe("canceled");
+    await expect.poll(() => row(page, id).locator(".badge").textContent()).toBe("canceled");
+
+    page.once("dialog", (dialog) => void dialog.accept());
+    const [purged] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "DELETE" && new URL(r.url()).search === "?purge=true"),
+      page.click("#purge"),
+    ]);
+    expect(await purged.json()).toEqual({ id, purged: true });
+    await expect.poll(() => page.textContent("#status")).toMatch(new RegExp(`^Purged ${id}`));
+    expect(await row(page, id).count()).toBe(0);
+    expect(await page.isDisabled("#purge")).toBe(true);
+    expect((await api(`/v1/generations/${id}`, TEST_CLIENT_KEYS.alice)).status).toBe(404);
+    watched.expectClean();
+    await page.close();
+  });
+
+  it("previews a chosen image file and a linked image of an image field", async () => {
+    const page = await browser.newPage();
+    const watched = watch(page, relay.url);
+    await openWithKey(TEST_CLIENT_KEYS.alice, page);
+    await pickModel(page, "google/veo-3.1-i2v");
+    await page.setInputFiles("#file-image_url", { name: "frame.png", mimeType: "image/png", buffer: PNG });
+    const loaded = (source: string) =>
+      page.$$eval(`#preview-image_url img[data-source="${source}"]`, (images) =>
+        images.map((image) => (image as HTMLImageElement).naturalWidth),
+      );
+    await expect.poll(() => loaded("file")).toEqual([2]);
+    // A linked image is shown from where it points (here an image this relay serves).
+    await page.fill("#in-image_url", `${relay.url}/favicon.svg`);
+    await page.locator("#in-image_url").dispatchEvent("change");
+    await expect.poll(async () => (await loaded("url")).length === 1 && ((await loaded("url"))[0] ?? 0) > 0).toBe(true);
+    await page.setInputFiles("#file-image_url", []);
+    await expect.poll(() => loaded("file")).toEqual([]);
+    watched.expectClean();
+    await page.close();
+  });
+
+  it("shows the key's usage: generations by status, stored videos and this month's credits", async () => {
+    const key = TEST_CLIENT_KEYS.bob;
+    const page = await openWithKey(key);
+    await page.waitForSelector('#usage-body[aria-busy="false"] #usage-credits');
+    await page.click("#usage-refresh");
+    await page.waitForSelector('#usage-body[aria-busy="false"] #usage-credits');
+    const usage = (
+      await api<{
+        by_status: Record<string, number>;
+        videos: { count: number };
+        credits: { month: string; used: number; budget: number | null };
+      }>("/v1/usage", key)
+    ).body;
+    const statuses = (await page.textContent("#usage-statuses")) ?? "";
+    for (const [status, count] of Object.entries(usage.by_status)) expect(statuses).toContain(`${status} ${count}`);
+    expect(await page.textContent("#usage-videos")).toMatch(new RegExp(`^${usage.videos.count} \\(`));
+    const credits = page.locator("#usage-credits");
+    expect(await credits.textContent()).toMatch(new RegExp(`^${usage.credits.used} used \\(no budget\\)`));
+    expect(await page.locator("#usage-body dt").allTextContents()).toContain(
+      `Upstream credits, ${usage.credits.month}`,
+    );
     await page.close();
   });
 });

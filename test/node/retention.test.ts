@@ -210,26 +210,32 @@ describe("retention under wrangler dev", () => {
 });
 
 describe("purge under wrangler dev", () => {
-  it("`wan-relay purge` deletes a running generation: no poll after it, 404 afterwards", async () => {
-    const prompt = uniquePrompt("steps=generating");
+  it("`wan-relay purge` deletes a running generation: 404 at once, its task polled only until it ends, then nothing", async () => {
+    // The task ends upstream at its fifth poll.
+    const prompt = uniquePrompt("steps=generating,generating,generating,generating,completed");
     const created = await create({ prompt });
     await waitFor(created.id, (g) => (g?.upstream.polls ?? 0) >= 2);
 
     const purged = await cli(["purge", created.id]);
     expect(purged.code, purged.stderr).toBe(0);
     expect(JSON.parse(purged.stdout)).toEqual({ id: created.id, purged: true });
+    await expectGone(created);
 
     const stats = async () =>
-      (
-        (await (await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)).json()) as {
-          polls: number;
-        }
-      ).polls;
-    const polls = await stats();
+      (await (await fetch(`${inject("upstreamUrl")}/__stats?prompt=${encodeURIComponent(prompt)}`)).json()) as {
+        polls: number;
+        downloads: number;
+      };
+    // Its paid task is polled, silently, until it ends (never copied); then its last row goes.
+    const deadline = Date.now() + 20_000;
+    while (logLine("generation.purged", created.id) === undefined) {
+      if (Date.now() > deadline) throw new Error("the purge did not finish");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await stats()).toMatchObject({ polls: 5, downloads: 0 });
     // Several poll intervals (0.2 s) later, nothing more was asked upstream.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await stats()).toBe(polls);
-    await expectGone(created);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await stats()).polls).toBe(5);
     expect(logLine("generation.purged", created.id)).toMatchObject({ status: "canceled", client: "alice" });
 
     const status = await cli(["status", created.id]);

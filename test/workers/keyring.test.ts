@@ -44,7 +44,7 @@ describe("KeyringObject", () => {
 describe("keyring", () => {
   it("derives both keys from the relay key that the KEYRING object keeps", async () => {
     const relayKey = await env.KEYRING.getByName(KEYRING_OBJECT_NAME).relayKey();
-    const keys = await keyring({ ...env, URL_SIGNING_SECRET: undefined });
+    const keys = await keyring({ ...env, URL_SIGNING_SECRET: "" });
     expect(await mac(keys.idKey)).toBe(await mac(await deriveHmacKey(relayKey, DOMAIN.generationId)));
     expect(await mac(keys.linkKey)).toBe(await mac(await deriveHmacKey(relayKey, DOMAIN.videoLink)));
   });
@@ -57,7 +57,7 @@ describe("keyring", () => {
   });
 
   it("keeps the id key and the link key apart", async () => {
-    const keys = await keyring({ ...env, URL_SIGNING_SECRET: undefined });
+    const keys = await keyring({ ...env, URL_SIGNING_SECRET: "" });
     expect(await mac(keys.idKey)).not.toBe(await mac(keys.linkKey));
     expect(keys.idKey.extractable).toBe(false);
     expect(keys.linkKey.extractable).toBe(false);
@@ -66,7 +66,7 @@ describe("keyring", () => {
   it("derives the link key from URL_SIGNING_SECRET alone when it is set", async () => {
     const withA = await keyring({ ...env, URL_SIGNING_SECRET: SECRET_A });
     const withB = await keyring({ ...env, URL_SIGNING_SECRET: SECRET_B });
-    const without = await keyring({ ...env, URL_SIGNING_SECRET: undefined });
+    const without = await keyring({ ...env, URL_SIGNING_SECRET: "" });
     const fromA = await deriveHmacKey(new TextEncoder().encode(SECRET_A), DOMAIN.videoLink);
     expect(await mac(withA.linkKey)).toBe(await mac(fromA));
     expect(await mac(withA.linkKey)).not.toBe(await mac(withB.linkKey));
@@ -88,7 +88,7 @@ describe("keyring", () => {
     const issued = await newGenerationId((await keyring({ ...env, URL_SIGNING_SECRET: SECRET_A })).idKey);
     const rotations: Partial<Env>[] = [
       { URL_SIGNING_SECRET: SECRET_B },
-      { URL_SIGNING_SECRET: undefined },
+      { URL_SIGNING_SECRET: "" },
       { WEBHOOK_SECRET: `whsec_${btoa("x".repeat(32))}` },
       { WEBHOOK_SECRET: undefined },
       { RELAY_API_KEYS: "carol:carol-key-0123456789" },

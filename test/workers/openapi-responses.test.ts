@@ -25,7 +25,7 @@ import { docsRoute, healthRoute, playgroundRoute } from "../../src/routes/pages.
 import { streamGenerationRoute } from "../../src/routes/stream.ts";
 import { getUsageRoute } from "../../src/routes/usage.ts";
 import { getVideoRoute } from "../../src/routes/video.ts";
-import { getWebhookSecretRoute } from "../../src/routes/webhooks.ts";
+import { getWebhookSecretRoute, testWebhookRoute } from "../../src/routes/webhooks.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 import {
   call,
@@ -87,6 +87,9 @@ function limitedClient(): { bindings: Partial<Env>; headers: Record<string, stri
 }
 
 const NOT_CONFIGURED = { RELAY_API_KEYS: "" };
+/** No upstream for new generations: no AIMLAPI_KEY, no SIMULATOR=true. */
+const NO_UPSTREAM = { AIMLAPI_KEY: "", SIMULATOR: "" };
+const aliceJson = { Authorization: `Bearer ${TEST_CLIENT_KEYS.alice}`, "Content-Type": "application/json" };
 const jsonHeaders = { "Content-Type": "application/json" };
 const oversized = () => JSON.stringify({ prompt: uniquePrompt(), metadata: { pad: "x".repeat(64 * 1024) } });
 
@@ -132,6 +135,15 @@ describe("the native API answers what it declares", () => {
           }),
       ],
       [503, () => callWith(NOT_CONFIGURED, "/v1/generations", { method: "POST", headers: jsonHeaders, body: "{}" })],
+      [
+        503,
+        () =>
+          callWith(NO_UPSTREAM, "/v1/generations", {
+            method: "POST",
+            headers: aliceJson,
+            body: JSON.stringify({ prompt: uniquePrompt() }),
+          }),
+      ],
     ]);
   });
 
@@ -261,7 +273,7 @@ describe("the video answers what it declares", () => {
   });
 });
 
-describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const))(
+describe.each(compatRoutes.flatMap((routes) => routes.paths.map((path) => [path, routes] as const)))(
   "the compatible API on /v2%s answers what it declares",
   (path, routes) => {
     const v2 = `/v2${path}`;
@@ -298,6 +310,15 @@ describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const
             }),
         ],
         [503, () => callWith(NOT_CONFIGURED, v2, { method: "POST", headers: jsonHeaders, body: "{}" })],
+        [
+          503,
+          () =>
+            callWith(NO_UPSTREAM, v2, {
+              method: "POST",
+              headers: aliceJson,
+              body: JSON.stringify({ prompt: uniquePrompt() }),
+            }),
+        ],
       ]);
     });
 
@@ -315,6 +336,47 @@ describe.each(compatRoutes.map((routes) => [routes.create.path, routes] as const
     });
   },
 );
+
+describe("the compatible API's templated vendor path", () => {
+  const vendorRoutes = compatRoutes.find((routes) => routes.paths.length > 1);
+  if (vendorRoutes === undefined) throw new Error("no templated vendor route");
+
+  it("answers 404 for a vendor the upstream does not document, key or no key, and declares it", async () => {
+    const path = "/v2/generate/video/nobody/generation";
+    await expectAll(vendorRoutes.create, [
+      [404, () => postJson(path, { prompt: uniquePrompt() })],
+      [404, () => postJson(path, { prompt: uniquePrompt() }, { as: null })],
+    ]);
+    await expectAll(vendorRoutes.status, [[404, () => call(`${path}?generation_id=${unissuedId()}`)]]);
+  });
+});
+
+describe("the webhook test send answers what it declares", () => {
+  it("POST /v1/webhooks/test", async () => {
+    const url = `${inject("receiverUrl")}/hook/${crypto.randomUUID()}/500`;
+    const send = (body: unknown, init: RequestInit & { as?: null } = {}) => postJson("/v1/webhooks/test", body, init);
+    await expectAll(testWebhookRoute, [
+      [200, () => send({ url: `${inject("receiverUrl")}/hook/${crypto.randomUUID()}/200` })],
+      [200, () => send({ url })],
+      [200, () => send({ url: "http://127.0.0.1:9/hook" })],
+      [400, () => send({})],
+      [400, () => send({ url: "ftp://example.com/hook" })],
+      [401, () => send({ url }, { as: null })],
+      [413, () => send({ url, pad: "x".repeat(64 * 1024) })],
+      [415, () => send("url=x", { headers: { "Content-Type": "text/plain" } })],
+      [503, () => callWith(NOT_CONFIGURED, "/v1/webhooks/test", { method: "POST", headers: jsonHeaders, body: "{}" })],
+      [
+        503,
+        () =>
+          callWith({ WEBHOOK_SECRET: "" }, "/v1/webhooks/test", {
+            method: "POST",
+            headers: aliceJson,
+            body: JSON.stringify({ url }),
+          }),
+      ],
+    ]);
+  });
+});
 
 describe("the webhook secret answers what it declares", () => {
   it("GET /v1/webhooks/secret", async () => {

@@ -4,7 +4,7 @@ import { call, create, get, isStatus, stepUntil, uniquePrompt } from "./helpers.
 describe("smoke", () => {
   it("answers /healthz", async () => {
     const response = await call("/healthz", { as: null });
-    expect(await response.json()).toEqual({ ok: true });
+    expect(await response.json()).toEqual({ ok: true, upstream: "aimlapi" });
   });
 
   it("takes a generation from create to completed against the local upstream", async () => {
