@@ -1,5 +1,5 @@
 /**
- * The model catalogue (CONTRACT.md §9): every video model of the AI/ML API,
+ * The model catalogue (docs/api.md#models): every video model of the AI/ML API,
  * as the project's own data. The rows live in `catalogue-data.ts`, written by
  * `npm run sync-models`; this module looks them up.
  */

@@ -1,5 +1,5 @@
 /**
- * `data:` URIs in media fields (CONTRACT.md §9), on the Worker side.
+ * `data:` URIs in media fields (docs/api.md#models), on the Worker side.
  *
  * A create body may carry a media field's file inline, as a base64 `data:`
  * URI of up to `MAX_INLINE_MEDIA_BYTES` decoded. Such a value never enters a

@@ -1,5 +1,5 @@
 /**
- * Media values (CONTRACT.md §9): a media field takes an absolute http(s) URL,
+ * Media values (docs/api.md#models): a media field takes an absolute http(s) URL,
  * passed to the upstream unchanged, or a base64 `data:` URI of an image,
  * video or audio type. Size limits are applied by the caller
  * (`MAX_INLINE_MEDIA_BYTES`); this module only reads the value.

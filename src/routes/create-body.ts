@@ -1,5 +1,5 @@
 /**
- * Reading a create body (CONTRACT.md §6, §9), for both APIs' create routes:
+ * Reading a create body (docs/api.md#errors, #models), for both APIs' create routes:
  * at most 64 KB, except that the `data:` URIs of media fields come on top,
  * each at most `MAX_INLINE_MEDIA_BYTES` decoded.
  *

@@ -1,5 +1,5 @@
 /**
- * The native API (CONTRACT.md §3): `/v1/generations…`, mounted at /v1.
+ * The native API (docs/api.md#native-api): `/v1/generations…`, mounted at /v1.
  * Each route is declared once (path, auth, request schemas, responses) and
  * its handler follows it; the video has its own file (video.ts).
  */

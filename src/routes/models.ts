@@ -1,5 +1,5 @@
 /**
- * The model catalogue (CONTRACT.md §3 and §9), mounted at /v1: every model
+ * The model catalogue (docs/api.md#native-api, #models), mounted at /v1: every model
  * the relay can create a generation with, each as `{id, kind, inputs}` where
  * `inputs` is the JSON Schema of its input fields, built by validate.ts from
  * the same zod schemas that check a create body, so the two cannot drift.

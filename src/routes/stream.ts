@@ -1,5 +1,5 @@
 /**
- * `GET /v1/generations/{id}/stream` (CONTRACT.md §3), mounted at /v1:
+ * `GET /v1/generations/{id}/stream` (docs/api.md#native-api), mounted at /v1:
  * server-sent events, one `generation` event per status change, closed after
  * the terminal one.
  *

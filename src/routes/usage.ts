@@ -1,5 +1,5 @@
 /**
- * `GET /v1/usage` (CONTRACT.md §3), mounted at /v1: what the calling key has
+ * `GET /v1/usage` (docs/api.md#native-api), mounted at /v1: what the calling key has
  * generated and still keeps, counted by its client index alone (one call,
  * never one per generation).
  */

@@ -1,5 +1,5 @@
 /**
- * The stored video (CONTRACT.md §3), mounted at /v1: served from R2 with
+ * The stored video (docs/api.md#native-api), mounted at /v1: served from R2 with
  * Range and ETag, to the owner's key or to anyone holding its signed link.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";

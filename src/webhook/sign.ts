@@ -1,4 +1,4 @@
-// Standard Webhooks signatures (https://www.standardwebhooks.com/), CONTRACT §5.
+// Standard Webhooks signatures (https://www.standardwebhooks.com/), docs/api.md#webhooks.
 //
 // Only WebCrypto is used, so the same code runs in Workers and on Node 22.
 // The rules about what counts as a valid secret follow the reference

@@ -1,4 +1,4 @@
-// Which `webhook_url` values the relay agrees to POST to (CONTRACT §5).
+// Which `webhook_url` values the relay agrees to POST to (docs/api.md#webhooks).
 //
 // The relay makes outbound requests to a URL chosen by the caller, so without
 // a policy it is a server-side request forgery tool: a caller could aim the

@@ -22,7 +22,7 @@ const KEY = TEST_CLIENT_KEYS.alice;
 /** Generous for a wrangler-dev relay polling every 0.2 s; each run is killed past it so a hang fails fast. */
 const RUN_TIMEOUT_MS = 45_000;
 
-/** The parts of a Generation these tests look at (the full shape is CONTRACT.md §3). */
+/** The parts of a Generation these tests look at (the full shape is docs/api.md#native-api). */
 interface GenerationView {
   id: string;
   object: string;

@@ -1,7 +1,7 @@
 /**
  * The fake AI/ML API is itself test infrastructure: if it lies, every upstream
  * client test built on it lies too. These checks pin its behaviour to
- * CONTRACT.md §1 and to the directive vocabulary.
+ * docs/api.md#the-upstreamto the directive vocabulary.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn } from "node:child_process";

@@ -1,6 +1,6 @@
 /**
- * The structured logs of an end-to-end run under `wrangler dev` (CONTRACT.md
- * §10): every line the process wrote is scanned for the keys, the secrets,
+ * The structured logs of an end-to-end run under `wrangler dev`
+ * (docs/api.md#operations): every line the process wrote is scanned for the keys, the secrets,
  * the signatures handed out and the prompts used, none of which may appear;
  * and each lifecycle event has at least one JSON line naming its generation,
  * client and model.

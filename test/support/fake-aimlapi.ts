@@ -1,6 +1,6 @@
 /**
  * A real local HTTP server (Hono on @hono/node-server) that imitates the AI/ML
- * API video endpoints (CONTRACT.md §1), including the ways they fail, so the
+ * API video endpoints (docs/api.md#the-upstream), including the ways they fail, so the
  * relay's HTTP upstream client is tested against sockets and status codes
  * rather than a mock.
  *

@@ -11,7 +11,7 @@ import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
-  // Webhooks are signed with the owning client's secret (CONTRACT §5): most tests create as alice.
+  // Webhooks are signed with the owning client's secret (docs/api.md#webhooks): most tests create as alice.
   const receiver = await startWebhookReceiver({
     hangMs: 20_000,
     secret: await clientWebhookSecret(TEST_WEBHOOK_SECRET, "alice"),

@@ -1,6 +1,6 @@
 /**
  * A real local HTTP server that plays webhook receivers with scripted
- * behaviours, so the relay's webhook delivery (CONTRACT.md §5) is tested
+ * behaviours, so the relay's webhook delivery (docs/api.md#webhooks) is tested
  * against sockets and status codes rather than a mock.
  *
  * Written with erasable TypeScript only, so Node 22 runs it directly:

@@ -1,5 +1,5 @@
 /**
- * The upstream-compatible API (CONTRACT.md §4): code written for the AI/ML
+ * The upstream-compatible API (docs/api.md#compatible-api): code written for the AI/ML
  * API works against the relay by changing only its base URL and key.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";

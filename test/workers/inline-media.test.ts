@@ -1,5 +1,5 @@
 /**
- * `data:` URIs in media fields (CONTRACT.md §6, §9): stored in R2 by the
+ * `data:` URIs in media fields (docs/api.md#errors, #models): stored in R2 by the
  * Worker before the generation's object starts, never in its state; sent to
  * the upstream byte-identical at submission; echoed in `input` as a short
  * reference; deleted by `deleteStoredInputs`; refused over

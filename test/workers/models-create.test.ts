@@ -1,6 +1,6 @@
 /**
  * Creating generations for every kind of model through the HTTP API
- * (CONTRACT.md §3, §9): a table over many models of different families
+ * (docs/api.md#native-api, #models): a table over many models of different families
  * (test/support/model-corpus.ts). For each: a valid body is accepted, its
  * `input` echoes exactly the fields sent, and the upstream receives exactly
  * them; invalid bodies are refused naming the field, as is a field the model

@@ -1,6 +1,6 @@
 /**
  * End to end for models of many families against the local fake upstream
- * (CONTRACT.md §1, §4, §9): submitted on the universal endpoint with exactly
+ * (docs/api.md#the-upstream, #compatible-api, #models): submitted on the universal endpoint with exactly
  * the caller's fields, polled, the video copied into R2 byte for byte, and
  * the upstream's quirks (`generation_id` instead of `id`, `succeeded` as the
  * done word) understood. The compatible API serves a Kling model on both the

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/models` and `GET /v1/models/{id}` (CONTRACT.md §3, §9): the whole
+ * `GET /v1/models` and `GET /v1/models/{id}` (docs/api.md#native-api, #models): the whole
  * catalogue, each model with the JSON Schema of its inputs from the same
  * definitions that validate a create body; ids with `/` in them found whether
  * sent as they are or percent-encoded; anything else 404 in the native shape.

@@ -1,5 +1,5 @@
 /**
- * `DELETE /v1/generations/{id}?purge=true` (CONTRACT.md §3): a generation
+ * `DELETE /v1/generations/{id}?purge=true` (docs/api.md#native-api): a generation
  * deleted for good, whatever its state, leaves nothing in R2, in its client's
  * index or in its Durable Object, and every route answers 404 for it.
  *

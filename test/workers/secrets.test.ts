@@ -1,5 +1,5 @@
 /**
- * Secrets never appear in a response or an event (CONTRACT.md §6).
+ * Secrets never appear in a response or an event (docs/api.md#errors).
  */
 import { describe, expect, it } from "vitest";
 import { TEST_CLIENT_KEYS, TEST_UPSTREAM_KEY, TEST_WEBHOOK_SECRET } from "../support/constants.ts";

@@ -1,5 +1,5 @@
 /**
- * The built-in simulator (CONTRACT.md §7, §9) serves every model of the
+ * The built-in simulator (docs/api.md#the-simulator, #models) serves every model of the
  * catalogue: any model's body is taken, walks the upstream's status words and
  * ends with the playable MP4 that ships with the project. (The whole path,
  * on `wrangler dev` without AIMLAPI_KEY, is in test/node/e2e.test.ts.)

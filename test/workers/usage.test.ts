@@ -1,5 +1,5 @@
 /**
- * `GET /v1/usage` (CONTRACT.md §3): the calling client's generations counted
+ * `GET /v1/usage` (docs/api.md#native-api): the calling client's generations counted
  * by status and by model, and its stored videos, from its index alone.
  *
  * Each test has a client of its own (a key list with one more client, given

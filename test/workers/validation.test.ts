@@ -1,5 +1,5 @@
 /**
- * Bad input to `POST /v1/generations` (CONTRACT.md §3, §6): every refusal has
+ * Bad input to `POST /v1/generations` (docs/api.md#native-api, #errors): every refusal has
  * the native error shape, names the offending field, and neither creates a
  * generation nor sends anything upstream.
  */

@@ -1,5 +1,5 @@
 /**
- * The AI/ML API adapter (CONTRACT.md §1): create and poll over HTTP on the
+ * The AI/ML API adapter (docs/api.md#the-upstream): create and poll over HTTP on the
  * universal endpoint, for every model of the catalogue, and download
  * the finished video from the signed object-store link. Every answer becomes
  * an outcome value; only bugs throw.
@@ -13,7 +13,7 @@ import { retryAfter } from "../../lib/retry-after.ts";
 import type { DownloadOutcome, PollOutcome, SubmitOutcome, Upstream, UpstreamInput } from "../port.ts";
 import { creditsOf, describeUpstreamError, isRecord, taskState } from "./status.ts";
 
-/** The universal endpoint: every model is submitted and polled here (CONTRACT.md §1). */
+/** The universal endpoint: every model is submitted and polled here (docs/api.md#the-upstream). */
 const GENERATION_PATH = "/v2/video/generations";
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A download only has to start within this; the copy itself may take longer. */

@@ -1,5 +1,5 @@
 /**
- * The built-in simulated upstream (CONTRACT.md §7), used when AIMLAPI_KEY is
+ * The built-in simulated upstream (docs/api.md#the-simulator), used when AIMLAPI_KEY is
  * unset. It is a real adapter, not a test double: it walks the upstream's
  * status words over `SIMULATOR_SECONDS` and hands out a real, playable MP4
  * (H.264 + AAC, 640x360, 4 s) that ships with the project as a static asset

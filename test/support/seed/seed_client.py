@@ -1,4 +1,4 @@
-# The AI/ML API's own example client for Wan 2.5 (../shared/seed/), with only
+# The AI/ML API's own example client for Wan 2.5 (from its documentation of the model), with only
 # what a user changes to switch to wan-relay: the base URL and the key (read
 # from the environment here), and the sleep shortened for tests. Everything
 # else is the seed's code.
