@@ -512,10 +512,16 @@ describe("wan-relay CLI", () => {
   it("usage prints the API's counts as JSON when piped; a bad --since is the API's 400", async () => {
     const result = await run(["usage"]);
     expect(result.code, result.stderr).toBe(0);
-    const usage = JSON.parse(result.stdout) as { since: null; by_status: Record<string, number>; videos: object };
+    const usage = JSON.parse(result.stdout) as {
+      since: null;
+      by_status: Record<string, number>;
+      videos: object;
+      credits: object;
+    };
     expect(usage.since).toBeNull();
     expect(Object.keys(usage.by_status)).toEqual([...generationStatusValues]);
     expect(usage.videos).toEqual({ count: expect.any(Number) as number, bytes: expect.any(Number) as number });
+    expect(usage.credits).toMatchObject({ month: expect.stringMatching(/^\d{4}-\d{2}$/) as string, budget: null });
 
     const bad = await run(["usage", "--since", "last tuesday"]);
     expect(bad.code).toBe(1);
@@ -571,6 +577,7 @@ describe("wan-relay CLI", () => {
       expect(usage.stdout).toMatch(/^STATUS +GENERATIONS$/m);
       expect(usage.stdout).toMatch(/^completed +[1-9]\d*$/m);
       expect(usage.stdout).toMatch(/^videos stored: [1-9]\d* \(/m);
+      expect(usage.stdout).toMatch(/^upstream credits, \d{4}-\d{2}: \d+ no budget \(resets /m);
 
       // --json on a terminal still gives the API's JSON.
       const json = await runOnTerminal(["list", "--limit", "1", "--json"]);

@@ -3,11 +3,12 @@ import { JSON_OPTION, JSON_USAGE, humanBytes, printJson, table, wantsJson } from
 
 export const usage: Command = {
   synopsis: "",
-  summary: "count your generations by status and model, and their stored videos",
+  summary: "count your generations by status and model, their stored videos and this month's credits",
   usage: () => `Usage: wan-relay usage [--since DATE] [--json]
 
 Counts the generations the relay still keeps for your key, by status and by
-model, and the videos stored for them. A table on a terminal; the API's JSON
+model, the videos stored for them, and what your generations cost upstream
+this month against your budget. A table on a terminal; the API's JSON
 otherwise.
 
 Options:
@@ -29,5 +30,10 @@ ${JSON_USAGE}`,
     process.stdout.write("\n");
     process.stdout.write(table(["MODEL", "GENERATIONS"], models));
     process.stdout.write(`\nvideos stored: ${report.videos.count} (${humanBytes(report.videos.bytes)})\n`);
+    const { credits } = report;
+    const budget = credits.budget === null ? "no budget" : `of a budget of ${credits.budget}`;
+    process.stdout.write(
+      `upstream credits, ${credits.month}: ${credits.used} ${budget} (resets ${credits.resets_at})\n`,
+    );
   },
 };
