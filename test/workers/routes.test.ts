@@ -6,7 +6,7 @@
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { utcMonth } from "../../src/lib/months.ts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import type { Generation } from "../../src/api/schemas.ts";
 import { clientWebhookSecret } from "../../src/webhook/client-secret.ts";
@@ -454,6 +454,26 @@ describe("pages without auth", () => {
     const response = await call("/healthz", { as: null });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, upstream: "aimlapi" });
+  });
+
+  it("builds the OpenAPI document once per isolate, whoever asks and on whatever origin", async () => {
+    const build = vi.spyOn(app, "getOpenAPI31Document");
+    try {
+      const origins = ["https://relay.example", "https://other.example", "https://relay.example"];
+      const docs = await Promise.all(
+        origins.map(async (origin) => {
+          const response = await app.fetch(new Request(`${origin}/openapi.json`), env, createExecutionContext());
+          expect(response.status).toBe(200);
+          return response.json<{ servers: { url: string }[]; paths: object }>();
+        }),
+      );
+      // At most the first of these requests built it (an earlier test may have already).
+      expect(build.mock.calls.length).toBeLessThanOrEqual(1);
+      expect(docs.map((doc) => doc.servers)).toEqual(origins.map((url) => [{ url }]));
+      expect(docs[1]?.paths).toEqual(docs[0]?.paths);
+    } finally {
+      build.mockRestore();
+    }
   });
 
   it("serves an OpenAPI 3.1 document with the contract's paths", async () => {
