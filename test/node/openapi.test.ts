@@ -44,7 +44,7 @@ const ROUTES: [method: string, path: string, statuses: number[], success: string
   // Two 200 shapes (a cancel's Generation, a purge's Purged): checked on their own below.
   ["delete", "/v1/generations/{id}", [200, 400, 401, 404, 409, 503], null],
   ["get", "/v1/generations/{id}/events", [200, 400, 401, 404, 503], "EventList"],
-  ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 503], "Generation"],
+  ["post", "/v1/generations/{id}/webhook/redeliver", [202, 401, 404, 409, 429, 503], "Generation"],
   ["get", "/v1/generations/{id}/stream", [200, 401, 404, 429, 503], null],
   ["get", "/v1/generations/{id}/video", [200, 206, 304, 401, 403, 404, 416, 503], null],
   ["get", "/v1/webhooks/secret", [200, 401, 503], "WebhookSecret"],

@@ -555,10 +555,26 @@ function otherHeaders(operation: Operation): fc.Arbitrary<[string, string][]> {
 }
 
 /** Requests for one operation. */
+/**
+ * Bodies for `POST /v1/webhooks/test`, which sends one request to the `url`
+ * it is given: only the local receiver or URLs the policy refuses, so no
+ * request leaves this machine, mixed with bodies of other shapes.
+ */
+function webhookTestBody(context: FuzzContext): fc.Arbitrary<string | Uint8Array | null> {
+  const url = fc.oneof(fc.constant(`"${context.receiverUrl}/hook/fuzz/200"`), webhookUrlRefused);
+  return fc.oneof(
+    url.map((value) => `{"url":${value}}`),
+    url.map((value) => `{"url":${value},"extra":1}`),
+    fc.constantFrom("{}", "[]", '{"url":null}', "{", '{"url":"x"'),
+  );
+}
+
 export function requestsFor(operation: Operation, context: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const params = fc.tuple(...operation.pathParams.map(() => pathValue(context)));
   const body: fc.Arbitrary<string | Uint8Array | null> = operation.hasBody
-    ? createRouteBody(context)
+    ? operation.path === "/v1/webhooks/test"
+      ? webhookTestBody(context)
+      : createRouteBody(context)
     : operation.method === "get"
       ? fc.constant(null)
       : fc.option(fc.oneof(fc.string({ maxLength: 30 }), fc.constant('{"purge":true}')), { nil: null, freq: 3 });
