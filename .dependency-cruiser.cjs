@@ -42,7 +42,8 @@ module.exports = {
       name: "no-circular",
       comment: "no import runs in a circle",
       severity: "error",
-      from: { path: "^src/" },
+      // That module imports its own namespace to export it as `z`, as zod's own index does.
+      from: { path: "^src/", pathNot: "^src/lib/zod-without-locales\\.ts$" },
       to: { circular: true },
     },
     {

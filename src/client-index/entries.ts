@@ -58,6 +58,12 @@ export interface ReserveParams {
   budget: number | null;
   /** `YYYY-MM`, UTC: the month the generation is created in. */
   month: string;
+  /**
+   * The generation's summary as its object creates it (generation/view.ts
+   * `createdSummary`): listed from the reservation on. Null or absent: the
+   * row is listed once the generation reports itself.
+   */
+  summary?: GenerationSummary | null;
 }
 
 export interface ListSummariesParams {
@@ -123,10 +129,13 @@ export class IndexEntries {
     }
     const active = this.activeCount();
     if (active >= params.maxActive) return { kind: "too_many", active };
+    const summary = params.summary ?? null;
     this.sql.exec(
-      `INSERT INTO entries (id, status, version, created_at, slot) VALUES (?, 'queued', 0, ?, 1)`,
+      `INSERT INTO entries (id, status, version, created_at, model, summary, slot) VALUES (?, 'queued', 0, ?, ?, ?, 1)`,
       params.id,
       params.createdAt,
+      summary?.model ?? null,
+      summary === null ? null : JSON.stringify(summary),
     );
     this.adjustActive(1);
     if (params.idempotencyKey !== null) {

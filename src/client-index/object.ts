@@ -22,6 +22,12 @@ import type { GenerationSummary } from "../generation/view.ts";
 export class ClientIndexObject extends DurableObject<Env> {
   private readonly entries: IndexEntries;
   private readonly streams: StreamSlots;
+  /**
+   * When the alarm is set for, as this instance last set or read it (null:
+   * none); undefined when not known (before the first read, and from the
+   * moment an alarm is delivered). Spares a storage read on every create.
+   */
+  private alarmAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,13 +79,18 @@ export class ClientIndexObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // A reserve or record while this runs reads the alarm afresh.
+    this.alarmAt = undefined;
     const next = await reconcile(this.env, this.entries, Date.now());
     if (next !== null) await this.ctx.storage.setAlarm(next);
+    this.alarmAt = undefined;
   }
 
   /** Makes sure the alarm fires no later than `at`. */
   private async alarmBy(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }

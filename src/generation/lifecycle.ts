@@ -42,6 +42,7 @@ import {
 import {
   expiresAt,
   holdsSlot,
+  indexFingerprint,
   isDraining,
   needsIndexSync,
   newGenerationState,
@@ -53,8 +54,13 @@ import {
 import { toGeneration } from "./view.ts";
 
 export type LifecycleEvent =
-  /** `start()` on an object with no generation: it is created, queued, its submission due at once. */
-  | { type: "created"; generation: NewGeneration; adapter: UpstreamAdapter; timeoutMs: number }
+  /**
+   * `start()` on an object with no generation: it is created, queued, its
+   * submission due at once. `listed`: the client index holds this very
+   * state's summary already (the Worker's reservation carried it, see
+   * `createdSummary`), so there is nothing to report to it.
+   */
+  | { type: "created"; generation: NewGeneration; adapter: UpstreamAdapter; timeoutMs: number; listed?: boolean }
   /** The alarm woke up: deadlines and interrupted submissions are judged here. */
   | { type: "tick" }
   /** A `data:` URI stored for the submission is gone from R2: nothing can be sent. */
@@ -293,11 +299,14 @@ function onDrain(
 }
 
 function onCreated(event: Extract<LifecycleEvent, { type: "created" }>, ctx: LifecycleContext): Transition {
-  const state = newGenerationState(event.generation, {
+  const created = newGenerationState(event.generation, {
     adapter: event.adapter,
     timeoutMs: event.timeoutMs,
-    now: ctx.now,
+    now: event.generation.createdAt ?? ctx.now,
   });
+  // The reserved row is version 0: every later report of this generation is newer.
+  const state =
+    event.listed === true ? { ...created, indexed: { revision: 0, fingerprint: indexFingerprint(created) } } : created;
   const detail = { upstream: event.adapter, webhook: state.webhook !== null };
   return { state, timeline: [{ type: "generation.created", detail }] };
 }

@@ -43,6 +43,16 @@ import { toGeneration, toSummary, type Generation } from "./view.ts";
 import { Watchers, type Frame } from "./watchers.ts";
 
 export type StartParams = NewGeneration;
+export interface StartOptions {
+  /** An Idempotency-Key replay: the id may have been deleted for good meanwhile (see start()). */
+  replay: boolean;
+  /**
+   * The client index lists this generation already: the Worker's reservation
+   * carried `createdSummary(params)`, so the object has nothing to report
+   * until something changes. Never with `replay`.
+   */
+  listed?: boolean;
+}
 /** `gone`: the id was deleted for good (purged, or expired); it is never created again. */
 export type StartResult = { kind: "ok"; generation: Generation } | { kind: "gone" };
 /** Who asks for the video: the owning client's key, or a signed link the Worker has already verified. */
@@ -114,7 +124,7 @@ export class GenerationObject extends DurableObject<Env> {
    * instance remembers the deletion or the client index does (it keeps
    * deleted ids for a day, longer than an Idempotency-Key lives).
    */
-  async start(params: StartParams, options: { replay: boolean } = { replay: false }): Promise<StartResult> {
+  async start(params: StartParams, options: StartOptions = { replay: false }): Promise<StartResult> {
     this.store.meter.request("start");
     const existing = this.current();
     if (existing) return existing.erasing ? { kind: "gone" } : { kind: "ok", generation: await this.render(existing) };
@@ -131,11 +141,13 @@ export class GenerationObject extends DurableObject<Env> {
     const state = this.apply({
       type: "created",
       generation: params,
-      adapter: adapterFor(config),
+      adapter: params.adapter ?? adapterFor(config),
       timeoutMs: config.generationTimeoutMs,
+      listed: options.listed === true && !options.replay,
     });
     if (state === null) throw new Error("the generation was not created");
-    // At once, so the client's list shows the generation as soon as it is created.
+    // At once, so the client's list shows the generation as soon as it is
+    // created (nothing to send when the reservation listed it already).
     await this.syncIndex();
     return { kind: "ok", generation: await this.render(state) };
   }

@@ -173,6 +173,14 @@ export interface NewGeneration {
   metadata: Record<string, JsonValue>;
   /** Origin of the creating request, for links when PUBLIC_BASE_URL is unset. */
   requestOrigin: string;
+  /**
+   * When the Worker accepted the create (its reservation's time, which the
+   * client index lists); absent from callers that predate it: the object's
+   * own clock then.
+   */
+  createdAt?: number;
+  /** The upstream the Worker chose for it (config.ts adapterFor); absent from callers that predate it: the object chooses. */
+  adapter?: UpstreamAdapter;
 }
 
 /** The state of a generation just created: queued, its submission due at once. */

@@ -7,7 +7,8 @@ import type { Retention } from "../config.ts";
 import type { z } from "zod";
 import type { CompatGenerationSchema, Generation } from "../api/schemas.ts";
 import { summarize } from "../webhook/delivery.ts";
-import { expiresAt, type GenerationState } from "./state.ts";
+import type { UpstreamAdapter } from "../vocabulary.ts";
+import { expiresAt, newGenerationState, type GenerationState, type NewGeneration } from "./state.ts";
 
 export type { Generation };
 
@@ -64,6 +65,22 @@ export function toSummary(state: GenerationState, link: string, retention: Reten
       ? { content_type: video.content_type, bytes: video.bytes, sha256: video.sha256, link: video.url }
       : null,
   };
+}
+
+/**
+ * The summary of a generation as its object creates it from `params`
+ * (queued, nothing sent yet): what the Worker's reservation hands the client
+ * index, so the list shows the generation without the object reporting it
+ * (the `created` lifecycle event's `listed`). Both sides render the same
+ * summary because `params` carries the creation time and the adapter.
+ */
+export function createdSummary(
+  params: NewGeneration & { createdAt: number; adapter: UpstreamAdapter },
+  retention: Retention,
+): GenerationSummary {
+  // The deadline is not part of a summary, and a queued generation has no video to link.
+  const state = newGenerationState(params, { adapter: params.adapter, timeoutMs: 0, now: params.createdAt });
+  return toSummary(state, "", retention);
 }
 
 export type CompatGeneration = z.infer<typeof CompatGenerationSchema>;

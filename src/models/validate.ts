@@ -4,7 +4,8 @@
  * schema, built on first use and cached for the isolate's life (zod
  * interprets schemas, so nothing is generated as code at run time, which
  * Workers forbid). The same schemas give the JSON Schema that
- * `GET /v1/models/{id}` shows, so the two cannot drift.
+ * `GET /v1/models/{id}` shows (built at sync time, kept as data and checked
+ * against them by a test), so the two cannot drift.
  *
  * Errors are the project's `{field, rule, message}` details: `required`, an
  * `unknown_field`, zod's codes for values out of bounds or of the wrong type
@@ -24,6 +25,7 @@ import { z } from "zod";
 import type { ErrorDetail } from "../lib/errors.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
 import { DEFAULT_MODEL_ID, findModel } from "./catalogue.ts";
+import { INPUT_SCHEMAS } from "./catalogue-schemas.ts";
 import { describeMediaTypes, mediaProblem, parseDataUri, type DataUri } from "./media.ts";
 import type { CatalogueModel, FieldSpec, MediaType, NumberField, ObjectField } from "./types.ts";
 
@@ -264,8 +266,33 @@ function describePlural(spec: FieldSpec): string {
   return spec.type === "union" ? "values" : `${spec.type}s`;
 }
 
-/** The JSON Schema (draft 2020-12) of a model's input fields (without `model`), cached. */
+/** The catalogue rows' JSON Schemas as parsed, each once per isolate. */
+const parsedInputSchemas = new WeakMap<CatalogueModel, Record<string, unknown>>();
+
+/**
+ * The JSON Schema (draft 2020-12) of a model's input fields (without
+ * `model`), cached. A catalogue row's comes from the data `npm run
+ * sync-models` wrote beside the catalogue (catalogue-schemas.ts), built there
+ * by `buildInputsJsonSchema` from the very zod schemas that check a create
+ * body: building the whole catalogue's at run time cost a fresh isolate
+ * about 200 ms of CPU, reading it costs a few. Any other row (a test's) is
+ * built.
+ */
 export function inputsJsonSchema(model: CatalogueModel): Record<string, unknown> {
+  let schema = parsedInputSchemas.get(model);
+  if (schema === undefined) {
+    const text = findModel(model.id) === model ? INPUT_SCHEMAS[model.id] : undefined;
+    schema = text === undefined ? buildInputsJsonSchema(model) : (JSON.parse(text) as Record<string, unknown>);
+    parsedInputSchemas.set(model, schema);
+  }
+  return schema;
+}
+
+/**
+ * The JSON Schema of a model's input fields, built from its zod schemas
+ * (what the sync script writes as data, and what a test compares the data with).
+ */
+export function buildInputsJsonSchema(model: CatalogueModel): Record<string, unknown> {
   const schemas = schemasFor(model);
   schemas.jsonSchema ??= z.toJSONSchema(schemas.fields, {
     target: "draft-2020-12",

@@ -11,6 +11,7 @@
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type CreateGenerationRequest, type Generation } from "../api/schemas.ts";
 import { budgetFor, readConfig, upstreamMode } from "../config.ts";
 import type { StartParams, StartResult } from "../generation/object.ts";
+import { createdSummary } from "../generation/view.ts";
 import { keyring } from "../keyring/keyring.ts";
 import { hex } from "../lib/encoding.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -19,6 +20,7 @@ import { newGenerationId } from "../lib/ids.ts";
 import { monthEndsAt, utcMonth } from "../lib/months.ts";
 import { prepareInlineMedia, storeInlineMedia, type StoredInput } from "../models/inline-media.ts";
 import { resolveModel } from "../models/validate.ts";
+import { adapterFor } from "../upstream/index.ts";
 import { countCreate } from "./create-rate.ts";
 import { DEFAULT_WEBHOOK_EVENTS, type JsonValue } from "../vocabulary.ts";
 import { importWebhookSecret } from "../webhook/sign.ts";
@@ -98,16 +100,21 @@ export async function createGeneration(
   // object gets their references, and R2 their text (src/models/inline-media.ts).
   const { echo, media } = await prepareInlineMedia(model, fields);
   const input = echo as Record<string, JsonValue>;
-  const params = (id: string, inlineMedia: StoredInput[]): StartParams => ({
-    id,
-    clientId,
-    model: model.id,
-    input,
-    inlineMedia,
-    webhook: webhookUrl === null ? null : { url: webhookUrl, events: webhook_events ?? [...DEFAULT_WEBHOOK_EVENTS] },
-    metadata: metadata ?? {},
-    requestOrigin: options.requestOrigin,
-  });
+  const createdAt = Date.now();
+  const adapter = adapterFor(config);
+  const params = (id: string, inlineMedia: StoredInput[]) =>
+    ({
+      id,
+      clientId,
+      model: model.id,
+      input,
+      inlineMedia,
+      webhook: webhookUrl === null ? null : { url: webhookUrl, events: webhook_events ?? [...DEFAULT_WEBHOOK_EVENTS] },
+      metadata: metadata ?? {},
+      requestOrigin: options.requestOrigin,
+      createdAt,
+      adapter,
+    }) satisfies StartParams;
 
   // The same generation whether the model is named or left to the default,
   // and whatever the order of the keys; a data: URI counts by its sha256.
@@ -115,8 +122,12 @@ export async function createGeneration(
   const bodyHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(identity))));
   const id = await newGenerationId((await keyring(env)).idKey);
   const index = env.CLIENT_INDEX.getByName(clientId);
-  const createdAt = Date.now();
   const month = utcMonth(createdAt);
+  // The reservation lists the generation at once, as its object will create
+  // it, so starting the object costs no second call to the index. Not with
+  // data: URIs: the row would be listed while they are stored, before the
+  // generation exists.
+  const listed = media.length === 0;
   const reserved = await index.reserve({
     id,
     createdAt,
@@ -125,6 +136,7 @@ export async function createGeneration(
     maxActive: config.maxActivePerKey,
     budget: budgetFor(config.creditBudgets, clientId),
     month,
+    summary: listed ? createdSummary(params(id, []), config.retention) : null,
   });
   switch (reserved.kind) {
     case "over_budget":
@@ -156,7 +168,7 @@ export async function createGeneration(
     case "created": {
       // Stored before the object starts: its first alarm may submit at once.
       const stored = await storeInlineMedia(env.VIDEOS, id, media);
-      const result = await env.GENERATION.getByName(id).start(params(id, stored));
+      const result = await env.GENERATION.getByName(id).start(params(id, stored), { replay: false, listed });
       return { generation: startedGeneration(result), created: true };
     }
   }

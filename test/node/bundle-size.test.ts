@@ -1,14 +1,16 @@
 /**
- * The size budget (issue 7): the Worker's code, as `wrangler deploy` would
- * upload it (built offline by `wrangler deploy --dry-run`), stays at or under
- * 200 KiB gzip with the whole model catalogue in it. `npm run bench` prints
- * the figures (bench/bundle-size.ts).
+ * The size budget: the Worker's code, as `wrangler deploy` would upload it
+ * (built offline by `wrangler deploy --dry-run`), stays at or under 150 KiB
+ * gzip with the whole model catalogue and its JSON Schemas in it, and the
+ * whole upload (pages included) under 200 KiB. `npm run bench` prints the
+ * figures (bench/bundle-size.ts).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { MODELS } from "../../src/models/catalogue.ts";
 import { measureWorkerBundle, type BundleReport } from "../support/bundle-size.ts";
 
-const BUDGET_GZIP_BYTES = 200 * 1024;
+const CODE_BUDGET_GZIP_BYTES = 150 * 1024;
+const UPLOAD_BUDGET_GZIP_BYTES = 200 * 1024;
 
 describe("the Worker bundle", () => {
   let report: BundleReport;
@@ -33,13 +35,13 @@ describe("the Worker bundle", () => {
     expect(
       report.wranglerTotal.gzip,
       `wrangler uploads ${(report.wranglerTotal.gzip / 1024).toFixed(1)} KiB gzip`,
-    ).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+    ).toBeLessThanOrEqual(UPLOAD_BUDGET_GZIP_BYTES);
   });
 
-  it("keeps the Worker's code at or under 200 KiB gzip", () => {
+  it("keeps the Worker's code at or under 150 KiB gzip", () => {
     expect(
       report.main.gzip,
       `index.js is ${(report.main.gzip / 1024).toFixed(1)} KiB gzip (${report.main.bytes} bytes raw)`,
-    ).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+    ).toBeLessThanOrEqual(CODE_BUDGET_GZIP_BYTES);
   });
 });

@@ -89,6 +89,17 @@ function configWithCreateRate(limit: number): { path: string; dir: string } {
     ...config,
     main: absolute(config.main),
     ...(config.assets ? { assets: { ...config.assets, directory: absolute(config.assets.directory) } } : {}),
+    // Alias targets that are paths (zod's, see wrangler.jsonc), not package names.
+    ...(config.alias
+      ? {
+          alias: Object.fromEntries(
+            Object.entries(config.alias).map(([name, target]) => [
+              name,
+              target.startsWith(".") ? absolute(target) : target,
+            ]),
+          ),
+        }
+      : {}),
   };
   const dir = mkdtempSync(join(tmpdir(), "wan-relay-config-"));
   const path = join(dir, "wrangler.json");

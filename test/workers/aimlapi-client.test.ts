@@ -10,11 +10,14 @@ import { adapterFor, createUpstream } from "../../src/upstream/index.ts";
 import { TEST_UPSTREAM_KEY } from "../support/constants.ts";
 import { streamSha256, uniquePrompt, upstreamStats } from "./helpers.ts";
 
-const client = (options: { apiKey?: string; requestTimeoutMs?: number; baseUrl?: string } = {}) =>
+const client = (
+  options: { apiKey?: string; requestTimeoutMs?: number; submitTimeoutMs?: number; baseUrl?: string } = {},
+) =>
   createAimlapiClient({
     baseUrl: options.baseUrl ?? inject("upstreamUrl"),
     apiKey: options.apiKey ?? TEST_UPSTREAM_KEY,
     requestTimeoutMs: options.requestTimeoutMs,
+    submitTimeoutMs: options.submitTimeoutMs,
   });
 
 const input = (directives = "") => ({
@@ -85,8 +88,25 @@ describe("submit", () => {
     expect((await client().submit(input("submit=garbage"))).kind).toBe("uncertain");
   });
 
-  it("is uncertain when the upstream does not answer within the request timeout", async () => {
-    expect(await client({ requestTimeoutMs: 300 }).submit(input("submit=hang"))).toMatchObject({ kind: "uncertain" });
+  it("is uncertain when the upstream does not answer within the submission timeout", async () => {
+    expect(await client({ submitTimeoutMs: 300 }).submit(input("submit=hang"))).toMatchObject({ kind: "uncertain" });
+  });
+
+  it("waits for a submission's answer past the poll timeout", async () => {
+    // The answer comes 400 ms after the request: later than a poll may take, within the submission's time.
+    const late: typeof fetch = async (request, init) => {
+      await scheduler.wait(400);
+      return fetch(request, init);
+    };
+    const slow = createAimlapiClient({
+      baseUrl: inject("upstreamUrl"),
+      apiKey: TEST_UPSTREAM_KEY,
+      fetch: late,
+      requestTimeoutMs: 100,
+      submitTimeoutMs: 5_000,
+    });
+    expect(await slow.submit(input())).toMatchObject({ kind: "accepted" });
+    expect(await slow.poll("any-id")).toMatchObject({ kind: "retryable" });
   });
 
   it("is uncertain when nothing listens at the base URL", async () => {

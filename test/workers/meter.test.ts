@@ -1,10 +1,11 @@
 /**
  * The per-generation counts (src/generation/meter.ts) as the object reports
  * them in its `generation.settled` log line, for generations stepped by hand
- * against the local fake upstream, and the same counts kept in its storage.
+ * against the local fake upstream, the same counts kept in its storage, and
+ * the rows a poll writes (docs/cost.md prices them).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it, vi, type MockInstance } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import type { GenerationStore } from "../../src/generation/store.ts";
 import type { MeterCounts } from "../../src/lib/log.ts";
@@ -75,9 +76,9 @@ describe("the meter", () => {
     // submit, five polls (the last one chains the copy): at least six alarm runs.
     expect(meter.alarms).toBeGreaterThanOrEqual(6);
     expect(meter.do_requests).toBe(meter.alarms + 1);
-    // created, queued with the upstream's credit figure, generating, completed (storing and completed
-    // are told together: one alarm run polls and copies).
-    expect(meter.index_requests).toBe(4);
+    // Queued with the upstream's credit figure, generating, completed (storing and completed are told
+    // together: one alarm run polls and copies); the created generation was listed by its reservation.
+    expect(meter.index_requests).toBe(3);
     // One setAlarm when the generation is created, then at most one per alarm run.
     expect(meter.setalarm_calls).toBeLessThanOrEqual(meter.alarms + 1);
     expect(meter.rows_written).toBeGreaterThanOrEqual((await appendedRows(created.id)) + meter.setalarm_calls);
@@ -111,6 +112,31 @@ describe("the meter", () => {
     expect(saved.alarms).toBe(meter.alarms);
     expect(saved.rows_written).toBeGreaterThan(0);
     expect(saved.rows_written).toBeLessThanOrEqual(meter.rows_written);
+  });
+
+  it("writes at most 3 rows per poll, and at most 100 for an 18-poll generation with a webhook", async () => {
+    const polls = 18;
+    // Queued at the first poll, generating for 16, completed at the 18th (then the copy).
+    const steps = ["queued", ...Array<string>(polls - 2).fill("generating"), "completed"].join(",");
+    const hook = `${inject("receiverUrl")}/hook/${crypto.randomUUID()}/200`;
+    const created = await create({ prompt: uniquePrompt(`steps=${steps}`), webhook_url: hook });
+    // Past the submit and the first status change, the polls that change nothing but their count.
+    await stepUntil(created.id, (state) => state.upstream.polls === 2);
+    const before = await liveMeter(created.id);
+    const stretch = 12;
+    await stepUntil(created.id, (state) => state.upstream.polls === 2 + stretch);
+    const after = await liveMeter(created.id);
+    expect(after.alarms - before.alarms).toBe(stretch);
+    const perPoll = (after.rows_written - before.rows_written) / stretch;
+    expect(perPoll, `${perPoll} rows written per poll`).toBeLessThanOrEqual(3);
+
+    const state = await stepUntil(created.id, finished, 30);
+    expect(state.status).toBe("completed");
+    expect(state.upstream.polls).toBe(polls);
+    const meter = await settledMeter(created.id);
+    expect(meter.alarms).toBeGreaterThanOrEqual(polls + 1);
+    // What a whole generation writes: 3 per poll at most, and a fixed part for the rest.
+    expect(meter.rows_written, JSON.stringify(meter)).toBeLessThanOrEqual(100);
   });
 
   it("reports a canceled generation once its upstream task has ended, with its status and the cancel RPC", async () => {

@@ -15,7 +15,21 @@ import { creditsOf, describeUpstreamError, isRecord, taskState } from "./status.
 
 /** The universal endpoint: every model is submitted and polled here (docs/api.md#the-upstream). */
 const GENERATION_PATH = "/v2/video/generations";
+/** A status poll: one that gets no answer in time is simply made again at the next interval. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A submission waits much longer than a poll (docs/architecture.md,
+ * "Submission at most once"). Its timeout cannot tell "never sent" from
+ * "sent, the answer not read yet", so one that fires fails the generation
+ * `submit_uncertain`, never sends again, and a task the upstream took is
+ * paid for and lost. The clock starts when `fetch` is called, before the
+ * request is written: an isolate busy with other work (measured locally at
+ * 1,000 creates at once) or an upstream slow to accept can take well past
+ * 30 s without anything being wrong. Waiting costs nothing else: the alarm
+ * holds no lock (requests, a cancel included, are served meanwhile), the
+ * generation's deadline still bounds it, and an alarm may run for 15 minutes.
+ */
+const SUBMIT_TIMEOUT_MS = 5 * 60_000;
 /** A download only has to start within this; the copy itself may take longer. */
 const DOWNLOAD_HEADERS_TIMEOUT_MS = 60_000;
 /**
@@ -30,12 +44,16 @@ export interface AimlapiOptions {
   /** Null: the key is missing right now; submit and poll wait for it (see above). */
   apiKey: string | null;
   fetch?: typeof fetch;
+  /** A poll's timeout (default REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
+  /** A submission's timeout (default SUBMIT_TIMEOUT_MS). */
+  submitTimeoutMs?: number;
 }
 
 export function createAimlapiClient(options: AimlapiOptions): Upstream {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const submitTimeoutMs = options.submitTimeoutMs ?? SUBMIT_TIMEOUT_MS;
   const endpoint = `${options.baseUrl.replace(/\/+$/, "")}${GENERATION_PATH}`;
   const apiKey = options.apiKey;
   const auth = { Authorization: `Bearer ${apiKey ?? ""}` };
@@ -56,7 +74,7 @@ export function createAimlapiClient(options: AimlapiOptions): Upstream {
           method: "POST",
           headers: { ...auth, "Content-Type": "application/json", Accept: "application/json" },
           body: JSON.stringify(input),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(submitTimeoutMs),
         });
       } catch (error) {
         // On Workers a refused connection and one cut after sending raise the
