@@ -79,24 +79,25 @@ async function measure(
 }
 
 describe("the client index's share of a generation", () => {
-  it("writes 4 rows for the create's reserve and 2 to 5 for each of the generation's four records", async () => {
+  it("writes 4 rows for the create's reserve and 2 to 5 for each of the generation's three records", async () => {
     const { rows, meter } = await measure({ prompt: uniquePrompt() });
     // One reserve from the Worker, then one record per index update the generation's meter counted.
     expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
     // The reserve: the row with its primary-key and status-index entries, and the active count (no Idempotency-Key).
     expect(rows[0]?.rows).toBe(4);
-    // queued, generating: the summary upsert (the row and its status-index entry); the upstream's credit
+    // queued needs no record: the reserve already stored the generation's summary.
+    // generating: the summary upsert (the row and its status-index entry); the upstream's credit
     // figure (after the submission) also writes its spend row with its month-index entry and primary key;
     // completed also moves the slot count. Storing is not reported on its own: the copy follows the poll
     // that found the video in the same alarm run, and the index is told once when the run ends. The
     // figures are in docs/cost.md.
-    expect(rows.slice(1).map((r) => r.rows)).toEqual([2, 5, 2, 3]);
+    expect(rows.slice(1).map((r) => r.rows)).toEqual([5, 2, 3]);
   });
 
   it("writes one more record of 2 rows when a webhook is delivered", async () => {
     const hook = `${inject("receiverUrl")}/hook/index-cost-${crypto.randomUUID()}/200`;
     const { rows, meter } = await measure({ prompt: uniquePrompt(), webhook_url: hook });
     expect(rows.map((r) => r.method)).toEqual(["reserve", ...Array<string>(meter.index_requests).fill("record")]);
-    expect(rows.map((r) => r.rows)).toEqual([4, 2, 5, 2, 3, 2]);
+    expect(rows.map((r) => r.rows)).toEqual([4, 5, 2, 3, 2]);
   });
 });
