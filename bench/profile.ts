@@ -181,7 +181,7 @@ class SourceMapper {
         : entry.originalSource;
       const shown = source.includes("node_modules")
         ? source.slice(source.lastIndexOf("node_modules/") + "node_modules/".length)
-        : relative(REPO_ROOT, join(REPO_ROOT, source.replace(/^(\.\.\/)+/, "")));
+        : repoRelative(source);
       return `${shown}:${entry.originalLine + 1}`;
     }
     if (frame.url === "") return "";
@@ -213,14 +213,26 @@ class SourceMapper {
   }
 }
 
+/** A map's source path (relative to wherever the bundle was written) as a path in the repository. */
+function repoRelative(source: string): string {
+  const stripped = source.replace(/^(\.\.\/)+/, "");
+  const root = `${REPO_ROOT.replace(/^\//, "")}/`;
+  return stripped.startsWith(root) ? stripped.slice(root.length) : relative(REPO_ROOT, join(REPO_ROOT, stripped));
+}
+
 /**
  * wrangler dev's bundle maps, newest first, for a frame whose url is only a
- * file name: under .wrangler/tmp beside the relay's config or the floor's.
+ * file name: under .wrangler/tmp beside the relay's (rewritten, temporary) config or the floor's.
  */
 function findBundleMaps(name: string): string[] {
   const base = name.split("/").at(-1) ?? name;
   const found: { path: string; mtime: number }[] = [];
-  for (const root of [join(REPO_ROOT, ".wrangler", "tmp"), join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp")]) {
+  // startRelay runs wrangler on a rewritten config in a temporary folder, so its bundle is under that folder's .wrangler.
+  const configDirs = readdirSync(tmpdir())
+    .filter((entry) => entry.startsWith("wan-relay-config-"))
+    .map((entry) => join(tmpdir(), entry, ".wrangler", "tmp"));
+  const roots = [join(REPO_ROOT, ".wrangler", "tmp"), join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp"), ...configDirs];
+  for (const root of roots) {
     let dirs: string[];
     try {
       dirs = readdirSync(root);
