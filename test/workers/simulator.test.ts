@@ -45,6 +45,8 @@ describe("the simulator", () => {
     }
     const download = await simulator.download(SIMULATOR_VIDEO_URL);
     if (download.kind !== "ok") throw new Error(JSON.stringify(download));
+    // A known length: the copy makes one R2 put, not a multipart upload.
+    expect(download.download.contentLength).toBe(sampleVideo.byteLength);
     expect(await streamSha256(download.download.body)).toEqual({ sha256: sample, bytes: sampleVideo.byteLength });
   });
 });

@@ -59,7 +59,6 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
     async download(videoUrl: string): Promise<DownloadOutcome> {
       if (videoUrl !== SIMULATOR_VIDEO_URL) return { kind: "failed", reason: "unknown simulator video" };
       const response = await options.assets.fetch(SAMPLE_ASSET_URL);
-      const length = Number(response.headers.get("Content-Length"));
       if (!response.ok || response.body === null) {
         await response.body?.cancel();
         return {
@@ -67,13 +66,14 @@ export function createSimulator(options: { durationMs: number; assets: Fetcher; 
           reason: `the simulator's sample is missing from the assets (HTTP ${response.status})`,
         };
       }
+      // The assets layer may answer without Content-Length (it does under
+      // wrangler dev), which would send the copy down the multipart path: three
+      // Class A operations instead of one put. The sample is 140 KB, so it is
+      // read whole and handed on with its length.
+      const bytes = await response.arrayBuffer();
       return {
         kind: "ok",
-        download: {
-          body: response.body,
-          contentLength: Number.isSafeInteger(length) && length > 0 ? length : null,
-          contentType: "video/mp4",
-        },
+        download: { body: new Blob([bytes]).stream(), contentLength: bytes.byteLength, contentType: "video/mp4" },
       };
     },
   };
