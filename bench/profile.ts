@@ -231,7 +231,11 @@ function findBundleMaps(name: string): string[] {
   const configDirs = readdirSync(tmpdir())
     .filter((entry) => entry.startsWith("wan-relay-config-"))
     .map((entry) => join(tmpdir(), entry, ".wrangler", "tmp"));
-  const roots = [join(REPO_ROOT, ".wrangler", "tmp"), join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp"), ...configDirs];
+  const roots = [
+    join(REPO_ROOT, ".wrangler", "tmp"),
+    join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp"),
+    ...configDirs,
+  ];
   for (const root of roots) {
     let dirs: string[];
     try {
