@@ -27,7 +27,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeAimlapi, type FakeAimlapi } from "../test/support/fake-aimlapi.ts";
 import { REPO_ROOT, startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";
@@ -167,89 +167,70 @@ async function profiled(relay: RelayProcess, intervalUs: number, body: () => Pro
 
 /** Finds where a bundled position came from, through the bundle's source map (wrangler writes one beside it). */
 class SourceMapper {
-  private readonly maps = new Map<string, SourceMap | null>();
+  private readonly maps = new Map<string, { map: SourceMap; dir: string } | null>();
 
   /** The bundle map first found (copied beside the profile, since wrangler deletes its own on exit). */
   mapFile: string | null = null;
 
+  /** Where the profiled `wrangler dev` writes its bundles (RelayProcess.bundleDir). */
+  private readonly bundleDir: string;
+
+  constructor(bundleDir: string) {
+    this.bundleDir = bundleDir;
+  }
+
   place(frame: CallFrame, line = frame.lineNumber, column = frame.columnNumber): string {
-    const map = this.mapFor(frame.url);
-    const entry = map?.findEntry(line, column);
-    if (entry !== undefined && entry !== null && "originalSource" in entry && entry.originalSource !== undefined) {
+    const found = this.mapFor(frame.url);
+    const entry = found?.map.findEntry(line, column);
+    if (found && entry !== undefined && "originalSource" in entry && entry.originalSource !== undefined) {
       const source = entry.originalSource.startsWith("file://")
         ? fileURLToPath(entry.originalSource)
-        : entry.originalSource;
+        : resolve(found.dir, entry.originalSource);
       const shown = source.includes("node_modules")
         ? source.slice(source.lastIndexOf("node_modules/") + "node_modules/".length)
-        : repoRelative(source);
+        : relative(REPO_ROOT, source);
       return `${shown}:${entry.originalLine + 1}`;
     }
     if (frame.url === "") return "";
     return `${frame.url.split("/").at(-1) ?? frame.url}:${line + 1}`;
   }
 
-  private mapFor(url: string): SourceMap | null {
+  /** The map of a frame's script, and the folder its sources are relative to. */
+  private mapFor(url: string): { map: SourceMap; dir: string } | null {
     if (this.maps.has(url)) return this.maps.get(url) ?? null;
-    let map: SourceMap | null = null;
-    try {
-      const path = url.startsWith("file://") ? fileURLToPath(url) : url;
-      const candidates = [`${path}.map`, ...findBundleMaps(path)];
-      for (const candidate of candidates) {
-        try {
-          map = new SourceMap(
-            JSON.parse(readFileSync(candidate, "utf8")) as ConstructorParameters<typeof SourceMap>[0],
-          );
-          this.mapFile ??= candidate;
-          break;
-        } catch {
-          // try the next
-        }
+    let found: { map: SourceMap; dir: string } | null = null;
+    const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+    for (const candidate of [`${path}.map`, ...bundleMaps(this.bundleDir, path)]) {
+      try {
+        const raw = JSON.parse(readFileSync(candidate, "utf8")) as ConstructorParameters<typeof SourceMap>[0];
+        found = { map: new SourceMap(raw), dir: dirname(candidate) };
+        this.mapFile ??= candidate;
+        break;
+      } catch {
+        // try the next
       }
-    } catch {
-      map = null;
     }
-    this.maps.set(url, map);
-    return map;
+    this.maps.set(url, found);
+    return found;
   }
 }
 
-/** A map's source path (relative to wherever the bundle was written) as a path in the repository. */
-function repoRelative(source: string): string {
-  const stripped = source.replace(/^(\.\.\/)+/, "");
-  const root = `${REPO_ROOT.replace(/^\//, "")}/`;
-  return stripped.startsWith(root) ? stripped.slice(root.length) : relative(REPO_ROOT, join(REPO_ROOT, stripped));
-}
-
-/**
- * wrangler dev's bundle maps, newest first, for a frame whose url is only a
- * file name: under .wrangler/tmp beside the relay's (rewritten, temporary) config or the floor's.
- */
-function findBundleMaps(name: string): string[] {
+/** wrangler dev's bundle maps in `bundleDir`, newest first, for a frame whose url is only a file name. */
+function bundleMaps(bundleDir: string, name: string): string[] {
   const base = name.split("/").at(-1) ?? name;
+  let dirs: string[];
+  try {
+    dirs = readdirSync(bundleDir);
+  } catch {
+    return [];
+  }
   const found: { path: string; mtime: number }[] = [];
-  // startRelay runs wrangler on a rewritten config in a temporary folder, so its bundle is under that folder's .wrangler.
-  const configDirs = readdirSync(tmpdir())
-    .filter((entry) => entry.startsWith("wan-relay-config-"))
-    .map((entry) => join(tmpdir(), entry, ".wrangler", "tmp"));
-  const roots = [
-    join(REPO_ROOT, ".wrangler", "tmp"),
-    join(REPO_ROOT, "bench", "floor", ".wrangler", "tmp"),
-    ...configDirs,
-  ];
-  for (const root of roots) {
-    let dirs: string[];
+  for (const dir of dirs) {
+    const path = join(bundleDir, dir, `${base}.map`);
     try {
-      dirs = readdirSync(root);
+      found.push({ path, mtime: statSync(path).mtimeMs });
     } catch {
-      continue;
-    }
-    for (const dir of dirs) {
-      const path = join(root, dir, `${base}.map`);
-      try {
-        found.push({ path, mtime: statSync(path).mtimeMs });
-      } catch {
-        // not in this one
-      }
+      // not in this one
     }
   }
   return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.path);
@@ -398,9 +379,10 @@ function printProfile(
   profile: CpuProfile,
   file: string,
   units: { count: number; what: string },
+  bundleDir: string,
   focus: readonly string[] = FOCUS,
 ): void {
-  const mapper = new SourceMapper();
+  const mapper = new SourceMapper(bundleDir);
   const { entries, totalMs, byName } = summarize(profile, mapper);
   if (mapper.mapFile !== null) copyFileSync(mapper.mapFile, `${file}.index.js.map`);
   const idle = entries.filter((e) => e.name === "(idle)" || e.name === "(program)" || e.name === "(garbage collector)");
@@ -525,6 +507,7 @@ runBench("profile", 600_000, async () => {
     createProfile,
     createFile,
     { count: created, what: "create" },
+    creating.bundleDir,
   );
   await creating.stop();
 
@@ -555,6 +538,7 @@ runBench("profile", 600_000, async () => {
     floorProfile,
     floorFile,
     { count: floorCreated, what: "create" },
+    floor.bundleDir,
     FLOOR_FOCUS,
   );
   await floor.stop();
@@ -581,5 +565,6 @@ runBench("profile", 600_000, async () => {
     alarmProfile,
     alarmFile,
     { count: Math.max(1, settled.count('"generation.settled"') - before), what: "generation" },
+    polling.bundleDir,
   );
 });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
 import { z } from "zod";
@@ -35,6 +35,8 @@ export interface RelayProcess {
   /** Where local Durable Object and R2 state lives; kept across `restart()`. */
   persistDir: string;
   logs(): string;
+  /** Where wrangler writes its bundle and the bundle's source map: `.wrangler/tmp` beside the config it runs. */
+  bundleDir: string;
   /** The V8 inspector port of the running `wrangler dev` (it changes on `restart()`). */
   inspectorPort(): number;
   /**
@@ -195,10 +197,12 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   };
 
   await launch();
+  const configPath = config?.path ?? resolve(REPO_ROOT, options.config ?? "wrangler.jsonc");
   return {
     url,
     persistDir,
     logs: () => output,
+    bundleDir: join(dirname(configPath), ".wrangler", "tmp"),
     inspectorPort: () => inspector,
     pid: () => (child !== null && child.exitCode === null ? (child.pid ?? null) : null),
     restart: async () => {
