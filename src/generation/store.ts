@@ -10,15 +10,13 @@
  * lifecycle event, synchronous SQL with no await, so a request that runs
  * while the alarm awaits a fetch always sees a consistent state.
  *
- * The state last loaded or committed is kept in memory with SQLite's count
- * of changes at that moment (`total_changes()`), and handed out again while
- * that count has not moved: nothing but this store writes the generation's
- * row, so a repeated load (the alarm and `apply()` read the state several
- * times per run) costs one cheap statement instead of a row read and a
- * `JSON.parse`. Any other write to the database (the runtime's own, or a
- * test editing the row in place) moves the count and the next load reads
- * the row again. The states handed out are never changed in place: the
- * reducer always makes new ones.
+ * The state last loaded or committed is kept in memory and handed out
+ * again until the next commit: only this store writes the generation's row
+ * (one store per object instance, and an instance whose storage failed is
+ * discarded by the runtime), so a repeated load (the alarm and `apply()`
+ * read the state several times per run) costs no SQL at all. Whatever else
+ * edits the row in place (a test) calls `reload()` afterwards. The states
+ * handed out are never changed in place: the reducer always makes new ones.
  *
  * The tables are created by the commit that creates the generation and never
  * otherwise: an object that has none (an id that was never started, or one
@@ -70,8 +68,8 @@ export class GenerationStore {
    * creates or deletes them, so reading sqlite_master once is enough.
    */
   private tables: boolean | null = null;
-  /** The state as last loaded or committed, and the database's change count just after (see load()). */
-  private cached: { loaded: Loaded; changes: number } | null = null;
+  /** The state as last loaded or committed (see load()); undefined: read the row. */
+  private cached: Loaded | null | undefined = undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -96,9 +94,9 @@ export class GenerationStore {
       `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT, revision INTEGER NOT NULL DEFAULT 0)`,
     );
     this.run(
-      `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
     );
-    this.run(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation TEXT NOT NULL)`);
+    this.run(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, generation TEXT NOT NULL)`);
     this.tables = true;
   }
 
@@ -122,19 +120,17 @@ export class GenerationStore {
 
   load(): Loaded | null {
     if (!this.ready) return null;
-    const changes = this.changeCount();
-    if (this.cached !== null && this.cached.changes === changes) return this.cached.loaded;
+    if (this.cached !== undefined) return this.cached;
     const row = this.run<{ state: string; revision: number }>(
       `SELECT state, revision FROM generation WHERE one = 1`,
     )[0];
-    const loaded = row ? { state: JSON.parse(row.state) as GenerationState, revision: row.revision } : null;
-    this.cached = loaded === null ? null : { loaded, changes };
-    return loaded;
+    this.cached = row ? { state: JSON.parse(row.state) as GenerationState, revision: row.revision } : null;
+    return this.cached;
   }
 
-  /** Rows inserted, updated or deleted on this database so far (SQLite's `total_changes()`): moves with every write. */
-  private changeCount(): number {
-    return this.run<{ n: number }>(`SELECT total_changes() AS n`)[0]?.n ?? -1;
+  /** Forgets the state kept in memory: the next load reads the row (after something other than this store changed it). */
+  reload(): void {
+    this.cached = undefined;
   }
 
   /**
@@ -151,7 +147,7 @@ export class GenerationStore {
     } else if (!this.ready) {
       return { revision, snapshotSeq: 0 };
     }
-    this.cached = null;
+    this.cached = undefined;
     if (change.state !== null) {
       revision++;
       this.run(
@@ -187,7 +183,7 @@ export class GenerationStore {
       snapshotSeq = row?.seq ?? 0;
     }
     const state = change.state ?? previous?.state;
-    if (state !== undefined) this.cached = { loaded: { state, revision }, changes: this.changeCount() };
+    if (state !== undefined) this.cached = { state, revision };
     return { revision, snapshotSeq };
   }
 
@@ -262,7 +258,7 @@ export class GenerationStore {
   async erase(): Promise<void> {
     // Nothing may write while the deletion runs; if it fails the tables are still there.
     this.tables = false;
-    this.cached = null;
+    this.cached = undefined;
     try {
       await this.storage.deleteAll();
     } catch (error) {

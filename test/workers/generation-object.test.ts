@@ -11,6 +11,7 @@ import {
   alarmOf,
   call,
   create,
+  editState,
   get,
   isStatus,
   settle,
@@ -146,17 +147,12 @@ describe("submission faults", () => {
     const id = created.id;
     // Recreate the state a crash leaves behind: inFlight persisted, no answer recorded.
     await settle(id);
-    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
-      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
-      const state = JSON.parse(row.state) as GenerationState;
-      const crashed = {
-        ...state,
-        upstream: { ...state.upstream, id: null },
-        submit: { attempts: 1, inFlight: true },
-        nextActionAt: 0,
-      };
-      ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify(crashed));
-    });
+    await editState(id, (state) => ({
+      ...state,
+      upstream: { ...state.upstream, id: null },
+      submit: { attempts: 1, inFlight: true },
+      nextActionAt: 0,
+    }));
     await runDurableObjectAlarm(stubOf(id));
     const state = await stateOf(id);
     expect(state?.error?.code).toBe("submit_uncertain");
@@ -309,11 +305,7 @@ describe("the alarm", () => {
     await stepUntil(created.id, (state) => state.upstream.polls === 1);
     const stub = stubOf(created.id);
     // A state the reducer cannot read (a bug, not an outcome) makes the run throw.
-    const edit = (change: (state: GenerationState) => unknown) =>
-      runInDurableObject(stub, (_instance: GenerationObject, ctx) => {
-        const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
-        ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify(change(JSON.parse(row.state))));
-      });
+    const edit = (change: (state: GenerationState) => unknown) => editState(created.id, change);
     const submit = (await stateOf(created.id))?.submit;
     await edit((state) => ({ ...state, submit: null }));
     const before = Date.now();

@@ -8,6 +8,7 @@ import { expect, inject, vi } from "vitest";
 import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
+import type { GenerationStore } from "../../src/generation/store.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 
 export const ORIGIN = "https://relay.example";
@@ -47,6 +48,23 @@ export function stateOf(id: string): Promise<GenerationState | null> {
   return runInDurableObject(stubOf(id), async (_instance: GenerationObject, ctx) => {
     const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").toArray()[0];
     return row ? (JSON.parse(row.state) as GenerationState) : null;
+  });
+}
+
+/**
+ * Rewrites a generation's stored state in place (a state a crash, an old
+ * release or a long wait leaves behind), then has its store read the row
+ * again: the store keeps the state it last wrote in memory and does not look
+ * for edits made behind its back.
+ */
+export function editState(id: string, change: (state: GenerationState) => unknown): Promise<void> {
+  return runInDurableObject(stubOf(id), (instance: GenerationObject, ctx) => {
+    const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
+    ctx.storage.sql.exec(
+      "UPDATE generation SET state = ?",
+      JSON.stringify(change(JSON.parse(row.state) as GenerationState)),
+    );
+    (instance as unknown as { store: GenerationStore }).store.reload();
   });
 }
 

@@ -10,10 +10,10 @@ import type { LifecycleEvent } from "../../src/generation/lifecycle.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import { FOLDED_ATTEMPTS, MAX_TIMELINE_ROWS } from "../../src/generation/store.ts";
 import type { Generation } from "../../src/api/schemas.ts";
-import type { GenerationState } from "../../src/generation/state.ts";
 import {
   call,
   create,
+  editState,
   expectNativeError,
   get,
   isStatus,
@@ -252,9 +252,7 @@ describe("webhook delivery", () => {
     await waitForDeliveries(hook.path, 1);
     // The first attempt hangs at the receiver. Record the series as delivered,
     // as a second attempt after a lost lease (a restarted runtime) leaves it.
-    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
-      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
-      const state = JSON.parse(row.state) as GenerationState;
+    await editState(id, (state) => {
       const messages = (state.webhook?.messages ?? []).map((message) => ({
         ...message,
         state: "delivered",
@@ -263,10 +261,7 @@ describe("webhook delivery", () => {
         nextAttemptAt: null,
         leaseUntil: null,
       }));
-      ctx.storage.sql.exec(
-        "UPDATE generation SET state = ?",
-        JSON.stringify({ ...state, webhook: state.webhook && { ...state.webhook, messages } }),
-      );
+      return { ...state, webhook: state.webhook && { ...state.webhook, messages } };
     });
     expect((await call(`/v1/generations/${id}/webhook/redeliver`, { method: "POST" })).status).toBe(202);
     // Sent at once, not held back by the attempt still in flight (nor left for
@@ -339,12 +334,9 @@ describe("webhook delivery", () => {
 describe("redelivery bounds", () => {
   /** As if the last redelivery had been asked for long ago, `count` redeliveries in all. */
   async function redeliveredBefore(id: string, count: number): Promise<void> {
-    await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
-      const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").one();
-      const state = JSON.parse(row.state) as GenerationState;
+    await editState(id, (state) => {
       if (state.webhook === null) throw new Error("no webhook");
-      const webhook = { ...state.webhook, redeliveries: { count, lastAt: 0 } };
-      ctx.storage.sql.exec("UPDATE generation SET state = ?", JSON.stringify({ ...state, webhook }));
+      return { ...state, webhook: { ...state.webhook, redeliveries: { count, lastAt: 0 } } };
     });
   }
 

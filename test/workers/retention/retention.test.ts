@@ -8,10 +8,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
 import type { GenerationObject } from "../../../src/generation/object.ts";
-import type { GenerationState } from "../../../src/generation/state.ts";
 import type { Generation } from "../../../src/api/schemas.ts";
 import { expectGone, indexRowOf } from "../erasure.ts";
 import {
+  editState,
   alarmOf,
   call,
   create,
@@ -185,12 +185,9 @@ function delivered(id: string): Promise<Generation> {
 
 /** As if the last redelivery had been asked for long ago (a redelivery may come once a minute). */
 async function allowRedeliveryNow(id: string): Promise<void> {
-  await runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
-    const row = ctx.storage.sql.exec<{ state: string }>(`SELECT state FROM generation`).one();
-    const state = JSON.parse(row.state) as GenerationState;
+  await editState(id, (state) => {
     const redeliveries = state.webhook?.redeliveries;
-    if (state.webhook === null || redeliveries === undefined) return;
-    const webhook = { ...state.webhook, redeliveries: { ...redeliveries, lastAt: 0 } };
-    ctx.storage.sql.exec(`UPDATE generation SET state = ?`, JSON.stringify({ ...state, webhook }));
+    if (state.webhook === null || redeliveries === undefined) return state;
+    return { ...state, webhook: { ...state.webhook, redeliveries: { ...redeliveries, lastAt: 0 } } };
   });
 }
