@@ -16,7 +16,11 @@
  *    costs its create and its submit only (the floor: its create and its first
  *    alarm run).
  *
- * In each phase, per target (relay, floor, floor with the index hop):
+ * In each phase, per target (relay; floor; floor with the index hop; and
+ * floor+io, the floor doing the I/O a generation needs besides: the index hop,
+ * an upstream request per alarm run, the video's copy into R2 and the relay's
+ * number of log lines, so relay/(floor+io) is what the relay's own work costs
+ * on top of the runtime's I/O):
  *
  *  - throughput: `--loops` client loops creating back to back for `--seconds`,
  *    `--rounds` rounds, the targets' order rotated each round; creates/s,
@@ -41,6 +45,7 @@
  * Everything on 127.0.0.1; no keys, no network; bounded (each wait has a
  * deadline, the whole bench a time limit); the servers stop on every way out.
  */
+import { statSync } from "node:fs";
 import { startFakeAimlapi, type FakeAimlapi } from "../test/support/fake-aimlapi.ts";
 import { startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";
 import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
@@ -92,8 +97,12 @@ const PHASES: readonly Phase[] = [
   },
 ];
 
-type TargetName = "relay" | "floor" | "floor+index";
-const TARGETS: readonly TargetName[] = ["relay", "floor", "floor+index"];
+type TargetName = "relay" | "floor" | "floor+index" | "floor+io";
+const TARGETS: readonly TargetName[] = ["relay", "floor", "floor+index", "floor+io"];
+/** The video the fake upstream serves (the simulator's sample): what the floor+io target copies into R2. */
+const VIDEO_BYTES = statSync(new URL("../public/simulator/sample.mp4", import.meta.url)).size;
+/** The relay's lifecycle lines per generation that the floor does not write itself (it writes two). */
+const RELAY_EXTRA_LOG_LINES = 5;
 /**
  * Durable Objects left idle are evicted about 10 s after their last use, and
  * that work (a burst in workerd) belongs to the creates that made them: every
@@ -161,17 +170,31 @@ function relayTarget(process: RelayProcess, phase: Phase): Target {
   };
 }
 
-function floorTarget(process: RelayProcess, phase: Phase, index: boolean, logs = 0): Target {
+/**
+ * The floor's create: bare, with the index hop, or (`io`) doing the I/O a
+ * relay's generation needs besides: the index hop, one upstream request per
+ * alarm run (the submit and the polls), the copy of the video into R2 and as
+ * many log lines as the relay writes.
+ */
+function floorTarget(
+  process: RelayProcess,
+  phase: Phase,
+  kind: "floor" | "floor+index" | "floor+io",
+  logs = 0,
+): Target {
   const marker = phase.doneWhen === "settled" ? "floor.done " : "floor.submitted ";
   const counter = new LogCounter(() => process.logs(), [marker]);
+  const io = kind === "floor+io";
   const query = new URLSearchParams({
     alarms: String(ALARMS_PER_GENERATION),
     interval_ms: String(phase.pollMs),
-    index: index ? "1" : "0",
-    logs: String(logs),
+    index: kind === "floor" ? "0" : "1",
+    logs: String(io ? RELAY_EXTRA_LOG_LINES : logs),
+    fetch: io ? "1" : "0",
+    copy: String(io ? VIDEO_BYTES : 0),
   });
   return {
-    name: index ? "floor+index" : "floor",
+    name: kind,
     process,
     request: () => ({
       url: `${process.url}/create?${query}`,
@@ -340,7 +363,7 @@ function printPhase(result: PhaseResult): void {
   const rows: string[][] = [];
   /** One figure: per-target spreads, relay/floor and (floor+index)/floor of the medians. */
   const row = (label: string, map: Map<TargetName, Window[]>, f: (w: Window) => number, digits: number): void => {
-    const [relay = [], floor = [], indexed = []] = TARGETS.map((n) => get(map, n).map(f));
+    const [relay = [], floor = [], indexed = [], io = []] = TARGETS.map((n) => get(map, n).map(f));
     const ratio = (a: number[], b: number[]): string => fmt(median(a) / median(b), 2);
     rows.push([
       label,
@@ -349,6 +372,9 @@ function printPhase(result: PhaseResult): void {
       ratio(relay, floor),
       spread(indexed, digits),
       ratio(indexed, floor),
+      spread(io, digits),
+      ratio(io, floor),
+      ratio(relay, io),
     ]);
   };
   row(`creates/s, ${LOOPS} loops × ${WINDOW_MS / 1000} s`, result.throughput, rate, 1);
@@ -360,7 +386,20 @@ function printPhase(result: PhaseResult): void {
   row(`latency p50 ms, 1 loop`, result.oneLoop, p50, 1);
   row(`latency p95 ms, 1 loop`, result.oneLoop, p95, 1);
   console.log("median [min–max] over the rounds; ratios are of the medians");
-  printTable(["figure", "relay", "floor", "relay/floor", "floor+index", "(floor+index)/floor"], rows);
+  printTable(
+    [
+      "figure",
+      "relay",
+      "floor",
+      "relay/floor",
+      "floor+index",
+      "(floor+index)/floor",
+      "floor+io",
+      "(floor+io)/floor",
+      "relay/(floor+io)",
+    ],
+    rows,
+  );
   // Where each target's CPU went, over all its windows (each process's idle rate taken off).
   for (const name of TARGETS) {
     const windows = [...get(result.throughput, name), ...get(result.oneLoop, name)];
@@ -433,8 +472,8 @@ function relayLogLinesPerGeneration(relay: RelayProcess): number {
 async function measureLogCost(process: RelayProcess, lines: number): Promise<void> {
   printHeading(`What a log line costs: the floor's create with 0 and with ${lines} more JSON lines (1 loop)`);
   const phase = PHASES[1] ?? { name: "", doneWhen: "submitted", pollMs: POLL_OUT_OF_WINDOW_MS };
-  const plain = floorTarget(process, phase, false, 0);
-  const logged = floorTarget(process, phase, false, lines);
+  const plain = floorTarget(process, phase, "floor", 0);
+  const logged = floorTarget(process, phase, "floor", lines);
   await measureIdle([plain]);
   logged.idleCpuMsPerS = plain.idleCpuMsPerS;
   const results = new Map<Target, Window[]>([
@@ -486,24 +525,26 @@ async function startPhaseRelay(upstream: FakeAimlapi, phase: Phase): Promise<Rel
   return relay;
 }
 
-runBench("floor", 1_230_000, async () => {
+runBench("floor", 1_500_000, async () => {
   console.log(
     `relay vs floor under the same wrangler dev; ${ROUNDS} rounds of ${LOOPS} loops × ${WINDOW_MS / 1000} s, ` +
       `${CPU_ROUNDS} of 1 loop × ${CPU_WINDOW_MS / 1000} s; load average ${loadAverage()}`,
   );
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
   onCleanup(() => upstream.close());
-  // Two floors, so each target has its own process tree and so its own CPU reading.
+  // A floor per target, so each has its own process tree and so its own CPU reading.
   const floor = await startFloor(upstream);
   const indexedFloor = await startFloor(upstream);
+  const ioFloor = await startFloor(upstream);
   const results: PhaseResult[] = [];
   let linesPerGeneration = 0;
   for (const phase of PHASES) {
     const relay = await startPhaseRelay(upstream, phase);
     const targets = [
       relayTarget(relay, phase),
-      floorTarget(floor, phase, false),
-      floorTarget(indexedFloor, phase, true),
+      floorTarget(floor, phase, "floor"),
+      floorTarget(indexedFloor, phase, "floor+index"),
+      floorTarget(ioFloor, phase, "floor+io"),
     ];
     const result = await runPhase(phase, targets);
     results.push(result);

@@ -3,7 +3,7 @@
  * so the relay's figures can be read against what workerd itself costs on
  * the same machine in the same run (bench/floor.ts).
  *
- *   POST /create?alarms=6&interval_ms=200&index=0|1&fetch=0|1&logs=0
+ *   POST /create?alarms=6&interval_ms=200&index=0|1&fetch=0|1&logs=0&copy=0
  *
  * reads the JSON body, names one Durable Object per create by a random id,
  * and has it write one SQLite row and set one alarm, due at once (where the
@@ -13,7 +13,12 @@
  * Worker first writes one row in a per-client index object (one more hop, as
  * the relay's reservation is); with `fetch=1` each alarm run also makes one
  * GET to UPSTREAM_URL (the relay's polls are HTTP requests); with `logs=N`
- * the first alarm run writes N more JSON lines (what a log line costs).
+ * the first alarm run writes N more JSON lines (what a log line costs); with
+ * `copy=N` the last alarm run downloads N bytes from UPSTREAM_URL and puts
+ * them in R2 as they arrive (the least a copy of the video is). With all of
+ * them (`index=1&fetch=1&logs=5&copy=…`) the floor does the I/O a relay's
+ * generation needs: the index hop, an upstream request per alarm run, the
+ * copy, and as many log lines.
  *
  * `POST /index-only` writes one row in the one index object and nothing else:
  * what a single Durable Object sustains for a one-row write per request.
@@ -27,6 +32,7 @@ import { DurableObject } from "cloudflare:workers";
 interface FloorEnv {
   FLOOR_GENERATION: DurableObjectNamespace<FloorGeneration>;
   FLOOR_INDEX: DurableObjectNamespace<FloorIndex>;
+  FLOOR_VIDEOS: R2Bucket;
   UPSTREAM_URL: string;
 }
 
@@ -38,6 +44,8 @@ interface StartParams {
   fetch: boolean;
   /** Extra JSON log lines the first alarm writes (to price a log line under wrangler dev). */
   logs: number;
+  /** Bytes the last alarm downloads and puts in R2 (0: none). */
+  copy: number;
 }
 
 interface Row {
@@ -47,6 +55,7 @@ interface Row {
   interval_ms: number;
   fetch: number;
   logs: number;
+  copy: number;
   [column: string]: SqlStorageValue;
 }
 
@@ -56,16 +65,17 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
     const sql = this.ctx.storage.sql;
     // A new object has no table: creating it is part of the least a create needs.
     sql.exec(
-      `CREATE TABLE IF NOT EXISTS g (id TEXT PRIMARY KEY, body TEXT NOT NULL, done INTEGER NOT NULL, alarms INTEGER NOT NULL, interval_ms INTEGER NOT NULL, fetch INTEGER NOT NULL, logs INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS g (id TEXT PRIMARY KEY, body TEXT NOT NULL, done INTEGER NOT NULL, alarms INTEGER NOT NULL, interval_ms INTEGER NOT NULL, fetch INTEGER NOT NULL, logs INTEGER NOT NULL, copy INTEGER NOT NULL)`,
     );
     sql.exec(
-      `INSERT OR IGNORE INTO g (id, body, done, alarms, interval_ms, fetch, logs) VALUES (?, ?, 0, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO g (id, body, done, alarms, interval_ms, fetch, logs, copy) VALUES (?, ?, 0, ?, ?, ?, ?, ?)`,
       params.id,
       params.body,
       params.alarms,
       params.intervalMs,
       params.fetch ? 1 : 0,
       params.logs,
+      params.copy,
     );
     await this.ctx.storage.setAlarm(Date.now());
     return { id: params.id, status: "queued" };
@@ -73,7 +83,7 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
 
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql;
-    const row = sql.exec<Row>(`SELECT id, done, alarms, interval_ms, fetch, logs FROM g`).toArray()[0];
+    const row = sql.exec<Row>(`SELECT id, done, alarms, interval_ms, fetch, logs, copy FROM g`).toArray()[0];
     if (row === undefined) return;
     if (row.fetch === 1 && this.env.UPSTREAM_URL !== "") {
       const response = await fetch(`${this.env.UPSTREAM_URL}/floor-poll?id=${row.id}`);
@@ -86,8 +96,15 @@ export class FloorGeneration extends DurableObject<FloorEnv> {
       for (let i = 0; i < row.logs; i++)
         console.log(JSON.stringify({ level: "info", event: "floor.log", id: row.id, i }));
     }
-    if (done < row.alarms) await this.ctx.storage.setAlarm(Date.now() + row.interval_ms);
-    else console.log(`floor.done ${row.id}`);
+    if (done < row.alarms) {
+      await this.ctx.storage.setAlarm(Date.now() + row.interval_ms);
+      return;
+    }
+    if (row.copy > 0 && this.env.UPSTREAM_URL !== "") {
+      const video = await fetch(`${this.env.UPSTREAM_URL}/__bytes?n=${row.copy}`);
+      if (video.body !== null) await this.env.FLOOR_VIDEOS.put(`videos/${row.id}.mp4`, video.body);
+    }
+    console.log(`floor.done ${row.id}`);
   }
 }
 
@@ -170,6 +187,7 @@ export default {
       intervalMs: intParam(url, "interval_ms", 200, 1, 86_400_000),
       fetch: url.searchParams.get("fetch") === "1",
       logs: intParam(url, "logs", 0, 0, 1000),
+      copy: intParam(url, "copy", 0, 0, 64 * 1024 * 1024),
     });
     return Response.json(generation, { status: 202 });
   },

@@ -653,6 +653,11 @@ export async function startFakeAimlapi(opts: FakeAimlapiOptions): Promise<FakeAi
     const group = c.req.query("group") ?? "";
     return c.json({ running: runningIn(group), maxRunning: maxRunningByGroup.get(group) ?? 0 });
   });
+  // For the benches' floor (bench/floor/): `n` bytes with their length, the least a video download is.
+  app.get("/__bytes", (c) => {
+    const n = Math.min(MAX_BODY_BYTES, Math.max(0, Number(c.req.query("n") ?? 0) || 0));
+    return c.body(new Uint8Array(n), 200, { "Content-Type": "video/mp4", "Content-Length": String(n) });
+  });
   app.post("/__reset", (c) => {
     counters = newCounters();
     submitAttempts = new Map();
