@@ -340,6 +340,52 @@ export function processTicks(pid: number): { name: string; ticks: number } | nul
   return { name, ticks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0) };
 }
 
+/** One thread's CPU so far: its process's pid and command name, and milliseconds used. */
+export interface ThreadCpu {
+  pid: number;
+  name: string;
+  ms: number;
+}
+
+/**
+ * CPU milliseconds used so far by every thread of `root` and the processes
+ * below it, keyed "pid/tid" (a thread that ended is missing). A Worker's
+ * isolates and Durable Objects run on one workerd thread under `wrangler dev`,
+ * so the busiest thread says whether that thread's CPU is what bounds a run.
+ */
+export function treeThreadCpu(root: number): Map<string, ThreadCpu> {
+  const out = new Map<string, ThreadCpu>();
+  for (const pid of [root, ...descendants(root)]) {
+    const name = processTicks(pid)?.name;
+    if (name === undefined) continue;
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited while we looked
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+        out.set(`${pid}/${tid}`, { pid, name, ms: (ticks * 1000) / CLOCK_TICKS_PER_SECOND });
+      } catch {
+        // the thread ended while we looked
+      }
+    }
+  }
+  return out;
+}
+
+/** Each thread's CPU between two `treeThreadCpu` readings, busiest first. */
+export function threadCpuDelta(
+  before: ReadonlyMap<string, ThreadCpu>,
+  after: ReadonlyMap<string, ThreadCpu>,
+): ThreadCpu[] {
+  return [...after].map(([key, t]) => ({ ...t, ms: t.ms - (before.get(key)?.ms ?? 0) })).sort((x, y) => y.ms - x.ms);
+}
+
 /**
  * CPU milliseconds used so far by `root` and every process below it (for
  * `wrangler dev`: wrangler's Node, its esbuild and its workerd), by command

@@ -3,7 +3,7 @@
  * each running on the local fake upstream for a few polls, and what became of
  * every one of them.
  *
- *   node bench/many-at-once.ts [--n 1000] [--poll 1] [--polls 3] [--keepalive-ms MS]
+ *   node bench/many-at-once.ts [--n 1000] [--poll 1] [--polls 3] [--keepalive-ms MS] [--floor 1]
  *
  * Each generation is submitted at once and completes at its `--polls`-th poll
  * (`[[fake steps=…]]`), so with --poll 1 and --polls 3 it takes T ≈ 3.5 s on
@@ -20,6 +20,15 @@
  * reached it (`/__stats?prompt=`): a task the fake holds is a paid
  * generation lost, one it never saw was never sent.
  *
+ * Then, as a baseline in the same run (unless --floor 0), the same N at once
+ * to the floor Worker (bench/floor/) doing the I/O such a generation needs:
+ * the index hop, one alarm run for the submit and one per poll, each with an
+ * upstream request, the video's copy into R2 on the last, and as many log
+ * lines; printed beside the relay's. For both, the CPU of the busiest thread
+ * of the `wrangler dev` tree over the run (under `wrangler dev` every isolate
+ * and Durable Object runs on one workerd thread), which says whether that
+ * thread is what bounds the makespan.
+ *
  * For the keep-alive experiment (docs/benchmarks.md): --keepalive-ms sets
  * the fake's keep-alive timeout (Node's `server.keepAliveTimeout`; without it
  * the fake's default, which never closes an idle connection), and
@@ -29,11 +38,13 @@
  * Everything on 127.0.0.1; bounded (a deadline on every wait, a time limit on
  * the whole); the relay and the fake stop on every way out.
  */
+import { statSync } from "node:fs";
 import { startFakeAimlapi } from "../test/support/fake-aimlapi.ts";
 import { startRelay, testRelayVars } from "../test/support/relay-process.ts";
 import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
 import {
   AUTH,
+  LogCounter,
   busyEventLoop,
   fmt,
   getGeneration,
@@ -46,18 +57,25 @@ import {
   printTable,
   runBench,
   sleep,
+  threadCpuDelta,
+  treeThreadCpu,
   upstreamStats,
   type Generation,
+  type ThreadCpu,
 } from "./lib.ts";
 import { parseOutcomes, type Outcome } from "../test/support/lifecycle-log.ts";
 
-const options = numberOptions({ n: 1000, poll: 1, polls: 3, "keepalive-ms": 0, "block-ms": 0 });
+const options = numberOptions({ n: 1000, poll: 1, polls: 3, "keepalive-ms": 0, "block-ms": 0, floor: 1 });
 const N = Math.max(1, Math.floor(options.n));
 const POLLS = Math.max(1, Math.floor(options.polls));
 const KEEPALIVE_MS = options["keepalive-ms"] > 0 ? options["keepalive-ms"] : undefined;
 const BLOCK_MS = Math.floor(options["block-ms"]);
 /** The fake's steps: working until the last poll, which finds the video. */
 const STEPS = [...Array.from({ length: POLLS - 1 }, (_, i) => (i === 0 ? "queued" : "generating")), "completed"];
+/** The video the fake upstream serves (the simulator's sample): what the floor copies into R2. */
+const VIDEO_BYTES = statSync(new URL("../public/simulator/sample.mp4", import.meta.url)).size;
+/** The relay's lifecycle lines per generation that the floor does not write itself (it writes two). */
+const RELAY_EXTRA_LOG_LINES = 5;
 /** Longest wait for every generation to end after the last create was answered. */
 const FINISH_LIMIT_MS = 240_000;
 
@@ -108,6 +126,7 @@ runBench("many-at-once", 630_000, async () => {
     }
   }, 250);
   const unblock = busyEventLoop(BLOCK_MS);
+  const threadsBefore = treeThreadCpu(relay.pid() ?? -1);
   const started = Date.now();
   let lastAnswer = started;
   await Promise.all(
@@ -151,6 +170,8 @@ runBench("many-at-once", 630_000, async () => {
     if (ended === accepted.size || Date.now() > deadline) break;
     await sleep(500);
   }
+  const threads = threadCpuDelta(threadsBefore, treeThreadCpu(relay.pid() ?? -1));
+  const watchedMs = Date.now() - started;
   unblock();
   clearInterval(watchFake);
   const ends = [...accepted].map(([id, a]) => {
@@ -190,6 +211,7 @@ runBench("many-at-once", 630_000, async () => {
     `${fmt(percentile(runMs, 50) / 1000, 2)} / ${fmt(percentile(runMs, 95) / 1000, 2)} / ${fmt(Math.max(...runMs) / 1000, 2)}`,
     "s",
   );
+  printThreads(threads, watchedMs, done.length);
   console.log(`load average at the end: ${loadAverage()}`);
 
   if (failed.length > 0) {
@@ -224,4 +246,128 @@ runBench("many-at-once", 630_000, async () => {
     }
     printTable(["code", "count", "submit reached the fake", "message"], rows);
   }
+
+  if (options.floor === 0) return;
+  await relay.stop();
+  const base = await floorAtOnce(upstream.url);
+  printHeading(`The same ${N} at once on the floor doing the same I/O (floor+io), same run`);
+  const ratio = (a: number, b: number): string => (b > 0 ? fmt(a / b, 2) : "-");
+  const relayBusiest = threads[0]?.ms ?? 0;
+  const floorBusiest = base.threads[0]?.ms ?? 0;
+  const relayTotal = threads.reduce((sum, t) => sum + t.ms, 0);
+  const floorTotal = base.threads.reduce((sum, t) => sum + t.ms, 0);
+  printTable(
+    ["figure", "relay", "floor+io", "relay/(floor+io)"],
+    [
+      ["finished (completed / done)", `${completed.length} of ${N}`, `${base.done} of ${N}`, ""],
+      [
+        "accept phase, s",
+        fmt(acceptPhaseMs / 1000, 1),
+        fmt(base.acceptPhaseMs / 1000, 1),
+        ratio(acceptPhaseMs, base.acceptPhaseMs),
+      ],
+      ["makespan, s", fmt(makespanMs / 1000, 1), fmt(base.makespanMs / 1000, 1), ratio(makespanMs, base.makespanMs)],
+      [
+        "makespan − accept phase, s",
+        fmt((makespanMs - acceptPhaseMs) / 1000, 1),
+        fmt((base.makespanMs - base.acceptPhaseMs) / 1000, 1),
+        ratio(makespanMs - acceptPhaseMs, base.makespanMs - base.acceptPhaseMs),
+      ],
+      [
+        "busiest thread's CPU per generation, ms",
+        fmt(relayBusiest / N, 1),
+        fmt(floorBusiest / N, 1),
+        ratio(relayBusiest, floorBusiest),
+      ],
+      [
+        "busiest thread busy, % of the run",
+        fmt((100 * relayBusiest) / watchedMs),
+        fmt((100 * floorBusiest) / base.watchedMs),
+        "",
+      ],
+      ["tree CPU per generation, ms", fmt(relayTotal / N, 1), fmt(floorTotal / N, 1), ratio(relayTotal, floorTotal)],
+    ],
+  );
+  console.log(`load average at the end: ${loadAverage()}`);
 });
+
+/** The threads that did most of a run's work, and the whole tree's CPU. */
+function printThreads(threads: readonly ThreadCpu[], watchedMs: number, generations: number): void {
+  const total = threads.reduce((sum, t) => sum + t.ms, 0);
+  printFigure(
+    "CPU of the wrangler dev tree",
+    total / 1000,
+    "s",
+    `${fmt(total / Math.max(1, generations), 1)} ms per generation, over the ${fmt(watchedMs / 1000, 1)} s from the first create to the last terminal state seen`,
+  );
+  for (const t of threads.slice(0, 3)) {
+    printFigure(
+      `  a ${t.name} thread (pid ${t.pid})`,
+      t.ms / 1000,
+      "s",
+      `busy ${fmt((100 * t.ms) / watchedMs)} % of that time`,
+    );
+  }
+}
+
+/** N creates at once to the floor doing a generation's I/O; when they were answered and when the last one was done. */
+async function floorAtOnce(
+  upstreamUrl: string,
+): Promise<{ done: number; acceptPhaseMs: number; makespanMs: number; watchedMs: number; threads: ThreadCpu[] }> {
+  const floor = await startRelay({ vars: { UPSTREAM_URL: upstreamUrl }, config: "bench/floor/wrangler.jsonc" });
+  onCleanup(() => floor.stop());
+  try {
+    const query = new URLSearchParams({
+      alarms: String(1 + POLLS),
+      interval_ms: String(Math.round(options.poll * 1000)),
+      index: "1",
+      fetch: "1",
+      logs: String(RELAY_EXTRA_LOG_LINES),
+      copy: String(VIDEO_BYTES),
+    });
+    const counter = new LogCounter(() => floor.logs(), ["floor.done "]);
+    const threadsBefore = treeThreadCpu(floor.pid() ?? -1);
+    const started = Date.now();
+    let lastAnswer = started;
+    const statuses = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        try {
+          const response = await fetch(`${floor.url}/create?${query}`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ prompt: `floor many ${i}` }),
+            signal: AbortSignal.timeout(180_000),
+          });
+          await response.arrayBuffer();
+          return response.status;
+        } catch {
+          return 0;
+        } finally {
+          lastAnswer = Math.max(lastAnswer, Date.now());
+        }
+      }),
+    );
+    const accepted = statuses.filter((status) => status === 202).length;
+    const deadline = Date.now() + FINISH_LIMIT_MS;
+    // The floor's lines carry no time: the last one is seen to within the 100 ms between readings.
+    while (counter.count("floor.done ") < accepted && Date.now() < deadline) await sleep(100);
+    const finished = Date.now();
+    const threads = threadCpuDelta(threadsBefore, treeThreadCpu(floor.pid() ?? -1));
+    const done = counter.count("floor.done ");
+    printHeading(`${N} at once on the floor+io`);
+    printFigure("accepted (202)", accepted, `of ${N}`);
+    printFigure("done", done);
+    printFigure("accept phase", (lastAnswer - started) / 1000, "s");
+    printFigure("makespan", (finished - started) / 1000, "s", "first create sent → last floor.done seen");
+    printThreads(threads, finished - started, done);
+    return {
+      done,
+      acceptPhaseMs: lastAnswer - started,
+      makespanMs: finished - started,
+      watchedMs: finished - started,
+      threads,
+    };
+  } finally {
+    await floor.stop();
+  }
+}
