@@ -45,12 +45,13 @@
  * Everything on 127.0.0.1; no keys, no network; bounded (each wait has a
  * deadline, the whole bench a time limit); the servers stop on every way out.
  */
-import { statSync } from "node:fs";
 import { startFakeAimlapi, type FakeAimlapi } from "../test/support/fake-aimlapi.ts";
 import { startRelay, testRelayVars, type RelayProcess } from "../test/support/relay-process.ts";
 import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
 import {
   AUTH,
+  RELAY_EXTRA_LOG_LINES,
+  SAMPLE_VIDEO_BYTES,
   LogCounter,
   cpuDelta,
   cpuTotal,
@@ -99,10 +100,6 @@ const PHASES: readonly Phase[] = [
 
 type TargetName = "relay" | "floor" | "floor+index" | "floor+io";
 const TARGETS: readonly TargetName[] = ["relay", "floor", "floor+index", "floor+io"];
-/** The video the fake upstream serves (the simulator's sample): what the floor+io target copies into R2. */
-const VIDEO_BYTES = statSync(new URL("../public/simulator/sample.mp4", import.meta.url)).size;
-/** The relay's lifecycle lines per generation that the floor does not write itself (it writes two). */
-const RELAY_EXTRA_LOG_LINES = 5;
 /**
  * Durable Objects left idle are evicted about 10 s after their last use, and
  * that work (a burst in workerd) belongs to the creates that made them: every
@@ -191,7 +188,7 @@ function floorTarget(
     index: kind === "floor" ? "0" : "1",
     logs: String(io ? RELAY_EXTRA_LOG_LINES : logs),
     fetch: io ? "1" : "0",
-    copy: String(io ? VIDEO_BYTES : 0),
+    copy: String(io ? SAMPLE_VIDEO_BYTES : 0),
   });
   return {
     name: kind,

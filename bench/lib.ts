@@ -12,7 +12,7 @@
  *
  * Erasable TypeScript only, so `node bench/<name>.ts` runs it directly.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { delimiter, dirname } from "node:path";
 import { parseArgs } from "node:util";
 import type { Generation, TimelineEvent } from "../src/api/schemas.ts";
@@ -328,9 +328,14 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 
 /** A process's command name and the user + system CPU ticks it has used so far (all its threads); null if gone. */
 export function processTicks(pid: number): { name: string; ticks: number } | null {
+  return statTicks(`/proc/${pid}/stat`);
+}
+
+/** The command name and user + system ticks in a /proc stat file (a process's or a thread's), or null when it is gone. */
+function statTicks(path: string): { name: string; ticks: number } | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    stat = readFileSync(path, "utf8");
   } catch {
     return null;
   }
@@ -339,6 +344,11 @@ export function processTicks(pid: number): { name: string; ticks: number } | nul
   const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
   return { name, ticks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0) };
 }
+
+/** The video the fake upstream serves (the simulator's sample): what the floor+io copies into R2. */
+export const SAMPLE_VIDEO_BYTES = statSync(new URL("../public/simulator/sample.mp4", import.meta.url)).size;
+/** The relay's lifecycle lines per generation that the floor does not write itself (it writes two): floor+io's `logs=`. */
+export const RELAY_EXTRA_LOG_LINES = 5;
 
 /** One thread's CPU so far: its process's pid and command name, and milliseconds used. */
 export interface ThreadCpu {
@@ -365,14 +375,8 @@ export function treeThreadCpu(root: number): Map<string, ThreadCpu> {
       continue; // exited while we looked
     }
     for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-        out.set(`${pid}/${tid}`, { pid, name, ms: (ticks * 1000) / CLOCK_TICKS_PER_SECOND });
-      } catch {
-        // the thread ended while we looked
-      }
+      const thread = statTicks(`/proc/${pid}/task/${tid}/stat`); // null: the thread ended while we looked
+      if (thread !== null) out.set(`${pid}/${tid}`, { pid, name, ms: (thread.ticks * 1000) / CLOCK_TICKS_PER_SECOND });
     }
   }
   return out;
