@@ -102,6 +102,14 @@ export interface Transition {
   /** The state after the event (the same object when nothing changed; null for a generation that does not exist). */
   state: GenerationState | null;
   timeline: TimelineEntry[];
+  /**
+   * Losing this change costs nothing: it only records what another party
+   * holds already (the client index's acknowledgement). The store keeps it in
+   * memory and writes it with the next change, sparing a row; a state read
+   * back without it reports again, and the index takes a summary it holds as
+   * a no-op.
+   */
+  deferrable?: true;
 }
 
 export interface LifecycleContext {
@@ -566,7 +574,7 @@ function onRedeliverRequested(state: GenerationState, link: string | null, ctx: 
 function onIndexAcknowledged(state: GenerationState, revision: number, fingerprint: string): Transition {
   if (state.indexed !== undefined && state.indexed.revision >= revision) return unchanged(state);
   const { indexRetryAt: _retry, ...rest } = state;
-  return { state: { ...rest, indexed: { revision, fingerprint } }, timeline: [] };
+  return { state: { ...rest, indexed: { revision, fingerprint } }, timeline: [], deferrable: true };
 }
 
 /**

@@ -4,6 +4,9 @@
  *
  *   load once → reduce (the pure reducer) → persist once (store.commit) → schedule the alarm once
  *
+ * (a change the reducer marks deferrable, the client index's acknowledgement,
+ * is persisted with the next one: see Transition.deferrable)
+ *
  * with no await in between, so a request that runs while the alarm awaits a
  * fetch (the input gate opens there) always sees, and is seen by, a
  * consistent state. The I/O a state asks for is done by the steps
@@ -339,7 +342,7 @@ export class GenerationObject extends DurableObject<Env> {
     const loaded = this.store.load();
     const before = loaded?.state ?? null;
     const now = Date.now();
-    const { state: next, timeline } = reduce(before, event, this.lifecycleContext(now));
+    const { state: next, timeline, deferrable } = reduce(before, event, this.lifecycleContext(now));
     if (next === before && timeline.length === 0) return before;
     if (next === null) return null;
     const statusChanged = before === null || next.status !== before.status;
@@ -349,7 +352,7 @@ export class GenerationObject extends DurableObject<Env> {
         : null;
     // Once erasing, what the client made (its timeline, its snapshots) goes at once.
     const forgetHistory = next.erasing !== undefined && before?.erasing === undefined;
-    const change = { at: now, state: next === before ? null : next, timeline, snapshot, forgetHistory };
+    const change = { at: now, state: next === before ? null : next, timeline, snapshot, forgetHistory, deferrable };
     const { snapshotSeq } = this.store.commit(change, loaded);
     logTransition(before, next, timeline, now);
     if (snapshot !== null) this.watchers.publish({ seq: snapshotSeq, summary: snapshot }, isTerminal(next.status));

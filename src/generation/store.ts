@@ -35,6 +35,8 @@ export const MAX_TIMELINE_ROWS = 2_000;
 const TIMELINE_ROWS_AFTER_FOLD = MAX_TIMELINE_ROWS - 100;
 /** The timeline entry that stands for the webhook attempts folded away. */
 export const FOLDED_ATTEMPTS = "webhook.attempts_folded";
+/** Timeline entries one INSERT carries: three parameters each, within the runtime's 100 per statement. */
+const ENTRIES_PER_INSERT = 30;
 
 export interface TimelinePage {
   data: TimelineEvent[];
@@ -57,6 +59,8 @@ export interface Change {
   snapshot: GenerationSummary | null;
   /** The generation is being erased: its timeline and snapshots go now (what the client made is not kept). */
   forgetHistory?: boolean;
+  /** The state may go unwritten until the next change (lifecycle.ts Transition.deferrable). */
+  deferrable?: boolean;
 }
 
 export class GenerationStore {
@@ -89,14 +93,13 @@ export class GenerationStore {
     return this.tables;
   }
 
+  /** The three tables, in one call (a call per statement costs a crossing into the runtime each). */
   private create(): void {
     this.run(
-      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT, revision INTEGER NOT NULL DEFAULT 0)`,
+      `CREATE TABLE IF NOT EXISTS generation (one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, meter TEXT, revision INTEGER NOT NULL DEFAULT 0);
+       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL);
+       CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, generation TEXT NOT NULL)`,
     );
-    this.run(
-      `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL)`,
-    );
-    this.run(`CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, generation TEXT NOT NULL)`);
     this.tables = true;
   }
 
@@ -135,7 +138,10 @@ export class GenerationStore {
 
   /**
    * Persists one applied event: the state row (one row written, when the
-   * state changed), its timeline entries and a snapshot. The first commit of
+   * state changed), its timeline entries and a snapshot. A deferrable change
+   * that is nothing but a state change is only kept in memory, under the
+   * same revision, and written by the next commit (or never, which loses
+   * nothing: see lifecycle.ts Transition.deferrable). The first commit of
    * a generation creates the tables. Returns the revision now stored and the
    * snapshot's sequence number (0 without one).
    */
@@ -145,6 +151,11 @@ export class GenerationStore {
       if (change.state === null) return { revision, snapshotSeq: 0 };
       this.create();
     } else if (!this.ready) {
+      return { revision, snapshotSeq: 0 };
+    }
+    if (isDeferred(change) && previous !== null) {
+      // Kept in memory, same revision: the next commit writes it with its own change.
+      this.cached = { state: change.state, revision };
       return { revision, snapshotSeq: 0 };
     }
     this.cached = undefined;
@@ -162,18 +173,8 @@ export class GenerationStore {
       this.run(`DELETE FROM events`);
       this.run(`DELETE FROM snapshots`);
     }
-    let lastSeq = 0;
-    for (const entry of change.timeline) {
-      const [row] = this.run<{ seq: number }>(
-        `INSERT INTO events (at, type, detail) VALUES (?, ?, ?) RETURNING seq`,
-        change.at,
-        entry.type,
-        JSON.stringify(entry.detail),
-      );
-      lastSeq = row?.seq ?? lastSeq;
-    }
     // Sequence numbers only grow, so the timeline can only be over the limit once they are.
-    if (lastSeq > MAX_TIMELINE_ROWS) this.foldTimeline();
+    if (this.append(change.at, change.timeline) > MAX_TIMELINE_ROWS) this.foldTimeline();
     let snapshotSeq = 0;
     if (change.snapshot !== null) {
       const [row] = this.run<{ seq: number }>(
@@ -185,6 +186,24 @@ export class GenerationStore {
     const state = change.state ?? previous?.state;
     if (state !== undefined) this.cached = { state, revision };
     return { revision, snapshotSeq };
+  }
+
+  /**
+   * Appends timeline entries, up to ENTRIES_PER_INSERT per statement (one call
+   * into the runtime each, within its 100 bound parameters); answers the
+   * last `seq` given (0 for none).
+   */
+  private append(at: number, entries: readonly TimelineEntry[]): number {
+    let lastSeq = 0;
+    for (let start = 0; start < entries.length; start += ENTRIES_PER_INSERT) {
+      const chunk = entries.slice(start, start + ENTRIES_PER_INSERT);
+      const rows = this.run<{ seq: number }>(
+        `INSERT INTO events (at, type, detail) VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")} RETURNING seq`,
+        ...chunk.flatMap((entry) => [at, entry.type, JSON.stringify(entry.detail)]),
+      );
+      for (const row of rows) lastSeq = Math.max(lastSeq, row.seq);
+    }
+    return lastSeq;
   }
 
   /**
@@ -266,4 +285,15 @@ export class GenerationStore {
       throw error;
     }
   }
+}
+
+/** A change that is only a deferrable state change: nothing else to write with it. */
+function isDeferred(change: Change): change is Change & { state: GenerationState } {
+  return (
+    change.deferrable === true &&
+    change.state !== null &&
+    change.timeline.length === 0 &&
+    change.snapshot === null &&
+    change.forgetHistory !== true
+  );
 }
