@@ -8,7 +8,7 @@ import { expect, inject, vi } from "vitest";
 import type { Generation } from "../../src/api/schemas.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import type { GenerationObject } from "../../src/generation/object.ts";
-import type { GenerationStore } from "../../src/generation/store.ts";
+import type { GenerationStore, Loaded } from "../../src/generation/store.ts";
 import { TEST_CLIENT_KEYS } from "../support/constants.ts";
 
 export const ORIGIN = "https://relay.example";
@@ -44,11 +44,22 @@ export async function create(body: Record<string, unknown>, as: Client = "alice"
 
 export const stubOf = (id: string) => env.GENERATION.getByName(id);
 
-export function stateOf(id: string): Promise<GenerationState | null> {
+/** The object's private store, to read or reset what it holds in memory. */
+export const storeOf = (instance: GenerationObject): GenerationStore =>
+  (instance as unknown as { store: GenerationStore }).store;
+
+/** The generation's row as written to its storage (not what the store holds in memory): state and revision. */
+export function storedOf(id: string): Promise<Loaded | null> {
   return runInDurableObject(stubOf(id), async (_instance: GenerationObject, ctx) => {
-    const row = ctx.storage.sql.exec<{ state: string }>("SELECT state FROM generation").toArray()[0];
-    return row ? (JSON.parse(row.state) as GenerationState) : null;
+    const row = ctx.storage.sql
+      .exec<{ state: string; revision: number }>("SELECT state, revision FROM generation")
+      .toArray()[0];
+    return row ? { state: JSON.parse(row.state) as GenerationState, revision: row.revision } : null;
   });
+}
+
+export async function stateOf(id: string): Promise<GenerationState | null> {
+  return (await storedOf(id))?.state ?? null;
 }
 
 /**
@@ -64,7 +75,7 @@ export function editState(id: string, change: (state: GenerationState) => unknow
       "UPDATE generation SET state = ?",
       JSON.stringify(change(JSON.parse(row.state) as GenerationState)),
     );
-    (instance as unknown as { store: GenerationStore }).store.reload();
+    storeOf(instance).reload();
   });
 }
 

@@ -9,11 +9,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import { needsIndexSync, type GenerationState } from "../../src/generation/state.ts";
-import type { GenerationStore, Loaded } from "../../src/generation/store.ts";
+import type { Loaded } from "../../src/generation/store.ts";
 import type { ClientIndexObject } from "../../src/client-index/object.ts";
-import { create, isStatus, settle, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
-
-const storeOf = (instance: GenerationObject) => (instance as unknown as { store: GenerationStore }).store;
+import { create, isStatus, settle, stepUntil, storedOf, storeOf, stubOf, uniquePrompt } from "./helpers.ts";
 
 /** What the object holds in memory: the state the next request reads, its revision and the meter's index requests. */
 function held(id: string): Promise<Loaded & { indexRequests: number }> {
@@ -26,13 +24,10 @@ function held(id: string): Promise<Loaded & { indexRequests: number }> {
 }
 
 /** The generation's row as written to its storage. */
-function written(id: string): Promise<Loaded> {
-  return runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => {
-    const row = ctx.storage.sql
-      .exec<{ state: string; revision: number }>("SELECT state, revision FROM generation")
-      .one();
-    return { state: JSON.parse(row.state) as GenerationState, revision: row.revision };
-  });
+async function written(id: string): Promise<Loaded> {
+  const stored = await storedOf(id);
+  if (stored === null) throw new Error("no generation row");
+  return stored;
 }
 
 /** The client index's row of the generation: its status, the revision it holds and its summary. */

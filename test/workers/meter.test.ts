@@ -7,9 +7,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, inject, it, vi, type MockInstance } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
-import type { GenerationStore } from "../../src/generation/store.ts";
 import type { MeterCounts } from "../../src/lib/log.ts";
-import { call, create, get, isStatus, stepUntil, stubOf, uniquePrompt } from "./helpers.ts";
+import { call, create, get, isStatus, stepUntil, storeOf, stubOf, uniquePrompt } from "./helpers.ts";
 
 const finished = isStatus("completed", "failed", "canceled");
 
@@ -48,9 +47,7 @@ async function settledMeter(id: string): Promise<MeterCounts> {
 
 /** The counts the object holds now (its private store, read in place). */
 function liveMeter(id: string): Promise<MeterCounts> {
-  return runInDurableObject(stubOf(id), (instance: GenerationObject) =>
-    (instance as unknown as { store: GenerationStore }).store.meter.snapshot(),
-  );
+  return runInDurableObject(stubOf(id), (instance: GenerationObject) => storeOf(instance).meter.snapshot());
 }
 
 /** Rows in the object's append-only tables: each was one insert. */
