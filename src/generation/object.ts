@@ -282,18 +282,21 @@ export class GenerationObject extends DurableObject<Env> {
     let finished = false;
     try {
       if (this.current() === null) return;
-      const dueBy = Math.max(Date.now(), scheduledFor ?? 0);
+      // Due by the time the alarm was set for, or by now, read again after
+      // each step: a step that makes the next one due at once (a poll that
+      // finds the video, then its copy) is followed in this run, not the next.
+      const dueBy = (): number => Math.max(Date.now(), scheduledFor ?? 0);
       this.apply({ type: "tick" });
       for (let steps = 0; steps < MAX_STEPS_PER_ALARM; steps++) {
         const state = this.current();
         const step = state === null ? null : nextStep(state);
-        if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy) break;
+        if (state === null || step === null || state.nextActionAt === null || state.nextActionAt > dueBy()) break;
         await performStep(step, state, this.stepContext(state));
       }
-      this.deliveries.startDue(dueBy);
+      this.deliveries.startDue(dueBy());
       const latest = this.current();
       const expiry = latest === null ? null : expiresAt(latest, this.config.retention);
-      if (expiry !== null && expiry <= dueBy) this.apply({ type: "erase_requested", reason: "expired" });
+      if (expiry !== null && expiry <= dueBy()) this.apply({ type: "erase_requested", reason: "expired" });
       if (this.current()?.erasing) {
         finished = await this.erase();
         return;

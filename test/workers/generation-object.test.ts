@@ -14,6 +14,7 @@ import {
   editState,
   get,
   isStatus,
+  rememberAlarmAt,
   settle,
   stateOf,
   stepUntil,
@@ -298,6 +299,23 @@ describe("the alarm", () => {
     expect((await upstreamStats({ prompt })).polls).toBe(2);
     expect(await alarmOf(created.id)).toBe(state?.nextActionAt);
     expect((await stepUntil(created.id, (s) => s.upstream.polls === 3)).status).toBe("generating");
+  });
+
+  it("copies the video in the run whose poll found it, when that run starts on time", async () => {
+    // Each poll answer takes 50 ms: the copy becomes due after the time the alarm was set for.
+    const created = await create({ prompt: uniquePrompt("slow=50 steps=completed") });
+    await settle(created.id);
+    const dueAt = Date.now();
+    await editState(created.id, (state) => ({ ...state, nextActionAt: dueAt }));
+    // One delivery, on time: the alarm set for the poll, run when it was due.
+    await runInDurableObject(stubOf(created.id), async (instance: GenerationObject) => {
+      rememberAlarmAt(instance, dueAt);
+      await instance.alarm();
+    });
+    const state = await stateOf(created.id);
+    expect(state?.upstream.polls).toBe(1);
+    expect(state?.status).toBe("completed");
+    expect(state?.video?.bytes).toBeGreaterThan(0);
   });
 
   it("still sets the next alarm when a run throws", async () => {

@@ -79,6 +79,14 @@ export function editState(id: string, change: (state: GenerationState) => unknow
   });
 }
 
+/**
+ * Has the object remember its alarm as set for `at` (src/generation/object.ts
+ * alarm() does the work due by the time its alarm was set for, or by now).
+ */
+export function rememberAlarmAt(instance: GenerationObject, at: number): void {
+  (instance as unknown as { alarmSetFor: number }).alarmSetFor = at;
+}
+
 export function alarmOf(id: string): Promise<number | null> {
   return runInDurableObject(stubOf(id), (_instance: GenerationObject, ctx) => ctx.storage.getAlarm());
 }

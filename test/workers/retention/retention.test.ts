@@ -17,6 +17,7 @@ import {
   create,
   get,
   isStatus,
+  rememberAlarmAt,
   stepUntil,
   stubOf,
   uniquePrompt,
@@ -55,8 +56,7 @@ function waitForAttempts(id: string, attempts: number): Promise<Generation> {
 /** Makes the next alarm run as if it had been set for `at` (the alarm does the work due by then). */
 async function alarmSetFor(id: string, at: number): Promise<void> {
   await runInDurableObject(stubOf(id), async (instance: GenerationObject, ctx) => {
-    // The object remembers the time it set its alarm for (src/generation/object.ts alarm()).
-    (instance as unknown as { alarmSetFor: number }).alarmSetFor = at;
+    rememberAlarmAt(instance, at);
     await ctx.storage.setAlarm(at);
   });
 }
