@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import type { GenerationObject } from "../../src/generation/object.ts";
 import type { GenerationState } from "../../src/generation/state.ts";
 import {
@@ -17,6 +17,7 @@ import {
   rememberAlarmAt,
   settle,
   stateOf,
+  storeOf,
   stepUntil,
   streamSha256,
   stubOf,
@@ -301,21 +302,32 @@ describe("the alarm", () => {
     expect((await stepUntil(created.id, (s) => s.upstream.polls === 3)).status).toBe("generating");
   });
 
-  it("copies the video in the run whose poll found it, when that run starts on time", async () => {
-    // Each poll answer takes 50 ms: the copy becomes due after the time the alarm was set for.
-    const created = await create({ prompt: uniquePrompt("slow=50 steps=completed") });
+  it("copies the video and starts the webhook in the run whose poll found it, when that run starts on time", async () => {
+    // Each poll answer takes 50 ms: the copy and the webhook become due after the time the alarm was set for.
+    const hook = `${inject("receiverUrl")}/hook/on-time-${crypto.randomUUID()}/200`;
+    const created = await create({ prompt: uniquePrompt("slow=50 steps=completed"), webhook_url: hook });
     await settle(created.id);
     const dueAt = Date.now();
     await editState(created.id, (state) => ({ ...state, nextActionAt: dueAt }));
     // One delivery, on time: the alarm set for the poll, run when it was due.
-    await runInDurableObject(stubOf(created.id), async (instance: GenerationObject) => {
+    const alarms = (instance: GenerationObject): number => storeOf(instance).meter.snapshot().alarms;
+    const { before, after } = await runInDurableObject(stubOf(created.id), async (instance: GenerationObject) => {
       rememberAlarmAt(instance, dueAt);
+      const before = alarms(instance);
       await instance.alarm();
+      return { before, after: alarms(instance) };
     });
+    expect(after).toBe(before + 1);
     const state = await stateOf(created.id);
     expect(state?.upstream.polls).toBe(1);
     expect(state?.status).toBe("completed");
     expect(state?.video?.bytes).toBeGreaterThan(0);
+    // The webhook went out from that run: delivered with no other alarm run.
+    await vi.waitFor(async () => expect((await get(created.id)).webhook?.state).toBe("delivered"), {
+      timeout: 10_000,
+      interval: 25,
+    });
+    expect(await runInDurableObject(stubOf(created.id), alarms)).toBe(after);
   });
 
   it("still sets the next alarm when a run throws", async () => {
