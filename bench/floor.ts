@@ -50,11 +50,10 @@ import { startRelay, testRelayVars, type RelayProcess } from "../test/support/re
 import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
 import {
   AUTH,
-  RELAY_EXTRA_LOG_LINES,
-  SAMPLE_VIDEO_BYTES,
   LogCounter,
   cpuDelta,
   cpuTotal,
+  floorQuery,
   fmt,
   loadAverage,
   numberOptions,
@@ -77,8 +76,6 @@ const CPU_ROUNDS = Math.max(1, Math.floor(options["cpu-rounds"]));
 /** The tests' poll interval, and one that puts every poll past the end of the bench. */
 const POLL_IN_WINDOW_MS = 200;
 const POLL_OUT_OF_WINDOW_MS = 3_600_000;
-/** The relay's alarm runs per generation on the fake's default steps: the submit and 5 polls (the copy rides on the last). */
-const ALARMS_PER_GENERATION = 6;
 /** Longest wait for the work a window started to finish. */
 const SETTLE_LIMIT_MS = 60_000;
 
@@ -167,12 +164,7 @@ function relayTarget(process: RelayProcess, phase: Phase): Target {
   };
 }
 
-/**
- * The floor's create: bare, with the index hop, or (`io`) doing the I/O a
- * relay's generation needs besides: the index hop, one upstream request per
- * alarm run (the submit and the polls), the copy of the video into R2 and as
- * many log lines as the relay writes.
- */
+/** The floor's create (lib.ts floorQuery) as a target, done at its first or its last alarm run. */
 function floorTarget(
   process: RelayProcess,
   phase: Phase,
@@ -181,15 +173,7 @@ function floorTarget(
 ): Target {
   const marker = phase.doneWhen === "settled" ? "floor.done " : "floor.submitted ";
   const counter = new LogCounter(() => process.logs(), [marker]);
-  const io = kind === "floor+io";
-  const query = new URLSearchParams({
-    alarms: String(ALARMS_PER_GENERATION),
-    interval_ms: String(phase.pollMs),
-    index: kind === "floor" ? "0" : "1",
-    logs: String(io ? RELAY_EXTRA_LOG_LINES : logs),
-    fetch: io ? "1" : "0",
-    copy: String(io ? SAMPLE_VIDEO_BYTES : 0),
-  });
+  const query = floorQuery(kind, phase.pollMs, logs);
   return {
     name: kind,
     process,

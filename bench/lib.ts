@@ -349,6 +349,26 @@ function statTicks(path: string): { name: string; ticks: number } | null {
 export const SAMPLE_VIDEO_BYTES = statSync(new URL("../public/simulator/sample.mp4", import.meta.url)).size;
 /** The relay's lifecycle lines per generation that the floor does not write itself (it writes two): floor+io's `logs=`. */
 export const RELAY_EXTRA_LOG_LINES = 5;
+/** The relay's alarm runs per generation on the fake's default steps: the submit and 5 polls (the copy rides on the last). */
+export const ALARMS_PER_GENERATION = 6;
+
+/**
+ * The floor's create query (bench/floor/worker.ts): bare, with the index
+ * hop, or (`io`) doing the I/O a relay's generation needs besides: the index
+ * hop, one upstream request per alarm run, the copy of the video into R2 and
+ * as many log lines as the relay writes. `logs` adds lines to a floor without io.
+ */
+export function floorQuery(kind: "floor" | "floor+index" | "floor+io", intervalMs: number, logs = 0): string {
+  const io = kind === "floor+io";
+  return new URLSearchParams({
+    alarms: String(ALARMS_PER_GENERATION),
+    interval_ms: String(intervalMs),
+    index: kind === "floor" ? "0" : "1",
+    logs: String(io ? RELAY_EXTRA_LOG_LINES : logs),
+    fetch: io ? "1" : "0",
+    copy: String(io ? SAMPLE_VIDEO_BYTES : 0),
+  }).toString();
+}
 
 /** One thread's CPU so far: its process's pid and command name, and milliseconds used. */
 export interface ThreadCpu {

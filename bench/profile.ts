@@ -13,7 +13,11 @@
  *  - alarm runs: POLL_INTERVAL_SECONDS 0.2; `--generations` creates are
  *    answered first, then the profile runs until every one has settled, so it
  *    holds their polls, copies into R2 and index updates (and any submits
- *    still queued when it started).
+ *    still queued when it started);
+ *  - whole generations: `--generations` created 8 at a time and run to
+ *    their end inside one profile, for the relay and for floor+io (the floor
+ *    doing a generation's I/O: bench/lib.ts floorQuery), so the relay's JS
+ *    thread per generation can be set against what that I/O costs anyway.
  *
  * The relay is bundled unminified for this (`--minify=false`), so frames carry
  * the source's function names; each is placed in its source file through
@@ -35,6 +39,7 @@ import { TEST_UPSTREAM_KEY } from "../test/support/constants.ts";
 import {
   AUTH,
   LogCounter,
+  floorQuery,
   fmt,
   loadAverage,
   numberOptions,
@@ -381,7 +386,7 @@ function printProfile(
   units: { count: number; what: string },
   bundleDir: string,
   focus: readonly string[] = FOCUS,
-): void {
+): number {
   const mapper = new SourceMapper(bundleDir);
   const { entries, totalMs, byName } = summarize(profile, mapper);
   if (mapper.mapFile !== null) copyFileSync(mapper.mapFile, `${file}.index.js.map`);
@@ -443,6 +448,7 @@ function printProfile(
     console.log(`    called from: ${topOf(e.callers, 4, " ms")}`);
     if (e.lines.size > 0) console.log(`    lines: ${topOf(e.lines, 5, "")}`);
   }
+  return busyMs;
 }
 
 // ---------------------------------------------------------------------------
@@ -513,7 +519,7 @@ runBench("profile", 600_000, async () => {
 
   // The floor's create (with its index hop), the same way: what of the above the runtime costs anyway.
   const floor = await startRelay({
-    vars: {},
+    vars: { UPSTREAM_URL: upstream.url },
     config: "bench/floor/wrangler.jsonc",
     extraArgs: ["--minify=false"],
   });
@@ -538,6 +544,24 @@ runBench("profile", 600_000, async () => {
     floorProfile,
     floorFile,
     { count: floorCreated, what: "create" },
+    floor.bundleDir,
+    FLOOR_FOCUS,
+  );
+
+  // Whole generations of floor+io (the floor doing a generation's I/O), to set against the relay's below.
+  const floorIo = (target: RelayProcess): Promise<Response> =>
+    fetch(`${target.url}/create?${floorQuery("floor+io", 200)}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  const floorWhole = await wholeGenerations(floor, floorIo, "floor.done ", join(dir, "floor-io-whole.cpuprofile"));
+  const floorWholeMs = printProfile(
+    `Whole generations of floor+io: ${floorWhole.done} of ${GENERATIONS} created (8 at a time), run and settled; load ${loadAverage()}`,
+    floorWhole.profile,
+    floorWhole.file,
+    { count: Math.max(1, floorWhole.done), what: "generation" },
     floor.bundleDir,
     FLOOR_FOCUS,
   );
@@ -567,4 +591,48 @@ runBench("profile", 600_000, async () => {
     { count: Math.max(1, settled.count('"generation.settled"') - before), what: "generation" },
     polling.bundleDir,
   );
+
+  const relayWhole = await wholeGenerations(
+    polling,
+    createRequest,
+    '"generation.settled"',
+    join(dir, "relay-whole.cpuprofile"),
+  );
+  const relayWholeMs = printProfile(
+    `Whole generations of the relay: ${relayWhole.done} of ${GENERATIONS} created (8 at a time), run and settled; load ${loadAverage()}`,
+    relayWhole.profile,
+    relayWhole.file,
+    { count: Math.max(1, relayWhole.done), what: "generation" },
+    polling.bundleDir,
+  );
+  const perRelay = relayWholeMs / Math.max(1, relayWhole.done);
+  const perFloor = floorWholeMs / Math.max(1, floorWhole.done);
+  console.log(
+    `\nwhole generations, not-idle JS thread per generation: relay ${fmt(perRelay, 1)} ms, floor+io ${fmt(perFloor, 1)} ms, relay/(floor+io) ${fmt(perRelay / perFloor, 2)}`,
+  );
 });
+
+/**
+ * A profile of GENERATIONS whole generations: created 8 at a time inside it,
+ * and until each has logged `doneMarker` (at most 120 s).
+ */
+async function wholeGenerations(
+  target: RelayProcess,
+  request: (target: RelayProcess) => Promise<Response>,
+  doneMarker: string,
+  file: string,
+): Promise<{ profile: CpuProfile; done: number; file: string }> {
+  const counter = new LogCounter(() => target.logs(), [doneMarker]);
+  const before = counter.count(doneMarker);
+  const profile = await profiled(target, options["interval-us"], async () => {
+    for (let i = 0; i < GENERATIONS; i += 8) {
+      await Promise.all(
+        Array.from({ length: Math.min(8, GENERATIONS - i) }, async () => (await request(target)).arrayBuffer()),
+      );
+    }
+    const deadline = Date.now() + 120_000;
+    while (counter.count(doneMarker) - before < GENERATIONS && Date.now() < deadline) await sleep(100);
+  });
+  writeFileSync(file, JSON.stringify(profile));
+  return { profile, done: counter.count(doneMarker) - before, file };
+}
