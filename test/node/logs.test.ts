@@ -215,6 +215,11 @@ describe("structured logs", () => {
       expect(meter?.bytes_stored).toBe(finals[0]?.video?.bytes);
       expect(meter?.rows_written).toBeGreaterThan(0);
       expect(meter?.do_requests).toBeGreaterThan(meter?.alarms ?? 0);
+      // Bob's plain generation tells its client index three times (the submission's credit figure,
+      // generating, completed), never `storing` on its own: under wrangler dev alarms run on time, and
+      // the run whose poll finds the video copies it in that same run.
+      const bobMeter = of(bob.id, "generation.settled")[0]?.meter as Record<string, number> | undefined;
+      expect(bobMeter?.index_requests).toBe(3);
     },
   );
 });
