@@ -524,13 +524,7 @@ runBench("profile", 600_000, async () => {
     extraArgs: ["--minify=false"],
   });
   onCleanup(() => floor.stop());
-  const floorCreate = (target: RelayProcess): Promise<Response> =>
-    fetch(`${target.url}/create?index=1&alarms=6&interval_ms=3600000`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
-      signal: AbortSignal.timeout(30_000),
-    });
+  const floorCreate = floorRequest(floorQuery("floor+index", 3_600_000));
   await createLoops(floor, 2, 2_000, floorCreate);
   let floorCreated = 0;
   const floorProfile = await profiled(floor, options["interval-us"], async () => {
@@ -549,13 +543,7 @@ runBench("profile", 600_000, async () => {
   );
 
   // Whole generations of floor+io (the floor doing a generation's I/O), to set against the relay's below.
-  const floorIo = (target: RelayProcess): Promise<Response> =>
-    fetch(`${target.url}/create?${floorQuery("floor+io", 200)}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
-      signal: AbortSignal.timeout(30_000),
-    });
+  const floorIo = floorRequest(floorQuery("floor+io", 200));
   const floorWhole = await wholeGenerations(floor, floorIo, "floor.done ", join(dir, "floor-io-whole.cpuprofile"));
   const floorWholeMs = printProfile(
     `Whole generations of floor+io: ${floorWhole.done} of ${GENERATIONS} created (8 at a time), run and settled; load ${loadAverage()}`,
@@ -573,15 +561,10 @@ runBench("profile", 600_000, async () => {
   const settled = new LogCounter(() => polling.logs(), ['"generation.settled"']);
   await sleep(3_000);
   const before = settled.count('"generation.settled"');
-  for (let i = 0; i < GENERATIONS; i += 8) {
-    await Promise.all(
-      Array.from({ length: Math.min(8, GENERATIONS - i) }, async () => (await createRequest(polling)).arrayBuffer()),
-    );
-  }
-  const alarmProfile = await profiled(polling, options["interval-us"], async () => {
-    const deadline = Date.now() + 120_000;
-    while (settled.count('"generation.settled"') - before < GENERATIONS && Date.now() < deadline) await sleep(100);
-  });
+  await createEightAtATime(polling, createRequest);
+  const alarmProfile = await profiled(polling, options["interval-us"], () =>
+    untilLogged(settled, '"generation.settled"', before),
+  );
   const alarmFile = join(dir, "alarms.cpuprofile");
   writeFileSync(alarmFile, JSON.stringify(alarmProfile));
   printProfile(
@@ -625,14 +608,38 @@ async function wholeGenerations(
   const counter = new LogCounter(() => target.logs(), [doneMarker]);
   const before = counter.count(doneMarker);
   const profile = await profiled(target, options["interval-us"], async () => {
-    for (let i = 0; i < GENERATIONS; i += 8) {
-      await Promise.all(
-        Array.from({ length: Math.min(8, GENERATIONS - i) }, async () => (await request(target)).arrayBuffer()),
-      );
-    }
-    const deadline = Date.now() + 120_000;
-    while (counter.count(doneMarker) - before < GENERATIONS && Date.now() < deadline) await sleep(100);
+    await createEightAtATime(target, request);
+    await untilLogged(counter, doneMarker, before);
   });
   writeFileSync(file, JSON.stringify(profile));
   return { profile, done: counter.count(doneMarker) - before, file };
+}
+
+/** GENERATIONS creates, 8 at a time, each answered before the next 8 are sent. */
+async function createEightAtATime(
+  target: RelayProcess,
+  request: (target: RelayProcess) => Promise<Response>,
+): Promise<void> {
+  for (let i = 0; i < GENERATIONS; i += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, GENERATIONS - i) }, async () => (await request(target)).arrayBuffer()),
+    );
+  }
+}
+
+/** Waits until `marker` has been logged GENERATIONS times since `before` (at most 120 s). */
+async function untilLogged(counter: LogCounter, marker: string, before: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (counter.count(marker) - before < GENERATIONS && Date.now() < deadline) await sleep(100);
+}
+
+/** A POST to the floor's /create with `query` (lib.ts floorQuery). */
+function floorRequest(query: string): (target: RelayProcess) => Promise<Response> {
+  return (target) =>
+    fetch(`${target.url}/create?${query}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: `bench profile ${crypto.randomUUID()}` }),
+      signal: AbortSignal.timeout(30_000),
+    });
 }
