@@ -6,12 +6,14 @@
 // so webhooks can reach a receiver on this machine, and SIMULATOR=true so
 // that, without an AIMLAPI_KEY in .dev.vars, generations run on the built-in
 // simulator (a deployment without the key refuses them instead). Extra
-// arguments go to wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`.
+// arguments go to wrangler: `npm start -- --port 9000 --var SIMULATOR_SECONDS:5`, or
+// `--local-protocol https`.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { devAddress } from "./dev-address.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const devVarsPath = join(root, ".dev.vars");
@@ -36,10 +38,7 @@ if (!vars.RELAY_API_KEYS || !vars.WEBHOOK_SECRET) {
   writeFileSync(devVarsPath, `# Written by npm start for local development only. Delete to regenerate.\n${body}\n`);
 }
 
-const args = process.argv.slice(2);
-const portIndex = args.indexOf("--port");
-const port = portIndex >= 0 ? args[portIndex + 1] : "8787";
-if (portIndex < 0) args.push("--port", port);
+const { args, url, https } = devAddress(process.argv.slice(2));
 const [firstEntry = ""] = vars.RELAY_API_KEYS.split(",");
 const devKey = firstEntry.includes(":") ? firstEntry.slice(firstEntry.indexOf(":") + 1) : firstEntry;
 const devClient = firstEntry.includes(":") ? firstEntry.slice(0, firstEntry.indexOf(":")) : null;
@@ -48,7 +47,6 @@ const devClient = firstEntry.includes(":") ? firstEntry.slice(0, firstEntry.inde
 const { clientWebhookSecret } = await import("../src/webhook/client-secret.ts");
 const devSecret =
   devClient === null ? "(GET /v1/webhooks/secret)" : await clientWebhookSecret(vars.WEBHOOK_SECRET, devClient);
-const url = `http://localhost:${port}`;
 
 const upstream = vars.AIMLAPI_KEY
   ? "the AI/ML API, with AIMLAPI_KEY from .dev.vars: generations are real and billed"
@@ -60,7 +58,7 @@ process.stderr.write(`
   client key:      ${devKey}
   webhook secret:  ${devSecret}   (this client's; verify its webhooks with it)
 
-  curl -s -X POST ${url}/v1/generations -H "Authorization: Bearer ${devKey}" \\
+  curl -s${https ? "k" : ""} -X POST ${url}/v1/generations -H "Authorization: Bearer ${devKey}" \\
     -H "Content-Type: application/json" -d '{"prompt":"A raccoon eating ice cream"}'
 
 `);
