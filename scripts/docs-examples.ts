@@ -97,6 +97,33 @@ const LANGUAGES: Record<string, ExampleLanguage> = {
   js: "javascript",
 };
 
+/** A page's script: a Python or JavaScript code block outside its "Response" sections. */
+export interface ScriptBlock {
+  /** `python 1`, `javascript 2`: the language and the block's place among the page's scripts of that language. */
+  name: string;
+  language: ExampleLanguage;
+  text: string;
+}
+
+/** The page's scripts, named as the examples read from them are, and the blocks of its "Response" sections. */
+export function scriptBlocks(markdown: string): { scripts: ScriptBlock[]; responses: string[] } {
+  const counts: Record<ExampleLanguage, number> = { python: 0, javascript: 0 };
+  const ranges = responseRanges(markdown);
+  const scripts: ScriptBlock[] = [];
+  const responses: string[] = [];
+  for (const block of fencedBlocks(markdown)) {
+    if (ranges.some(([start, end]) => block.offset >= start && block.offset < end)) {
+      responses.push(block.text);
+      continue;
+    }
+    const language = LANGUAGES[block.language];
+    if (language === undefined) continue;
+    counts[language]++;
+    scripts.push({ name: `${language} ${counts[language]}`, language, text: block.text });
+  }
+  return { scripts, responses };
+}
+
 /** Reads one page (`page` is its path relative to the video-models folder). */
 export function readPage(page: string, markdown: string): PageFacts {
   const facts: PageFacts = {
@@ -108,26 +135,18 @@ export function readPage(page: string, markdown: string): PageFacts {
     unreadable: [],
     answers: { create: [], poll: [] },
   };
-  const counts: Record<ExampleLanguage, number> = { python: 0, javascript: 0 };
-  const responses = responseRanges(markdown);
   const create = new Set<string>();
   const poll = new Set<string>();
-  for (const block of fencedBlocks(markdown)) {
-    if (responses.some(([start, end]) => block.offset >= start && block.offset < end)) {
-      readAnswers(block.text, create, poll);
-      continue;
-    }
-    const language = LANGUAGES[block.language];
-    if (language === undefined) continue;
-    counts[language]++;
-    const name = `${language} ${counts[language]}`;
+  const { scripts, responses } = scriptBlocks(markdown);
+  for (const text of responses) readAnswers(text, create, poll);
+  for (const { name, language, text } of scripts) {
     let calls: HttpCall[];
     let keysRead: Set<string>;
     try {
-      ({ calls, keysRead } = language === "python" ? readPythonScript(block.text) : readJavaScriptScript(block.text));
+      ({ calls, keysRead } = language === "python" ? readPythonScript(text) : readJavaScriptScript(text));
     } catch (error) {
       // A fragment (one line to add to an example) holds no request: only a block that looks like a request is reported.
-      if (/generation|requests\.|fetch\(|https\.request/.test(block.text)) {
+      if (/generation|requests\.|fetch\(|https\.request/.test(text)) {
         facts.unreadable.push({
           block: name,
           reason: `does not parse: ${error instanceof Error ? error.message : String(error)}`,
