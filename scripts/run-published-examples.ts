@@ -23,21 +23,16 @@
  * Exits 1 when any script FAILED. Needs python3 with `requests`, and Node.
  * Everything runs on 127.0.0.1; the simulator fetches nothing.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { get as httpGet } from "node:http";
-import { get as httpsGet } from "node:https";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { localGet, startRelay, type RelayProcess } from "../test/support/relay-process.ts";
 import { scriptBlocks, type ScriptBlock } from "./docs-examples.ts";
 import type { DocumentedExample } from "./documented-examples-types.ts";
 import { adaptScript, usesHttpsModule } from "./example-scripts.ts";
 import { buildCatalogue, readSource, SOURCE_DIR } from "./sync-models.ts";
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 type Verdict = "completed" | "refused" | "sent nothing" | "FAILED";
 
@@ -95,87 +90,22 @@ function jobsOf(checkoutDir: string): Job[] {
   return jobs;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-/** A GET that trusts the local relay's self-signed certificate; resolves to status and body. */
-function getText(url: string, key?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = key === undefined ? {} : { Authorization: `Bearer ${key}` };
-    const get = url.startsWith("https:") ? httpsGet : httpGet;
-    const request = get(url, { headers, rejectUnauthorized: false, timeout: 5_000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", reject);
-  });
-}
-
-interface Relay {
-  url: string;
-  process: ChildProcess;
-}
-
-async function startRelay(https: boolean, keys: string, stateDir: string): Promise<Relay> {
-  const port = await freePort();
-  const url = `${https ? "https" : "http"}://localhost:${port}`;
-  const wrangler = join(REPO_ROOT, "node_modules", ".bin", "wrangler");
-  const vars = {
-    SIMULATOR: "true",
-    SIMULATOR_SECONDS: "5",
-    WEBHOOK_ALLOW_PRIVATE: "true",
-    RELAY_API_KEYS: keys,
-    WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
-  };
-  const child = spawn(
-    wrangler,
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(await freePort()),
-      "--persist-to",
-      stateDir,
-      "--show-interactive-dev-session=false",
-      ...(https ? ["--local-protocol", "https"] : []),
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+/** A relay on the simulator that knows every script's key. */
+function startExampleRelay(https: boolean, keys: string): Promise<RelayProcess> {
+  return startRelay({
+    https,
+    readyTimeoutMs: 90_000,
+    vars: {
+      SIMULATOR: "true",
+      SIMULATOR_SECONDS: "5",
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      RELAY_API_KEYS: keys,
+      WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
     },
-  );
-  let errors = "";
-  child.stderr?.on("data", (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4_000)));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${errors}`);
-    try {
-      if ((await getText(`${url}/healthz`)).status === 200) return { url, process: child };
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  child.kill("SIGTERM");
-  throw new Error(`wrangler dev did not answer on ${url} within 90 s:\n${errors}`);
+  });
 }
 
-async function runScript(job: Job, relay: Relay, workDir: string): Promise<Outcome> {
+async function runScript(job: Job, relay: RelayProcess, workDir: string): Promise<Outcome> {
   const { script } = job;
   // A .js file outside any package: Node takes it as CommonJS, or as an ES module when it has
   // module syntax (`import`, or an `await` at the top level, as many of the pages' scripts do).
@@ -206,8 +136,8 @@ async function runScript(job: Job, relay: Relay, workDir: string): Promise<Outco
   return { job, verdict: await judge(job, relay, output), seconds, output };
 }
 
-async function judge(job: Job, relay: Relay, output: string): Promise<Verdict> {
-  const listed = await getText(`${relay.url}/v1/generations`, job.key);
+async function judge(job: Job, relay: RelayProcess, output: string): Promise<Verdict> {
+  const listed = await localGet(`${relay.url}/v1/generations`, { Authorization: `Bearer ${job.key}` });
   const created = listed.status === 200 && (JSON.parse(listed.body) as { data: unknown[] }).data.length > 0;
   const failed = /\[exit code|\[timed out/.test(output) || /error/i.test(output.replace(HARMLESS_ERROR, ""));
   const refusal = job.example?.refused ?? null;
@@ -225,17 +155,13 @@ async function main(): Promise<void> {
   const jobs = jobsOf(checkout as string);
   const keys = jobs.map((job) => `${job.client}:${job.key}`).join(",");
   const workDir = mkdtempSync(join(tmpdir(), "wan-relay-examples-"));
-  mkdirSync(join(workDir, "state"));
-  const relays: Relay[] = [];
-  const stop = (): void => relays.forEach((relay) => relay.process.kill("SIGTERM"));
-  process.on("SIGINT", () => {
-    stop();
-    process.exit(130);
-  });
+  const relays: RelayProcess[] = [];
+  const stop = (): Promise<unknown> => Promise.all(relays.map((relay) => relay.stop()));
+  process.on("SIGINT", () => void stop().then(() => process.exit(130)));
   try {
-    const plain = await startRelay(false, keys, join(workDir, "state", "http"));
+    const plain = await startExampleRelay(false, keys);
     relays.push(plain);
-    const https = await startRelay(true, keys, join(workDir, "state", "https"));
+    const https = await startExampleRelay(true, keys);
     relays.push(https);
     console.log(`${jobs.length} scripts, ${PARALLEL} at a time; relays ${plain.url} and ${https.url}`);
     const outcomes: Outcome[] = [];
@@ -265,7 +191,7 @@ async function main(): Promise<void> {
     }
     process.exitCode = count("FAILED") > 0 ? 1 : 0;
   } finally {
-    stop();
+    await stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

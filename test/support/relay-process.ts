@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -63,6 +65,8 @@ export interface RelayOptions {
    * "deployed" runs wrangler.jsonc itself, with its own limit.
    */
   createRateLimit?: number | "deployed";
+  /** Serve https with wrangler's own self-signed certificate (`--local-protocol https`), for clients that speak only https. */
+  https?: boolean;
 }
 
 /** The create rate of relays under test unless they ask for another: no test or benchmark comes near it. */
@@ -121,11 +125,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A GET to a local relay that accepts its self-signed certificate when it
+ * serves https (fetch would refuse it): the status and the body as text.
+ */
+export function localGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith("https:") ? httpsGet : httpGet;
+    const request = get(url, { headers, rejectUnauthorized: false, timeout: 5_000 }, (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
+  });
+}
+
 export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   const port = await freePort();
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "wan-relay-e2e-"));
   const ownsDir = options.persistDir === undefined;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.https === true ? "https" : "http"}://127.0.0.1:${port}`;
   const limit = options.createRateLimit ?? TEST_CREATE_RATE_LIMIT;
   // Another Worker's config (the floor) has no CREATE_RATE to raise.
   const config = options.config !== undefined || limit === "deployed" ? null : configWithCreateRate(limit);
@@ -149,6 +170,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
       persistDir,
       "--show-interactive-dev-session=false",
       ...(options.config === undefined ? [] : ["--config", options.config]),
+      ...(options.https === true ? ["--local-protocol", "https"] : []),
       ...(options.extraArgs ?? []),
     ];
     for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
@@ -170,8 +192,12 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`wrangler dev exited with ${proc.exitCode}:\n${output}`);
       try {
-        const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        if (response.ok) return;
+        if (options.https === true) {
+          if ((await localGet(`${url}/healthz`)).status === 200) return;
+        } else {
+          const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+          if (response.ok) return;
+        }
       } catch {
         // not listening yet
       }
