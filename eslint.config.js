@@ -1,13 +1,15 @@
 // ESLint flat config: typescript-eslint's type-aware rules for the Worker,
 // the tests and the Node tooling alike. Formatting is Prettier's job.
 import js from "@eslint/js";
+import json from "@eslint/json";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // public/docs/assets/: the /docs renderer, copied from swagger-ui-dist (scripts/copy-docs-assets.mjs).
-  { ignores: ["node_modules/", ".wrangler/", "dist/", "public/docs/assets/", "worker-configuration.d.ts"] },
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
+  { ignores: ["node_modules/", "**/.wrangler/", "dist/", "public/docs/assets/", "worker-configuration.d.ts"] },
+  // JavaScript and TypeScript rules for code only; JSON files get @eslint/json's below.
+  { files: ["**/*.{js,mjs,cjs,ts}"], ...js.configs.recommended },
+  ...tseslint.configs.recommended.map((config) => ({ files: ["**/*.{js,mjs,cjs,ts}"], ...config })),
   {
     files: ["**/*.ts"],
     languageOptions: {
@@ -65,5 +67,21 @@ export default tseslint.config(
       },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // JSON: a key written twice (JSON.parse keeps the last one silently) and the like. Config files with comments as JSONC.
+    files: ["**/*.json"],
+    // Fixtures are copies of others' files, kept as they are (one of them is empty on purpose).
+    ignores: ["package-lock.json", "tsconfig*.json", "test/fixtures/**"],
+    plugins: { json },
+    language: "json/json",
+    ...json.configs.recommended,
+  },
+  {
+    files: ["**/*.jsonc", "tsconfig*.json"],
+    plugins: { json },
+    language: "json/jsonc",
+    languageOptions: { allowTrailingCommas: true },
+    ...json.configs.recommended,
   },
 );
