@@ -42,6 +42,11 @@
  * `wrangler dev`: the floor's create with as many more JSON lines as the relay
  * logs per generation, against none.
  *
+ * `BENCH_SERVER=lean node bench/floor.ts` runs every target on the same
+ * runtime without wrangler dev's tooling (test/support/lean-dev-server.ts: no
+ * inspector, log lines straight to stdout), to tell what that tooling costs
+ * each target from what the Worker itself costs.
+ *
  * Everything on 127.0.0.1; no keys, no network; bounded (each wait has a
  * deadline, the whole bench a time limit); the servers stop on every way out.
  */
@@ -66,6 +71,8 @@ import {
   treeCpuMs,
 } from "./lib.ts";
 
+/** "wrangler dev" (the default), or the same runtime without its tooling (BENCH_SERVER=lean). */
+const SERVER = process.env.BENCH_SERVER === "lean" ? "lean" : "wrangler dev";
 const options = numberOptions({ rounds: 3, seconds: 10, loops: 8, "cpu-seconds": 5, "cpu-rounds": 2 });
 const ROUNDS = Math.max(1, Math.floor(options.rounds));
 const WINDOW_MS = options.seconds * 1000;
@@ -489,7 +496,11 @@ async function measureLogCost(process: RelayProcess, lines: number): Promise<voi
 }
 
 async function startFloor(upstream: FakeAimlapi): Promise<RelayProcess> {
-  const floor = await startRelay({ vars: { UPSTREAM_URL: upstream.url }, config: "bench/floor/wrangler.jsonc" });
+  const floor = await startRelay({
+    vars: { UPSTREAM_URL: upstream.url },
+    config: "bench/floor/wrangler.jsonc",
+    server: SERVER,
+  });
   onCleanup(() => floor.stop());
   return floor;
 }
@@ -501,6 +512,7 @@ async function startPhaseRelay(upstream: FakeAimlapi, phase: Phase): Promise<Rel
       // Every create of the bench is one client's, and out of the window none of them ends.
       MAX_ACTIVE_PER_KEY: "1000000",
     }),
+    server: SERVER,
   });
   onCleanup(() => relay.stop());
   return relay;
@@ -508,7 +520,7 @@ async function startPhaseRelay(upstream: FakeAimlapi, phase: Phase): Promise<Rel
 
 runBench("floor", 1_500_000, async () => {
   console.log(
-    `relay vs floor under the same wrangler dev; ${ROUNDS} rounds of ${LOOPS} loops × ${WINDOW_MS / 1000} s, ` +
+    `relay vs floor under the same ${SERVER === "lean" ? "lean dev server (no inspector, logs straight to stdout)" : "wrangler dev"}; ${ROUNDS} rounds of ${LOOPS} loops × ${WINDOW_MS / 1000} s, ` +
       `${CPU_ROUNDS} of 1 loop × ${CPU_WINDOW_MS / 1000} s; load average ${loadAverage()}`,
   );
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });

@@ -67,6 +67,13 @@ export interface RelayOptions {
   createRateLimit?: number | "deployed";
   /** Serve https with wrangler's own self-signed certificate (`--local-protocol https`), for clients that speak only https. */
   https?: boolean;
+  /**
+   * "wrangler dev" (default), or "lean": the same runtime through wrangler's
+   * programmatic API without the developer tooling (no inspector, log lines
+   * straight to stdout; lean-dev-server.ts), for benchmarks that set the
+   * tooling's cost apart. Not with `https` or `extraArgs`.
+   */
+  server?: "wrangler dev" | "lean";
 }
 
 /** The create rate of relays under test unless they ask for another: no test or benchmark comes near it. */
@@ -154,7 +161,31 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   let child: ChildProcess | null = null;
   let inspector = 0;
 
-  const launch = async (): Promise<void> => {
+  const lean = options.server === "lean";
+  if (lean && (options.https === true || options.extraArgs !== undefined)) {
+    throw new Error('server: "lean" takes neither https nor extraArgs');
+  }
+  const configPath = config?.path ?? resolve(REPO_ROOT, options.config ?? "wrangler.jsonc");
+
+  const spawnServer = async (): Promise<ChildProcess> => {
+    const env = {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      CI: "true",
+      NO_COLOR: "1",
+    };
+    const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
+    if (lean) {
+      inspector = 0;
+      const vars = Object.entries(options.vars).map(([name, value]) => `${name}=${value}`);
+      const script = join(REPO_ROOT, "test", "support", "lean-dev-server.ts");
+      return spawn(process.execPath, [script, configPath, String(port), persistDir, ...vars], {
+        cwd: REPO_ROOT,
+        env,
+        stdio,
+      });
+    }
     const inspectorPort = await freePort();
     inspector = inspectorPort;
     const args = [
@@ -174,23 +205,18 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
       ...(options.extraArgs ?? []),
     ];
     for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
-    const proc = spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        CI: "true",
-        NO_COLOR: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    return spawn(join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, { cwd: REPO_ROOT, env, stdio });
+  };
+
+  const launch = async (): Promise<void> => {
+    const proc = await spawnServer();
     child = proc;
     proc.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
     while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`wrangler dev exited with ${proc.exitCode}:\n${output}`);
+      if (proc.exitCode !== null)
+        throw new Error(`${options.server ?? "wrangler dev"} exited with ${proc.exitCode}:\n${output}`);
       try {
         if (options.https === true) {
           if ((await localGet(`${url}/healthz`)).status === 200) return;
@@ -223,7 +249,6 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   };
 
   await launch();
-  const configPath = config?.path ?? resolve(REPO_ROOT, options.config ?? "wrangler.jsonc");
   return {
     url,
     persistDir,
