@@ -393,4 +393,53 @@ describe("copyVideoToR2", () => {
     ).rejects.toThrow(/no bytes for 200 ms/);
     expect(await env.VIDEOS.head(key)).toBeNull();
   });
+
+  /** A byte stream (as a fetch body is) of `chunks`, then an end unless `stall`. */
+  const byteStream = (chunks: readonly Uint8Array[], stall = false): ReadableStream<Uint8Array> => {
+    let next = 0;
+    return new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        const chunk = chunks[next++];
+        if (chunk !== undefined) controller.enqueue(chunk.slice());
+        else if (!stall) controller.close();
+        // A stall: no chunk and no end, ever.
+      },
+    });
+  };
+  const bytesOf = (length: number, seed: number): Uint8Array =>
+    Uint8Array.from({ length }, (_, i) => (i * 31 + seed) % 251);
+  const sha256 = async (bytes: Uint8Array): Promise<string> =>
+    [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+
+  it.each([
+    ["with Content-Length", 300_000, 300_000],
+    ["without Content-Length", 300_000, null],
+  ])("stores a video (%s) byte for byte, with its size and sha256", async (_name, length, contentLength) => {
+    const { copyVideoToR2 } = await import("../../src/storage/copy-to-r2.ts");
+    const video = bytesOf(length, 7);
+    const chunks = Array.from({ length: Math.ceil(length / 50_000) }, (_, i) =>
+      video.subarray(i * 50_000, (i + 1) * 50_000),
+    );
+    const key = `videos/copied-${crypto.randomUUID()}.mp4`;
+    const copied = await copyVideoToR2(env.VIDEOS, key, { body: byteStream(chunks), contentLength, contentType: null });
+    expect(copied).toEqual({ bytes: length, sha256: await sha256(video) });
+    const stored = await env.VIDEOS.get(key);
+    expect(stored?.httpMetadata?.contentType).toBe("video/mp4");
+    expect(new Uint8Array((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(video);
+  });
+
+  it.each([
+    ["ends short of its Content-Length", [bytesOf(1000, 1), bytesOf(3000, 2)], /copy cut after 4000 bytes/],
+    ["runs past its Content-Length", [bytesOf(3000, 1), bytesOf(3000, 2)], /too many bytes/],
+  ])("gives up a video whose body %s, storing nothing", async (_name, chunks, message) => {
+    const { copyVideoToR2 } = await import("../../src/storage/copy-to-r2.ts");
+    const key = `videos/refused-${crypto.randomUUID()}.mp4`;
+    await expect(
+      copyVideoToR2(env.VIDEOS, key, { body: byteStream(chunks), contentLength: 5000, contentType: null }),
+    ).rejects.toThrow(message);
+    expect(await env.VIDEOS.head(key)).toBeNull();
+  });
 });
