@@ -47,6 +47,12 @@
  * inspector, log lines straight to stdout), to tell what that tooling costs
  * each target from what the Worker itself costs.
  *
+ * `BENCH_FLOOR=front node bench/floor.ts` runs the floor targets with what
+ * stands in front of the relay's create here (bench/floor/wrangler.front.jsonc:
+ * the assets layer routing each request, a rate limiter asked per create),
+ * so relay/floor is read without those two, which on Cloudflare are not the
+ * Worker's CPU.
+ *
  * Everything on 127.0.0.1; no keys, no network; bounded (each wait has a
  * deadline, the whole bench a time limit); the servers stop on every way out.
  */
@@ -73,6 +79,8 @@ import {
 
 /** "wrangler dev" (the default), or the same runtime without its tooling (BENCH_SERVER=lean). */
 const SERVER = process.env.BENCH_SERVER === "lean" ? "lean" : "wrangler dev";
+/** The floor as it is (the default), or with the relay's front: the assets layer and a rate limiter (BENCH_FLOOR=front). */
+const FLOOR_FRONT = process.env.BENCH_FLOOR === "front";
 const options = numberOptions({ rounds: 3, seconds: 10, loops: 8, "cpu-seconds": 5, "cpu-rounds": 2 });
 const ROUNDS = Math.max(1, Math.floor(options.rounds));
 const WINDOW_MS = options.seconds * 1000;
@@ -498,7 +506,7 @@ async function measureLogCost(process: RelayProcess, lines: number): Promise<voi
 async function startFloor(upstream: FakeAimlapi): Promise<RelayProcess> {
   const floor = await startRelay({
     vars: { UPSTREAM_URL: upstream.url },
-    config: "bench/floor/wrangler.jsonc",
+    config: FLOOR_FRONT ? "bench/floor/wrangler.front.jsonc" : "bench/floor/wrangler.jsonc",
     server: SERVER,
   });
   onCleanup(() => floor.stop());
@@ -521,7 +529,8 @@ async function startPhaseRelay(upstream: FakeAimlapi, phase: Phase): Promise<Rel
 runBench("floor", 1_500_000, async () => {
   console.log(
     `relay vs floor under the same ${SERVER === "lean" ? "lean dev server (no inspector, logs straight to stdout)" : "wrangler dev"}; ${ROUNDS} rounds of ${LOOPS} loops × ${WINDOW_MS / 1000} s, ` +
-      `${CPU_ROUNDS} of 1 loop × ${CPU_WINDOW_MS / 1000} s; load average ${loadAverage()}`,
+      `${CPU_ROUNDS} of 1 loop × ${CPU_WINDOW_MS / 1000} s; ` +
+      `${FLOOR_FRONT ? "floors with the relay's front (assets layer, rate limiter); " : ""}load average ${loadAverage()}`,
   );
   const upstream = await startFakeAimlapi({ apiKey: TEST_UPSTREAM_KEY, hangMs: 20_000 });
   onCleanup(() => upstream.close());

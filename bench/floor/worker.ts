@@ -20,6 +20,9 @@
  * generation needs: the index hop, an upstream request per alarm run, the
  * copy, and as many log lines.
  *
+ * Run with wrangler.front.jsonc, every request first passes the assets layer
+ * and each create asks a rate limiter, as the relay's do.
+ *
  * `POST /index-only` writes one row in the one index object and nothing else:
  * what a single Durable Object sustains for a one-row write per request.
  *
@@ -34,6 +37,8 @@ interface FloorEnv {
   FLOOR_INDEX: DurableObjectNamespace<FloorIndex>;
   FLOOR_VIDEOS: R2Bucket;
   UPSTREAM_URL: string;
+  /** Bound by wrangler.front.jsonc only: each create asks it, as the relay's create does. */
+  CREATE_RATE?: RateLimit;
 }
 
 interface StartParams {
@@ -177,6 +182,9 @@ export default {
       JSON.parse(body);
     } catch {
       return Response.json({ error: "body is not JSON" }, { status: 400 });
+    }
+    if (env.CREATE_RATE !== undefined && !(await env.CREATE_RATE.limit({ key: "client" })).success) {
+      return Response.json({ error: "rate limited" }, { status: 429 });
     }
     const id = crypto.randomUUID();
     if (url.searchParams.get("index") === "1") await env.FLOOR_INDEX.getByName("client").record(id);
