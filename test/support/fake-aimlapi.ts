@@ -30,6 +30,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { checkModelInput } from "../../src/models/validate.ts";
+import { stopOnSignal } from "./stop-on-signal.ts";
 
 export const FAKE_MODEL = "alibaba/wan2.5-t2v-preview";
 /**
@@ -754,14 +755,7 @@ async function main(): Promise<void> {
   // The URL alone on stdout so scripts can read it; the rest is for humans.
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`fake AI/ML API listening on ${server.url} (stats: ${server.url}/__stats)\n`);
-  const stop = (): void => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  stopOnSignal(() => server.close());
 }
 
 if (isMain()) {

@@ -14,6 +14,7 @@
  * Prints `ready <url>` once the Worker answers, and stops on SIGTERM or SIGINT.
  */
 import { unstable_startWorker } from "wrangler";
+import { stopOnSignal } from "./stop-on-signal.ts";
 
 const [config, port, persist, ...assignments] = process.argv.slice(2);
 if (config === undefined || port === undefined || persist === undefined) {
@@ -42,11 +43,4 @@ const worker = await unstable_startWorker({
 await worker.ready;
 process.stdout.write(`ready ${(await worker.url).toString()}\n`);
 
-const stop = (): void => {
-  worker.dispose().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+stopOnSignal(() => worker.dispose());

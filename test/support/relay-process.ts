@@ -177,7 +177,6 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     };
     const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
     if (lean) {
-      inspector = 0;
       const vars = Object.entries(options.vars).map(([name, value]) => `${name}=${value}`);
       const script = join(REPO_ROOT, "test", "support", "lean-dev-server.ts");
       return spawn(process.execPath, [script, configPath, String(port), persistDir, ...vars], {

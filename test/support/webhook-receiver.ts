@@ -33,6 +33,7 @@ import type { AddressInfo } from "node:net";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Webhook } from "standardwebhooks";
+import { stopOnSignal } from "./stop-on-signal.ts";
 
 export const REDIRECT_LOCATION = "https://example.com/elsewhere";
 
@@ -372,14 +373,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `webhook receiver listening on ${server.url} (POST ${server.url}/hook/<id>/500,500,200; deliveries: ${server.url}/__deliveries)\n`,
   );
-  const stop = (): void => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  stopOnSignal(() => server.close());
 }
 
 if (isMain()) {

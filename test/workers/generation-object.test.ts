@@ -394,25 +394,20 @@ describe("copyVideoToR2", () => {
     expect(await env.VIDEOS.head(key)).toBeNull();
   });
 
-  /** A byte stream (as a fetch body is) of `chunks`, then an end unless `stall`. */
-  const byteStream = (chunks: readonly Uint8Array[], stall = false): ReadableStream<Uint8Array> => {
+  /** A byte stream (as a fetch body is) of `chunks`, then its end. */
+  const byteStream = (chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> => {
     let next = 0;
     return new ReadableStream({
       type: "bytes",
       pull(controller) {
         const chunk = chunks[next++];
-        if (chunk !== undefined) controller.enqueue(chunk.slice());
-        else if (!stall) controller.close();
-        // A stall: no chunk and no end, ever.
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunk.slice());
       },
     });
   };
   const bytesOf = (length: number, seed: number): Uint8Array =>
     Uint8Array.from({ length }, (_, i) => (i * 31 + seed) % 251);
-  const sha256 = async (bytes: Uint8Array): Promise<string> =>
-    [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
 
   it.each([
     ["with Content-Length", 300_000, 300_000],
@@ -425,7 +420,7 @@ describe("copyVideoToR2", () => {
     );
     const key = `videos/copied-${crypto.randomUUID()}.mp4`;
     const copied = await copyVideoToR2(env.VIDEOS, key, { body: byteStream(chunks), contentLength, contentType: null });
-    expect(copied).toEqual({ bytes: length, sha256: await sha256(video) });
+    expect(copied).toEqual({ bytes: length, sha256: (await streamSha256(byteStream([video]))).sha256 });
     const stored = await env.VIDEOS.get(key);
     expect(stored?.httpMetadata?.contentType).toBe("video/mp4");
     expect(new Uint8Array((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(video);
